@@ -1,0 +1,48 @@
+# insa — the two commands: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_EMPLOYEES ?= 20000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?= -n 2
+
+.PHONY: demo test install lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: embedded SQLite under var/, keys generated once into var/ (0600), synthetic data, web app
+demo: install
+	INSA_DEMO=1 $(BIN)/insa db upgrade
+	INSA_DEMO=1 $(BIN)/insa seed --employees $(DEMO_EMPLOYEES) --if-empty
+	@echo ""
+	@echo "  insa demo → http://$(HOST):$(PORT)/"
+	@echo "  (log-ins per role arrive with the web issue; all data is synthetic)"
+	@echo ""
+	INSA_DEMO=1 $(BIN)/insa serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+## test: lint, types, then the whole suite (SQLite and PostgreSQL at 127.0.0.1:5432, db `test`)
+test: lint typecheck
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python benchmarks/seed.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

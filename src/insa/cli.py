@@ -1,0 +1,304 @@
+"""The ``insa`` command: one sub-app per domain (Typer + Rich). Help is Korean / English."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from insa.settings import MissingKeyError, get_settings, new_key
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from insa.security.crypto import RRNCipher
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(
+    help="insa — 중앙행정기관 인사·급여 자동화 / HR administration for Korean central agencies",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help="데이터베이스 마이그레이션 / Database migrations", no_args_is_help=True)
+people_app = typer.Typer(
+    help="직원·부양가족 가져오기와 내보내기 / Employees and dependents", no_args_is_help=True
+)
+keys_app = typer.Typer(help="암호화 키 / Encryption and pseudonym keys", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(people_app, name="people")
+app.add_typer(keys_app, name="keys")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]오류 / error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _cipher() -> RRNCipher:
+    from insa.security.crypto import cipher_from_settings
+
+    try:
+        return cipher_from_settings()
+    except MissingKeyError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _engine() -> Engine:
+    from insa.db.engine import get_engine
+    from insa.db.migrate import is_migrated
+
+    engine = get_engine()
+    if not is_migrated(engine):
+        raise _fail(
+            "the database is not migrated: run `insa db upgrade` first / 먼저 insa db upgrade 를 실행하세요"
+        )
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Option("head", help="목표 리비전 / target revision")) -> None:
+    """스키마를 최신으로 올리고 기관 목록을 맞춥니다 / Migrate up and sync the agency registry."""
+    from insa.db.engine import get_engine
+    from insa.db.migrate import upgrade
+    from insa.people.reference import sync_reference_data
+
+    get_settings().ensure_var_dir()
+    engine = get_engine()
+    upgrade(engine, revision)
+    if revision == "head":
+        with engine.begin() as conn:
+            added = sync_reference_data(conn)
+        console.print(
+            f"[green]migrated[/] {engine.url.render_as_string(hide_password=True)} · reference rows added: {added}"
+        )
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = typer.Option("base", help="목표 리비전 / target revision"),
+) -> None:
+    """스키마를 되돌립니다 (base = 모두 삭제) / Migrate down (base drops everything)."""
+    from insa.db.engine import get_engine
+    from insa.db.migrate import downgrade
+
+    downgrade(get_engine(), revision)
+    console.print(f"[yellow]downgraded to[/] {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """현재 리비전 / Show the current revision."""
+    from insa.db.engine import get_engine
+    from insa.db.migrate import current_revision
+
+    console.print(current_revision(get_engine()) or "(empty)")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """새 키를 환경변수 형식으로 출력합니다 / Print fresh keys as environment lines."""
+    console.print(f"INSA_DATA_KEY={new_key()}", highlight=False)
+    console.print(f"INSA_PSEUDONYM_KEY={new_key()}", highlight=False)
+
+
+@app.command("seed")
+def seed_cmd(
+    employees: int = typer.Option(
+        20_000, "--employees", "-n", min=1, max=999_999, help="직원 수 / number of employees"
+    ),
+    seed: int = typer.Option(
+        2025, "--seed", "-s", help="난수 시드 (같으면 같은 데이터) / random seed"
+    ),
+    year: int = typer.Option(2025, "--year", help="급여 연도 / payroll year"),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="기존 직원 데이터를 지우고 다시 만듭니다 / discard existing employees",
+    ),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="비어 있을 때만 / only when the database holds no employees"
+    ),
+) -> None:
+    """가상 정부(합성 데이터)를 만듭니다 / Fill the database with a synthetic government."""
+    from sqlalchemy import func, select
+
+    from insa.people.models import Employee
+    from insa.people.seed import SeedError
+    from insa.people.seed import seed as run_seed
+    from insa.people.synth import SeedConfig
+
+    engine = _engine()
+    cipher = _cipher()
+    if if_empty:
+        with engine.connect() as conn:
+            n = conn.scalar(select(func.count()).select_from(Employee)) or 0
+        if n:
+            console.print(f"already seeded ({n:,} employees); nothing to do")
+            return
+    if not replace:
+        with engine.connect() as conn:
+            n = conn.scalar(select(func.count()).select_from(Employee)) or 0
+        if n:
+            raise _fail(f"the database already holds {n:,} employees; use --replace to seed again")
+    cfg = SeedConfig(employees=employees, seed=seed, year=year)
+    with Progress(
+        TextColumn("[bold]합성 데이터 생성 / seeding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("seed", total=employees)
+        try:
+            report = run_seed(
+                engine,
+                cfg,
+                cipher,
+                replace=replace,
+                on_progress=lambda done, _t: progress.update(task, completed=done),
+            )
+        except SeedError as exc:
+            raise _fail(str(exc)) from None
+    console.print(
+        f"[green]seeded[/] {report.employees:,} employees, {report.dependents:,} dependents, "
+        f"{report.payroll:,} payroll rows, {report.org_units:,} org units, {report.plants:,} planted claims "
+        f"in {report.seconds:.1f} s ({report.rows / report.seconds:,.0f} rows/s)"
+    )
+
+
+@people_app.command("import")
+def people_import(
+    files: list[Path] = typer.Argument(
+        ..., help="CSV 또는 XLSX 파일 / CSV or XLSX files (docs/import-format.md)"
+    ),
+) -> None:
+    """직원·부양가족을 가져옵니다 (전부 아니면 전무) / Import employees and dependents, all or nothing."""
+    from insa.people.io import ImportRejected, import_files
+    from insa.security.audit import cli_actor
+
+    engine = _engine()
+    cipher = _cipher()
+    try:
+        with engine.begin() as conn:
+            report = import_files(conn, files, cipher, actor=cli_actor())
+    except ImportRejected as rej:
+        for e in rej.errors:
+            typer.echo(str(e), err=True)
+        raise _fail(
+            f"{len(rej.errors)}개 오류 — 아무것도 저장하지 않았습니다 / {len(rej.errors)} error(s), nothing written",
+            1,
+        ) from None
+    console.print(
+        f"[green]imported[/] employees +{report.employees_added} ~{report.employees_updated}, "
+        f"dependents +{report.dependents_added} ~{report.dependents_updated}"
+    )
+
+
+@people_app.command("export")
+def people_export(
+    out: Path = typer.Argument(..., help="출력 파일 (.csv 또는 .xlsx) / output file"),
+    kind: str | None = typer.Option(
+        None, "--kind", help="employees | dependents (CSV는 필수 / required for CSV)"
+    ),
+    agency: str | None = typer.Option(None, "--agency", help="기관코드 / agency code"),
+    with_rrn: bool = typer.Option(
+        False, "--with-rrn", help="주민등록번호 전체 포함 (감사 기록됨) / full RRNs, audited"
+    ),
+) -> None:
+    """가져오기와 같은 형식으로 내보냅니다 / Export in the import format (RRNs masked unless --with-rrn)."""
+    from insa.people.io import export
+    from insa.security.audit import cli_actor
+
+    if kind not in (None, "employees", "dependents"):
+        raise _fail("--kind must be employees or dependents")
+    engine = _engine()
+    cipher = _cipher()
+    try:
+        with engine.begin() as conn:
+            counts = export(
+                conn,
+                cipher,
+                out,
+                kind=kind,
+                agency_code=agency,
+                with_rrn=with_rrn,
+                actor=cli_actor(),
+            )
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if with_rrn:
+        err.print(
+            "[yellow]주민등록번호 전체가 포함된 파일입니다. 취급에 주의하세요 / file holds full RRNs[/]"
+        )
+    console.print(f"[green]exported[/] {counts} → {out}")
+
+
+@people_app.command("agencies")
+def people_agencies(
+    all_: bool = typer.Option(
+        False, "--all", help="폐지·개편 전 기관 포함 / include former agencies"
+    ),
+) -> None:
+    """기관 목록 / The agency registry."""
+    import datetime as dt
+
+    from insa.people.registry import agencies
+
+    t = Table("코드", "기관명", "구분", "시작", "종료", "선행기관")
+    today = dt.date.today()
+    shown = 0
+    for a in agencies():
+        if all_ or a.active_on(today):
+            t.add_row(
+                a.code,
+                a.name_ko,
+                a.kind,
+                str(a.valid_from or ""),
+                str(a.valid_until or ""),
+                a.predecessor or "",
+            )
+            shown += 1
+    console.print(t)
+    console.print(f"{shown} agencies")
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="주소 / bind address"),
+    port: int = typer.Option(8000, help="포트 / port"),
+) -> None:
+    """웹 앱을 실행합니다 / Run the web app."""
+    import uvicorn
+
+    from insa.web.app import create_app
+
+    try:
+        get_settings().require_keys()
+    except MissingKeyError as exc:
+        raise _fail(str(exc)) from None
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    from insa.security.logs import configure
+
+    configure(os.environ.get("INSA_LOG_LEVEL", "WARNING"))
+    try:
+        app()
+    except MissingKeyError as exc:
+        err.print(f"[bold red]오류 / error:[/] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

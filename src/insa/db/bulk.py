@@ -1,0 +1,80 @@
+"""Bulk writers: many rows into one table fast, inside the caller's transaction.
+
+SQLite: ``executemany`` of one prepared INSERT over row tuples. PostgreSQL: ``COPY … FROM
+STDIN`` through psycopg 3. Both write on the SQLAlchemy connection's own DBAPI connection,
+so the rows commit or roll back with everything else in the transaction.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, final
+
+from sqlalchemy import Connection, text
+
+
+class BulkWriter(ABC):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.rows_written = 0
+
+    @final
+    def write(self, table: str, columns: Mapping[str, Sequence[Any]]) -> int:
+        names = list(columns)
+        if not names:
+            return 0
+        n = len(columns[names[0]])
+        if any(len(columns[c]) != n for c in names):
+            raise ValueError(f"{table}: columns differ in length")
+        if n:
+            self._write(table, names, zip(*(columns[c] for c in names), strict=True))
+        self.rows_written += n
+        return n
+
+    @abstractmethod
+    def _write(self, table: str, names: list[str], rows: Any) -> None: ...
+
+    def reset_sequences(self, tables: Sequence[str]) -> None:
+        """After explicit ids: make the next generated id follow the largest one.
+
+        SQLite's INTEGER PRIMARY KEY already does; PostgreSQL sequences need a push.
+        """
+        return None
+
+
+class SQLiteBulkWriter(BulkWriter):
+    def _write(self, table: str, names: list[str], rows: Any) -> None:
+        dbapi = self.conn.connection.driver_connection
+        assert dbapi is not None
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        dbapi.executemany(sql, rows)
+
+
+class PostgresBulkWriter(BulkWriter):
+    def _write(self, table: str, names: list[str], rows: Any) -> None:
+        dbapi = self.conn.connection.driver_connection
+        assert dbapi is not None
+        with (
+            dbapi.cursor() as cur,
+            cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    def reset_sequences(self, tables: Sequence[str]) -> None:
+        for t in tables:
+            self.conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
+                )
+            )
+
+
+def bulk_writer(conn: Connection) -> BulkWriter:
+    if conn.dialect.name == "sqlite":
+        return SQLiteBulkWriter(conn)
+    if conn.dialect.name == "postgresql":
+        return PostgresBulkWriter(conn)
+    raise NotImplementedError(f"no bulk writer for {conn.dialect.name}")

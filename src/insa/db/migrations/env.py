@@ -1,0 +1,31 @@
+"""Alembic environment: the engine comes from ``config.attributes`` (see insa.db.migrate)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from insa.db.base import Base, import_all_models
+from insa.db.engine import get_engine
+
+import_all_models()
+target_metadata = Base.metadata
+config = context.config
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine") or get_engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run `insa db upgrade`")
+run_migrations_online()

@@ -1,0 +1,1 @@
+"""Core HR records: agencies, org units, grades, positions, employees, dependents, payroll."""

@@ -1,0 +1,1 @@
+"""Security: RRN crypto and pseudonyms, users and roles, agency scope, audit log."""

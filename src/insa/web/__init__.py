@@ -1,0 +1,1 @@
+"""Web adapter: FastAPI app factory, server-rendered pages and the JSON API."""

@@ -1,0 +1,1 @@
+"""Year-end tax settlement (연말정산). Core formulas shared with monthly withholding."""

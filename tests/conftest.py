@@ -1,0 +1,96 @@
+"""Shared fixtures. Database tests run on SQLite and on PostgreSQL (127.0.0.1:5432, db `test`).
+
+PostgreSQL is never skipped: an unreachable server fails the tests that need it. Each test
+gets its own schema, so tests can run in parallel and leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from insa.db.engine import dispose_engines, make_engine
+from insa.security.crypto import RRNCipher
+from insa.settings import reset_settings
+
+DATA_KEY = base64.urlsafe_b64encode(b"D" * 32).decode()
+PSEUDONYM_KEY_RAW = b"insa-test-pseudonym-key-32-bytes!!"
+PSEUDONYM_KEY = base64.urlsafe_b64encode(PSEUDONYM_KEY_RAW).decode()
+PG_ADMIN_URL = os.environ.get(
+    "INSA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for k in list(os.environ):
+        if k.startswith("INSA_") and k != "INSA_TEST_PG_URL":
+            monkeypatch.delenv(k)
+    monkeypatch.setenv("INSA_DATA_KEY", DATA_KEY)
+    monkeypatch.setenv("INSA_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    monkeypatch.setenv("INSA_VAR_DIR", str(tmp_path / "var"))
+    reset_settings()
+    yield
+    dispose_engines()
+    reset_settings()
+
+
+@pytest.fixture
+def cipher() -> RRNCipher:
+    return RRNCipher(base64.urlsafe_b64decode(DATA_KEY), PSEUDONYM_KEY_RAW)
+
+
+def _pg_schema_engine() -> Iterator[tuple[Engine, str]]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    try:
+        yield engine, url
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """An empty database of each kind; INSA_DATABASE_URL points at it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'insa.db'}"
+        engine = make_engine(url)
+        monkeypatch.setenv("INSA_DATABASE_URL", url)
+        reset_settings()
+        yield engine
+        engine.dispose()
+    else:
+        gen = _pg_schema_engine()
+        engine, url = next(gen)
+        monkeypatch.setenv("INSA_DATABASE_URL", url)
+        reset_settings()
+        try:
+            yield engine
+        finally:
+            gen.close()
+
+
+@pytest.fixture
+def migrated(db: Engine) -> Engine:
+    from insa.db.migrate import upgrade
+    from insa.people.reference import sync_reference_data
+
+    upgrade(db)
+    with db.begin() as conn:
+        sync_reference_data(conn)
+    return db

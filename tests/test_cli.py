@@ -1,0 +1,83 @@
+"""The ``insa`` command as a user runs it (Typer's runner, real SQLite database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from insa.cli import app
+from insa.db.engine import dispose_engines
+from insa.settings import reset_settings
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_help_speaks_korean_and_english() -> None:
+    code, out = run("--help")
+    assert code == 0
+    assert "인사" in out and "HR administration" in out
+    for sub in ("db", "people", "seed", "serve", "keys"):
+        assert sub in out
+    code, out = run("people", "import", "--help")
+    assert code == 0 and "가져옵니다" in out and "Import" in out
+
+
+def test_upgrade_seed_export_import_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    reset_settings()
+    dispose_engines()
+    code, out = run("seed", "-n", "10")
+    assert code == 2 and "insa db upgrade" in out
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("seed", "-n", "300", "-s", "4")
+    assert code == 0, out
+    assert "seeded 300 employees" in out
+    code, out = run("seed", "-n", "300")
+    assert code == 2 and "--replace" in out
+    assert run("seed", "-n", "300", "--if-empty")[0] == 0
+    out_csv = tmp_path / "e.csv"
+    code, out = run("people", "export", str(out_csv))
+    assert code == 2 and "--kind" in out
+    assert run("people", "export", str(out_csv), "--kind", "employees")[0] == 0
+    code, out = run("people", "import", str(out_csv))  # masked RRNs keep the stored number
+    assert code == 0 and "employees +0 ~300" in out
+    lines = out_csv.read_text(encoding="utf-8-sig").splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "\n".join([lines[0], lines[1].replace(",7급,", ",12급,").replace(",9급,", ",12급,")]),
+        encoding="utf-8",
+    )
+    code, out = run("people", "import", str(bad))
+    assert code == 1
+    assert "bad.csv:2:" in out and "nothing written" in out
+
+
+def test_missing_keys_stop_personal_data_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSA_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    monkeypatch.delenv("INSA_PSEUDONYM_KEY")
+    reset_settings()
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("seed", "-n", "5")
+    assert code == 2 and "INSA_PSEUDONYM_KEY is not set" in out
+    code, out = run("serve")
+    assert code == 2 and "INSA_PSEUDONYM_KEY" in out
+
+
+def test_keys_generate_prints_usable_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out = run("keys", "generate")
+    assert code == 0
+    env = dict(line.split("=", 1) for line in out.strip().splitlines())
+    monkeypatch.setenv("INSA_DATA_KEY", env["INSA_DATA_KEY"])
+    reset_settings()
+    from insa.settings import get_settings
+
+    assert len(get_settings().data_key_bytes()) == 32

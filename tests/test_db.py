@@ -1,0 +1,143 @@
+"""Database tests: every test here runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy.exc import DBAPIError
+
+from insa.db.base import Base, import_all_models
+from insa.db.migrate import current_revision, downgrade, upgrade
+from insa.people.models import Agency, Dependent, Employee, Payroll, SeedPlant
+from insa.people.seed import SeedError, seed
+from insa.people.synth import SeedConfig
+from insa.security.audit import record
+from insa.security.crypto import RRNCipher
+from insa.security.models import AuditLog
+
+
+def test_migrations_empty_to_head_to_base(db: Engine) -> None:
+    assert current_revision(db) is None
+    upgrade(db)
+    assert current_revision(db) == "0001"
+    tables = set(inspect(db).get_table_names())
+    assert {
+        "agencies",
+        "employees",
+        "dependents",
+        "payroll",
+        "audit_log",
+        "users",
+        "roles",
+    } <= tables
+    import_all_models()
+    with db.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+        roles = conn.scalar(text("SELECT count(*) FROM roles"))
+    assert diff == [], diff  # the models and the migration agree
+    assert roles == 7
+    downgrade(db)
+    assert set(inspect(db).get_table_names()) <= {"alembic_version"}
+    upgrade(db)  # and back up again
+    assert current_revision(db) == "0001"
+
+
+def test_audit_log_is_append_only(migrated: Engine) -> None:
+    with migrated.begin() as conn:
+        record(conn, actor="t", action="test.read", target_type="employee", target_id=1)
+    with pytest.raises(DBAPIError, match="append-only"), migrated.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'x'"))
+    with pytest.raises(DBAPIError, match="append-only"), migrated.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log"))
+    with migrated.connect() as conn:
+        assert conn.scalar(select(AuditLog.actor)) == "t"
+
+
+def _snapshot(engine: Engine, cipher: RRNCipher) -> dict[str, object]:
+    with engine.connect() as conn:
+        emps = conn.execute(
+            select(Employee.employee_no, Employee.name, Employee.rrn_pseudonym, Employee.birth_date,
+                   Employee.grade_id, Employee.step, Employee.org_unit_id).order_by(Employee.id)
+        ).all()  # fmt: skip
+        deps = conn.execute(
+            select(
+                Dependent.employee_id,
+                Dependent.relation,
+                Dependent.rrn_pseudonym,
+                Dependent.allowance_from,
+            ).order_by(Dependent.id)
+        ).all()
+        pay = conn.execute(
+            select(
+                func.sum(Payroll.gross_pay),
+                func.sum(Payroll.income_tax),
+                func.sum(Payroll.family_allowance),
+            )
+        ).one()
+        first = conn.scalar(select(Employee.rrn_encrypted).order_by(Employee.id).limit(1))
+    return {
+        "emps": emps,
+        "deps": deps,
+        "pay": tuple(pay),
+        "first_rrn": cipher.decrypt(first).reveal(),
+    }
+
+
+def test_seed_is_deterministic_complete_and_replaceable(
+    migrated: Engine, cipher: RRNCipher
+) -> None:
+    cfg = SeedConfig(employees=1200, seed=7, chunk_size=500)
+    r1 = seed(migrated, cfg, cipher)
+    assert r1.employees == 1200 and r1.dependents > 1200 and r1.payroll > 1200 * 10
+    a = _snapshot(migrated, cipher)
+    with pytest.raises(SeedError, match="--replace"):
+        seed(migrated, cfg, cipher)
+    seed(migrated, cfg, cipher, replace=True)
+    assert _snapshot(migrated, cipher) == a  # same seed, same people and pay
+    seed(migrated, SeedConfig(employees=1200, seed=8, chunk_size=500), cipher, replace=True)
+    assert _snapshot(migrated, cipher)["emps"] != a["emps"]
+    with migrated.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Employee)) == 1200
+        kinds = set(conn.scalars(select(SeedPlant.kind)))
+        assert {"couple_double_child", "sibling_double_parent"} <= kinds
+        # planted double claims really are two claimants on one dependent pseudonym
+        plant = conn.execute(
+            select(SeedPlant).where(SeedPlant.kind == "couple_double_child").limit(1)
+        ).one()
+        claimants = conn.scalars(
+            select(Dependent.employee_id).where(
+                Dependent.rrn_pseudonym == plant.dependent_pseudonym,
+                Dependent.allowance_from.is_not(None),
+            )
+        ).all()
+        assert {plant.employee_id, plant.other_employee_id} <= set(claimants)
+        audit = conn.scalars(select(AuditLog.action)).all()
+        assert audit.count("people.seed") == 3
+        # every payroll row adds up and every agency is a registry agency
+        bad = conn.scalar(
+            select(func.count()).select_from(Payroll).where(
+                Payroll.gross_pay != Payroll.base_pay + Payroll.position_allowance + Payroll.longevity_allowance
+                + Payroll.longevity_bonus + Payroll.holiday_bonus + Payroll.family_allowance
+                + Payroll.overtime_allowance + Payroll.meal_allowance
+            )
+        )  # fmt: skip
+        assert bad == 0
+        assert conn.scalar(select(func.count()).select_from(Agency)) == 71
+
+
+def test_new_rows_after_seed_get_fresh_ids(migrated: Engine, cipher: RRNCipher) -> None:
+    seed(migrated, SeedConfig(employees=300, seed=1), cipher)
+    with migrated.begin() as conn:
+        record(conn, actor="t", action="x")
+        before = conn.scalar(select(func.max(Employee.id)))
+        row = conn.execute(select(Employee).limit(1)).mappings().one()
+        values = {k: v for k, v in row.items() if k != "id"} | {
+            "employee_no": "X1",
+            "rrn_pseudonym": "f" * 64,
+        }
+        new_id = conn.execute(Employee.__table__.insert().values(**values)).inserted_primary_key[0]
+    assert new_id == before + 1
