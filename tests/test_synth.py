@@ -1,0 +1,85 @@
+"""The synthetic government looks like the real thing and keeps its own invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import numpy as np
+import pytest
+from stdnum.kr import rrn as stdnum_rrn
+
+from insa.people.registry import active_agencies, agencies, allocate
+from insa.people.synth import SeedConfig, generate, plan
+from insa.security.crypto import RRNCipher
+
+
+@pytest.fixture(scope="module")
+def chunks() -> list:  # type: ignore[type-arg]
+    cipher = RRNCipher(b"K" * 32, b"P" * 32)
+    return list(generate(plan(SeedConfig(employees=6000, seed=11, chunk_size=2500)), cipher))
+
+
+def test_registry_is_the_2025_government() -> None:
+    assert len(agencies()) == 71
+    on = dt.date(2025, 12, 31)
+    active = {a.code: a for a in active_agencies(on)}
+    assert "MCEE" in active and "ME" not in active  # 환경부 → 기후에너지환경부 on 2025-10-01
+    assert active["MCEE"].predecessor == "ME"
+    kinds = Counter(a.kind for a in active_agencies(dt.date(2025, 6, 30)) if a.kind in "부처청위원회")
+    assert kinds["부"] == 19 and kinds["청"] == 20 and kinds["위원회"] >= 6
+
+
+@pytest.mark.parametrize("total", [1, 7, 500, 400_000])
+def test_allocation_is_exact(total: int) -> None:
+    w = [a.staff for a in active_agencies(dt.date(2025, 12, 31))]
+    parts = allocate(total, w)
+    assert sum(parts) == total and min(parts) >= 0
+    if total >= 10 * len(w):
+        assert min(parts) >= 1
+
+
+def test_people_are_valid_unique_and_plausible(chunks: list) -> None:  # type: ignore[type-arg]
+    cipher = RRNCipher(b"K" * 32, b"P" * 32)
+    emps = {k: sum((c.employees[k] for c in chunks), []) for k in chunks[0].employees}
+    deps = {k: sum((c.dependents[k] for c in chunks), []) for k in chunks[0].dependents}
+    assert len(emps["id"]) == 6000 and emps["id"] == list(range(1, 6001))
+    rrns = [cipher.decrypt(b).reveal() for b in emps["rrn_encrypted"]]
+    assert all(stdnum_rrn.is_valid(r) for r in rrns)
+    assert len(set(rrns)) == 6000 and len(set(emps["employee_no"])) == 6000
+    for r, birth, sex in zip(rrns[:500], emps["birth_date"], emps["sex"], strict=False):
+        assert stdnum_rrn.get_birth_date(r).isoformat() == birth
+        assert (r[6] in "24") == (sex == "F")
+    dep_rrns = [cipher.decrypt(b).reveal() for b in deps["rrn_encrypted"][:3000]]
+    assert all(stdnum_rrn.is_valid(r) for r in dep_rrns)
+    ages = np.array([2025 - int(b[:4]) for b in emps["birth_date"]])
+    assert ages.min() >= 20 and ages.max() <= 60
+    hires = [dt.date.fromisoformat(h) for h in emps["hire_date"]]
+    births = [dt.date.fromisoformat(b) for b in emps["birth_date"]]
+    assert all(h >= b.replace(year=b.year + 19) for h, b in zip(hires, births, strict=True) if b.month != 2 or b.day != 29)
+    assert all("가" <= n[0] <= "힣" and 2 <= len(n) <= 4 for n in emps["name"])
+    grades = Counter(emps["grade_id"])
+    assert grades[7] > grades[5] > grades[4] > grades[1]  # 6급 > 4급 > 3급 > SCS
+    women = emps["sex"].count("F") / 6000
+    assert 0.25 < women < 0.45  # police-heavy national service
+    police = Counter(emps["agency_id"])[next(a.id for a in agencies() if a.code == "KNPA")]
+    assert 0.3 < police / 6000 < 0.5
+
+
+def test_families_and_payroll_hang_together(chunks: list) -> None:  # type: ignore[type-arg]
+    deps = {k: sum((c.dependents[k] for c in chunks), []) for k in chunks[0].dependents}
+    pay = {k: sum((c.payroll[k] for c in chunks), []) for k in chunks[0].payroll}
+    rel = Counter(deps["relation"])
+    assert rel["spouse"] > 2500 and rel["child"] > 2500 and rel["parent"] > 500
+    # in-population couples list each other: a spouse pseudonym that is also an employee's
+    emp_keys = set(sum((c.employees["rrn_pseudonym"] for c in chunks), []))
+    spouse_keys = [k for k, r in zip(deps["rrn_pseudonym"], deps["relation"], strict=True) if r == "spouse"]
+    assert sum(k in emp_keys for k in spouse_keys) > 100
+    assert all(isinstance(v, int) for v in pay["gross_pay"][:1000])
+    months = Counter(zip(pay["employee_id"], pay["month"], strict=True))
+    assert max(months.values()) == 1  # one row per employee and month
+    gross = np.array(pay["gross_pay"], dtype=np.int64)
+    assert 2_000_000 < int(np.median(gross)) < 8_000_000
+    plants = Counter(sum((c.plants["kind"] for c in chunks), []))
+    assert plants["couple_double_child"] > 0 and plants["sibling_double_parent"] > 0
+    assert sum(plants.values()) < 0.05 * 6000  # a small share
