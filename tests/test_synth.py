@@ -26,7 +26,9 @@ def test_registry_is_the_2025_government() -> None:
     active = {a.code: a for a in active_agencies(on)}
     assert "MCEE" in active and "ME" not in active  # 환경부 → 기후에너지환경부 on 2025-10-01
     assert active["MCEE"].predecessor == "ME"
-    kinds = Counter(a.kind for a in active_agencies(dt.date(2025, 6, 30)) if a.kind in "부처청위원회")
+    kinds = Counter(
+        a.kind for a in active_agencies(dt.date(2025, 6, 30)) if a.kind in "부처청위원회"
+    )
     assert kinds["부"] == 19 and kinds["청"] == 20 and kinds["위원회"] >= 6
 
 
@@ -56,7 +58,11 @@ def test_people_are_valid_unique_and_plausible(chunks: list) -> None:  # type: i
     assert ages.min() >= 20 and ages.max() <= 60
     hires = [dt.date.fromisoformat(h) for h in emps["hire_date"]]
     births = [dt.date.fromisoformat(b) for b in emps["birth_date"]]
-    assert all(h >= b.replace(year=b.year + 19) for h, b in zip(hires, births, strict=True) if b.month != 2 or b.day != 29)
+    assert all(
+        h >= b.replace(year=b.year + 19)
+        for h, b in zip(hires, births, strict=True)
+        if b.month != 2 or b.day != 29
+    )
     assert all("가" <= n[0] <= "힣" and 2 <= len(n) <= 4 for n in emps["name"])
     grades = Counter(emps["grade_id"])
     assert grades[7] > grades[5] > grades[4] > grades[1]  # 6급 > 4급 > 3급 > SCS
@@ -73,7 +79,9 @@ def test_families_and_payroll_hang_together(chunks: list) -> None:  # type: igno
     assert rel["spouse"] > 2500 and rel["child"] > 2500 and rel["parent"] > 500
     # in-population couples list each other: a spouse pseudonym that is also an employee's
     emp_keys = set(sum((c.employees["rrn_pseudonym"] for c in chunks), []))
-    spouse_keys = [k for k, r in zip(deps["rrn_pseudonym"], deps["relation"], strict=True) if r == "spouse"]
+    spouse_keys = [
+        k for k, r in zip(deps["rrn_pseudonym"], deps["relation"], strict=True) if r == "spouse"
+    ]
     assert sum(k in emp_keys for k in spouse_keys) > 100
     assert all(isinstance(v, int) for v in pay["gross_pay"][:1000])
     months = Counter(zip(pay["employee_id"], pay["month"], strict=True))
