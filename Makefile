@@ -25,8 +25,8 @@ demo: install
 	INSA_DEMO=1 $(BIN)/insa db upgrade
 	INSA_DEMO=1 $(BIN)/insa seed --employees $(DEMO_EMPLOYEES) --if-empty
 	@echo ""
-	@echo "  insa demo → http://$(HOST):$(PORT)/"
-	@echo "  (log-ins per role arrive with the web issue; all data is synthetic)"
+	@echo "  insa demo → http://$(HOST):$(PORT)/   (all data is synthetic)"
+	@INSA_DEMO=1 $(BIN)/insa users demo
 	@echo ""
 	INSA_DEMO=1 $(BIN)/insa serve --host $(HOST) --port $(PORT)
 

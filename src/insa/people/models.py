@@ -91,7 +91,18 @@ class Employee(Base):
         CheckConstraint("sex IN ('M', 'F')", name="sex"),
         CheckConstraint("status IN ('active', 'leave', 'retired')", name="status"),
         CheckConstraint("step >= 0", name="step"),
-        Index("ix_employees_agency_name", "agency_id", "name"),
+        Index(
+            "ix_employees_agency_name",
+            "agency_id",
+            "name",
+            postgresql_ops={"name": "varchar_pattern_ops"},
+        ),
+        Index("ix_employees_name", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        Index(
+            "ix_employees_no_prefix",
+            "employee_no",
+            postgresql_ops={"employee_no": "varchar_pattern_ops"},
+        ),
         Index("ix_employees_agency_org", "agency_id", "org_unit_id"),
     )
 

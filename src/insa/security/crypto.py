@@ -69,6 +69,21 @@ class RRNCipher:
             raise DecryptionError("RRN ciphertext failed authentication (wrong key?)") from None
         return RRN(plain.decode("ascii"))
 
+    def seal(self, data: bytes, purpose: str) -> bytes:
+        """Encrypt any other secret (e.g. a TOTP seed) with the data key, bound to ``purpose``."""
+        nonce = os.urandom(NONCE_BYTES)
+        return bytes([KEY_VERSION]) + nonce + self._aead.encrypt(nonce, data, purpose.encode())
+
+    def unseal(self, blob: bytes, purpose: str) -> bytes:
+        if not blob or blob[0] != KEY_VERSION or len(blob) < 1 + NONCE_BYTES + 16:
+            raise DecryptionError("unknown ciphertext format")
+        try:
+            return self._aead.decrypt(
+                blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], purpose.encode()
+            )
+        except InvalidTag:
+            raise DecryptionError("ciphertext failed authentication") from None
+
     def pseudonym(self, rrn: RRN) -> str:
         return pseudonym(self._hmac_key, rrn.reveal())
 

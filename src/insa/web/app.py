@@ -1,42 +1,145 @@
-"""FastAPI app factory. Until the web issue lands this serves a Korean status page."""
+"""FastAPI app factory: pages, /api/v1, static files, error pages and security headers."""
 
 from __future__ import annotations
 
 from importlib import resources
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from insa import __version__
 from insa.db.engine import get_engine
-from insa.people.models import Agency, Dependent, Employee, Payroll
+from insa.web import api, pages
+from insa.web.deps import (
+    ApiUnauthorized,
+    CsrfFailed,
+    Forbidden,
+    LoginRequired,
+    MfaPending,
+    NotFound,
+    templates,
+)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return templates().TemplateResponse(
+        request,
+        "error.html",
+        {
+            "title": title,
+            "message": message,
+            "principal": getattr(request.state, "principal", None),
+            "csrf_token": "",
+        },
+        status_code=status,
+    )
 
 
 def create_app() -> FastAPI:
     app = FastAPI(
-        title="insa", version=__version__, docs_url="/api/docs", openapi_url="/api/v1/openapi.json"
+        title="insa",
+        version=__version__,
+        description="insa 인사·급여 자동화 API. 인증: `Authorization: Bearer <API 토큰>` (계정 화면에서 발급).",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
     )
-    templates = Jinja2Templates(directory=str(resources.files("insa.web").joinpath("templates")))
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(resources.files("insa.web").joinpath("static"))),
+        name="static",
+    )
+    app.include_router(pages.router)
+    app.include_router(api.router)
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         with get_engine().connect() as conn:
             conn.execute(select(1))
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        with get_engine().connect() as conn:
-            counts = {
-                "agencies": conn.scalar(select(func.count()).select_from(Agency)) or 0,
-                "employees": conn.scalar(select(func.count()).select_from(Employee)) or 0,
-                "dependents": conn.scalar(select(func.count()).select_from(Dependent)) or 0,
-                "payroll": conn.scalar(select(func.count()).select_from(Payroll)) or 0,
-            }
-        return templates.TemplateResponse(
-            request, "home.html", {"counts": counts, "version": __version__}
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/api/docs"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    def _login(request: Request, _exc: LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "로그인이 필요합니다."}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request"):
+            return Response(
+                status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"}
+            )
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(MfaPending)
+    def _mfa(request: Request, _exc: MfaPending) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "2단계 인증이 필요합니다."}, status_code=401)
+        return RedirectResponse(f"/login/totp?next={quote(request.url.path)}", status_code=303)
+
+    @app.exception_handler(ApiUnauthorized)
+    def _api_unauth(request: Request, _exc: ApiUnauthorized) -> Response:
+        return JSONResponse(
+            {"detail": "유효한 API 토큰이 필요합니다 (Authorization: Bearer …)."},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
         )
+
+    @app.exception_handler(NotFound)
+    def _not_found(request: Request, _exc: NotFound) -> Response:
+        return _error_page(
+            request, 404, "찾을 수 없습니다", "요청한 정보가 없거나 볼 수 있는 범위 밖에 있습니다."
+        )
+
+    @app.exception_handler(Forbidden)
+    def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error_page(request, 403, "권한이 없습니다", exc.message)
+
+    @app.exception_handler(CsrfFailed)
+    def _csrf(request: Request, _exc: CsrfFailed) -> Response:
+        return _error_page(
+            request,
+            403,
+            "요청을 처리할 수 없습니다",
+            "보안 토큰이 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하세요.",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error_page(request, 404, "찾을 수 없습니다", "주소가 올바른지 확인하세요.")
+        return _error_page(request, exc.status_code, "오류", str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return _error_page(request, 422, "입력값을 확인하세요", "요청에 잘못된 값이 있습니다.")
 
     return app

@@ -1,0 +1,354 @@
+"""People queries for the web app and API: search, detail, dependents, payroll, dashboards.
+
+Every query starts from :func:`insa.security.principal.restrict`, and every read of a
+personal record is audited through the context, so routes stay thin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from insa.people.io import RELATION_CODE, STATUS_CODE
+from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Payroll, Position
+from insa.people.payroll import PAY_COLUMNS
+from insa.security.context import Ctx
+from insa.security.logs import redact
+from insa.security.principal import restrict
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class EmployeeRow:
+    id: int
+    employee_no: str
+    name: str
+    agency_code: str
+    agency_name: str
+    org_unit: str
+    grade: str
+    step: int
+    position: str | None
+    status: str  # 재직 / 휴직 / 퇴직
+
+
+@dataclass(frozen=True)
+class EmployeeDetail(EmployeeRow):
+    rrn_masked: str
+    birth_date: dt.date
+    sex: str
+    hire_date: dt.date
+    email: str | None
+    phone: str | None
+    org_path: str
+
+
+@dataclass(frozen=True)
+class DependentRow:
+    id: int
+    relation: str
+    name: str
+    rrn_masked: str
+    birth_date: dt.date
+    disabled: bool
+    same_household: bool
+    public_servant: bool
+    annual_income: int
+    allowance_from: dt.date | None
+    allowance_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[EmployeeRow]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.size))
+
+
+def _row_select() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Employee.id,
+            Employee.employee_no,
+            Employee.name,
+            Agency.code,
+            Agency.name_ko,
+            OrgUnit.name,
+            Grade.name_ko,
+            Employee.step,
+            Position.name_ko,
+            Employee.status,
+        )
+        .join(Agency, Agency.id == Employee.agency_id)
+        .join(OrgUnit, OrgUnit.id == Employee.org_unit_id)
+        .join(Grade, Grade.id == Employee.grade_id)
+        .outerjoin(Position, Position.id == Employee.position_id)
+    )
+
+
+def _to_row(r: Any) -> EmployeeRow:
+    return EmployeeRow(
+        id=r[0], employee_no=r[1], name=r[2], agency_code=r[3], agency_name=r[4], org_unit=r[5],
+        grade=r[6], step=r[7], position=r[8], status=STATUS_CODE[r[9]],
+    )  # fmt: skip
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def org_units(ctx: Ctx, agency_id: int | None = None) -> list[tuple[int, str, int]]:
+    """Units the actor may filter by: (id, name, level), in tree order."""
+    p = ctx.principal
+    aid = p.agency_id if p.role != "central_admin" else agency_id
+    if aid is None or not p.can("people.search_employee"):
+        return []
+    rows = ctx.db.execute(
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.level)
+        .where(OrgUnit.agency_id == aid)
+        .order_by(OrgUnit.sort_order)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _subtree(ctx: Ctx, unit_id: int) -> list[int]:
+    ids = [unit_id]
+    frontier = [unit_id]
+    while frontier:
+        frontier = list(ctx.db.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier))))
+        ids += frontier
+    return ids
+
+
+def search_employees(
+    ctx: Ctx,
+    *,
+    q: str = "",
+    org_unit_id: int | None = None,
+    agency_id: int | None = None,
+    status: str | None = None,
+    page: int = 1,
+    size: int = 20,
+) -> Page:
+    """Name (prefix) or employee number (prefix) search within the actor's scope, paged."""
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    page = max(1, page)
+    q = q.strip()
+    stmt = restrict(_row_select(), ctx.principal, "people.search_employee")
+    if q:
+        if q.replace("-", "").isdigit():
+            stmt = stmt.where(Employee.employee_no.like(_like_prefix(q), escape="\\"))
+        else:
+            stmt = stmt.where(Employee.name.like(_like_prefix(q), escape="\\"))
+    if org_unit_id is not None:
+        stmt = stmt.where(Employee.org_unit_id.in_(_subtree(ctx, org_unit_id)))
+    if agency_id is not None:
+        stmt = stmt.where(Employee.agency_id == agency_id)
+    if status in STATUS_CODE:
+        stmt = stmt.where(Employee.status == status)
+    total = ctx.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = ctx.db.execute(
+        stmt.order_by(Employee.name, Employee.id).limit(size).offset((page - 1) * size)
+    ).all()
+    ctx.audit(
+        "people.search_employee",
+        target_type="employee",
+        agency_id=ctx.principal.agency_id,
+        detail={"q": redact(q)[:64], "org_unit_id": org_unit_id, "page": page, "results": total},
+    )
+    return Page([_to_row(r) for r in rows], total, page, size)
+
+
+def _visible(ctx: Ctx, employee_id: int, permission: str) -> Employee | None:
+    stmt = restrict(select(Employee).where(Employee.id == employee_id), ctx.principal, permission)
+    return ctx.db.scalar(stmt)
+
+
+def _org_path(ctx: Ctx, unit_id: int) -> str:
+    names = []
+    current: int | None = unit_id
+    while current is not None:
+        unit = ctx.db.get(OrgUnit, current)
+        if unit is None:
+            break
+        names.append(unit.name)
+        current = unit.parent_id
+    return " › ".join(reversed(names))
+
+
+def get_employee(ctx: Ctx, employee_id: int) -> EmployeeDetail | None:
+    emp = _visible(ctx, employee_id, "people.view_employee")
+    if emp is None:
+        return None
+    r = ctx.db.execute(_row_select().where(Employee.id == employee_id)).one()
+    ctx.audit(
+        "people.view_employee", target_type="employee", target_id=emp.id, agency_id=emp.agency_id
+    )
+    base = _to_row(r)
+    return EmployeeDetail(
+        **base.__dict__,
+        rrn_masked=ctx.cipher.decrypt(emp.rrn_encrypted).masked(),
+        birth_date=emp.birth_date,
+        sex=emp.sex,
+        hire_date=emp.hire_date,
+        email=emp.email,
+        phone=emp.phone,
+        org_path=_org_path(ctx, emp.org_unit_id),
+    )
+
+
+def list_dependents(ctx: Ctx, employee_id: int) -> list[DependentRow] | None:
+    emp = _visible(ctx, employee_id, "people.view_dependents")
+    if emp is None:
+        return None
+    deps = ctx.db.scalars(
+        select(Dependent).where(Dependent.employee_id == employee_id).order_by(Dependent.birth_date)
+    ).all()
+    ctx.audit(
+        "people.view_dependents", target_type="employee", target_id=emp.id, agency_id=emp.agency_id
+    )
+    return [
+        DependentRow(
+            id=d.id,
+            relation=RELATION_CODE[d.relation],
+            name=d.name,
+            rrn_masked=ctx.cipher.decrypt(d.rrn_encrypted).masked(),
+            birth_date=d.birth_date,
+            disabled=d.disabled,
+            same_household=d.same_household,
+            public_servant=d.public_servant,
+            annual_income=d.annual_income,
+            allowance_from=d.allowance_from,
+            allowance_until=d.allowance_until,
+        )  # fmt: skip
+        for d in deps
+    ]
+
+
+def payroll_years(ctx: Ctx, employee_id: int) -> list[int]:
+    if _visible(ctx, employee_id, "people.view_payroll") is None:
+        return []
+    return list(
+        ctx.db.scalars(
+            select(Payroll.year)
+            .where(Payroll.employee_id == employee_id)
+            .distinct()
+            .order_by(Payroll.year.desc())
+        )
+    )
+
+
+def list_payroll(
+    ctx: Ctx, employee_id: int, year: int | None = None
+) -> list[dict[str, int]] | None:
+    emp = _visible(ctx, employee_id, "people.view_payroll")
+    if emp is None:
+        return None
+    if year is None:
+        year = ctx.db.scalar(
+            select(func.max(Payroll.year)).where(Payroll.employee_id == employee_id)
+        )
+    cols = [getattr(Payroll, c) for c in ("year", "month", *PAY_COLUMNS)]
+    rows = ctx.db.execute(
+        select(*cols)
+        .where(Payroll.employee_id == employee_id, Payroll.year == year)
+        .order_by(Payroll.month)
+    ).all()
+    ctx.audit(
+        "people.view_payroll",
+        target_type="employee",
+        target_id=emp.id,
+        agency_id=emp.agency_id,
+        detail={"year": year},
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+# ------------------------------------------------------------------ dashboards
+
+
+def agency_headcount(ctx: Ctx) -> dict[str, Any]:
+    """Headcount by status and grade for the actor's agency (or everyone, centrally)."""
+    base = restrict(
+        select(Employee.status, Grade.name_ko, Grade.rank, func.count()),
+        ctx.principal,
+        "people.search_employee",
+    )
+    rows = ctx.db.execute(
+        base.join(Grade, Grade.id == Employee.grade_id).group_by(
+            Employee.status, Grade.name_ko, Grade.rank
+        )
+    ).all()
+    by_status: dict[str, int] = {}
+    by_grade: dict[tuple[int, str], int] = {}
+    for status, grade, rank, n in rows:
+        by_status[STATUS_CODE[status]] = by_status.get(STATUS_CODE[status], 0) + n
+        by_grade[(rank, grade)] = by_grade.get((rank, grade), 0) + n
+    return {
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "by_grade": [(g, n) for (_r, g), n in sorted(by_grade.items())],
+    }
+
+
+def agency_payroll_totals(ctx: Ctx) -> list[dict[str, int]]:
+    """Monthly payroll totals of the latest year for the actor's agency (finance view)."""
+    p = ctx.principal
+    if not p.can("people.view_payroll") or p.role == "employee":
+        return []
+    scoped = restrict(select(Employee.id), p, "people.view_payroll").subquery()
+    year = ctx.db.scalar(select(func.max(Payroll.year)))
+    if year is None:
+        return []
+    q = (
+        select(
+            Payroll.month,
+            func.count(),
+            func.sum(Payroll.gross_pay),
+            func.sum(Payroll.income_tax),
+            func.sum(Payroll.local_income_tax),
+            func.sum(Payroll.family_allowance),
+            func.sum(Payroll.net_pay),
+        )
+        .where(Payroll.year == year, Payroll.employee_id.in_(select(scoped.c.id)))
+        .group_by(Payroll.month)
+        .order_by(Payroll.month)
+    )
+    if p.agency_id is not None:
+        q = q.where(Payroll.agency_id == p.agency_id)
+    keys = ("month", "people", "gross", "income_tax", "local_tax", "family_allowance", "net")
+    out = [
+        dict(zip(keys, (int(v or 0) for v in r), strict=True)) | {"year": year}
+        for r in ctx.db.execute(q).all()
+    ]
+    ctx.audit(
+        "people.view_payroll_totals",
+        target_type="agency",
+        target_id=p.agency_id,
+        agency_id=p.agency_id,
+        detail={"year": year},
+    )
+    return out
+
+
+def agencies_overview(ctx: Ctx) -> list[dict[str, Any]]:
+    """Central view: headcount per agency (central administrators only)."""
+    if ctx.principal.role != "central_admin":
+        return []
+    rows = ctx.db.execute(
+        select(Agency.id, Agency.code, Agency.name_ko, Agency.kind, func.count(Employee.id))
+        .join(Employee, Employee.agency_id == Agency.id)
+        .group_by(Agency.id, Agency.code, Agency.name_ko, Agency.kind)
+        .order_by(func.count(Employee.id).desc())
+    ).all()
+    return [{"id": r[0], "code": r[1], "name": r[2], "kind": r[3], "employees": r[4]} for r in rows]

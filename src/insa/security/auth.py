@@ -1,0 +1,291 @@
+"""Log-in with lock-out, server-side sessions, TOTP second factor and API tokens.
+
+Plain functions over a SQLAlchemy session; the caller owns the transaction. Secrets that
+reach the browser or a client (session and API tokens) are stored only as SHA-256 digests;
+TOTP seeds are sealed with the data key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from insa.security.audit import record
+from insa.security.crypto import RRNCipher
+from insa.security.models import ApiToken, User, UserRole, WebSession
+from insa.security.passwords import hash_password, needs_rehash, verify_password
+from insa.security.principal import MFA_REQUIRED_ROLES, Principal
+
+LOCK_AFTER = 5  # failed attempts before the account locks
+LOCK_BASE = dt.timedelta(minutes=5)  # doubles with every further failure, up to LOCK_MAX
+LOCK_MAX = dt.timedelta(hours=24)
+SESSION_IDLE = dt.timedelta(minutes=30)
+SESSION_ABSOLUTE = dt.timedelta(hours=12)
+TOTP_PURPOSE = "insa:totp:v1"
+TOKEN_PREFIX = "insa_"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(t: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes; everything is stored in UTC."""
+    if t is None:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def role_of(db: Session, user: User) -> str:
+    role = db.scalar(
+        select(UserRole.role_code).where(UserRole.user_id == user.id).order_by(UserRole.id)
+    )
+    return role or "employee"
+
+
+def principal_for(db: Session, user: User, client_addr: str | None) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=role_of(db, user),
+        agency_id=user.agency_id,
+        employee_id=user.employee_id,
+        client_addr=client_addr,
+    )
+
+
+@dataclass
+class LoginResult:
+    ok: bool
+    user: User | None = None
+    reason: str = ""  # bad_credentials | locked | inactive
+    locked_until: dt.datetime | None = None
+
+
+def login(db: Session, username: str, password: str, client_addr: str | None) -> LoginResult:
+    """Check a password; count failures and lock with growing back-off; audit every attempt."""
+    user = db.scalar(select(User).where(User.username == username))
+    t = now()
+    locked = _aware(user.locked_until) if user else None
+    if user is not None and locked is not None and locked > t:
+        verify_password(None, password)  # same work as a real check
+        record(
+            db,
+            actor=username,
+            action="auth.login_locked",
+            client_addr=client_addr,
+            target_type="user",
+            target_id=user.id,
+        )
+        return LoginResult(False, reason="locked", locked_until=locked)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok:
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= LOCK_AFTER:
+                extra = user.failed_logins - LOCK_AFTER
+                user.locked_until = t + min(LOCK_BASE * (2**extra), LOCK_MAX)
+        record(
+            db,
+            actor=username[:64],
+            action="auth.login_failed",
+            client_addr=client_addr,
+            target_type="user",
+            target_id=user.id if user else None,
+        )
+        return LoginResult(
+            False,
+            reason="bad_credentials",
+            locked_until=_aware(user.locked_until) if user else None,
+        )
+    if not user.is_active:
+        record(
+            db,
+            actor=username,
+            action="auth.login_inactive",
+            client_addr=client_addr,
+            target_type="user",
+            target_id=user.id,
+        )
+        return LoginResult(False, reason="inactive")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = t
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    record(
+        db,
+        actor=username,
+        action="auth.login",
+        client_addr=client_addr,
+        target_type="user",
+        target_id=user.id,
+    )
+    return LoginResult(True, user=user)
+
+
+def mfa_required(db: Session, user: User) -> bool:
+    return user.totp_enabled or role_of(db, user) in MFA_REQUIRED_ROLES
+
+
+def create_session(
+    db: Session, user: User, *, mfa_ok: bool, client_addr: str | None
+) -> tuple[str, WebSession]:
+    token = secrets.token_urlsafe(32)
+    t = now()
+    ws = WebSession(
+        id=digest(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        mfa_ok=mfa_ok,
+        created_at=t,
+        last_seen_at=t,
+        expires_at=t + SESSION_ABSOLUTE,
+        client_addr=client_addr,
+    )
+    db.add(ws)
+    db.flush()
+    return token, ws
+
+
+def load_session(db: Session, token: str | None) -> tuple[WebSession, User] | None:
+    if not token:
+        return None
+    ws = db.get(WebSession, digest(token))
+    if ws is None:
+        return None
+    t = now()
+    last_seen = _aware(ws.last_seen_at)
+    expires = _aware(ws.expires_at)
+    assert last_seen is not None and expires is not None
+    user = db.get(User, ws.user_id)
+    if user is None or not user.is_active or expires <= t or last_seen + SESSION_IDLE <= t:
+        db.delete(ws)
+        return None
+    if (t - last_seen).total_seconds() > 60:
+        ws.last_seen_at = t
+    return ws, user
+
+
+def end_session(db: Session, token: str | None) -> None:
+    if token:
+        db.execute(delete(WebSession).where(WebSession.id == digest(token)))
+
+
+def end_all_sessions(db: Session, user_id: int) -> None:
+    db.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+# ------------------------------------------------------------------ TOTP
+
+
+def totp_begin(db: Session, cipher: RRNCipher, user: User) -> str:
+    """Create a new (not yet active) TOTP seed; returns the base32 secret to show once."""
+    secret = pyotp.random_base32()
+    user.totp_secret_encrypted = cipher.seal(secret.encode(), TOTP_PURPOSE)
+    user.totp_enabled = False
+    return secret
+
+
+def totp_uri(secret: str, user: User) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="insa")
+
+
+def totp_secret(cipher: RRNCipher, user: User) -> str | None:
+    if user.totp_secret_encrypted is None:
+        return None
+    return cipher.unseal(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+
+
+def totp_check(cipher: RRNCipher, user: User, code: str) -> bool:
+    secret = totp_secret(cipher, user)
+    code = code.strip().replace(" ", "")
+    if not secret or not code.isdigit():
+        return False
+    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+
+
+def totp_confirm(
+    db: Session, cipher: RRNCipher, user: User, code: str, client_addr: str | None
+) -> bool:
+    if not totp_check(cipher, user, code):
+        return False
+    user.totp_enabled = True
+    record(
+        db,
+        actor=user.username,
+        action="auth.totp_enabled",
+        client_addr=client_addr,
+        target_type="user",
+        target_id=user.id,
+    )
+    return True
+
+
+# ------------------------------------------------------------------ API tokens
+
+
+def create_api_token(db: Session, user: User, name: str) -> str:
+    """Returns the token text (shown once); only its SHA-256 is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.add(
+        ApiToken(
+            user_id=user.id,
+            name=name[:64] or "token",
+            prefix=token[:12],
+            token_hash=digest(token),
+            created_at=now(),
+        )
+    )
+    record(
+        db,
+        actor=user.username,
+        action="auth.token_created",
+        target_type="user",
+        target_id=user.id,
+        detail={"name": name[:64]},
+    )
+    return token
+
+
+def user_for_api_token(db: Session, token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None:
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    row.last_used_at = now()
+    return user
+
+
+def revoke_api_token(db: Session, user: User, token_id: int) -> bool:
+    res = db.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    if res.rowcount:  # type: ignore[attr-defined]
+        record(
+            db,
+            actor=user.username,
+            action="auth.token_revoked",
+            target_type="api_token",
+            target_id=token_id,
+        )
+    return bool(res.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,72 @@
+"""Demo log-ins, one per role, for `make demo` (demo mode only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from insa.people.models import Agency, Employee
+from insa.security import auth
+from insa.security.crypto import RRNCipher
+from insa.security.models import User
+from insa.security.users import assign, create_user
+
+DEMO_PASSWORD = "insa-demo-2025!"
+DEMO_AGENCY = "MPM"  # 인사혁신처
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    note: str
+
+
+def ensure_demo_users(db: Session, cipher: RRNCipher) -> list[DemoLogin]:
+    """Create the demo users if missing (idempotent) and describe how to log in."""
+    agency_id = db.scalar(select(Agency.id).where(Agency.code == DEMO_AGENCY))
+    emps = db.scalars(
+        select(Employee).where(Employee.agency_id == agency_id).order_by(Employee.id).limit(12)
+    ).all()
+    if not emps:
+        raise RuntimeError("seed the database first (insa seed)")
+    specs = [
+        ("demo-employee", "employee", {"employee_no": emps[0].employee_no}),
+        ("demo-hr", "hr_officer", {"agency_code": DEMO_AGENCY}),
+        ("demo-finance", "finance_officer", {"agency_code": DEMO_AGENCY}),
+        ("demo-approver", "approver", {"agency_code": DEMO_AGENCY}),
+        ("demo-admin", "central_admin", {}),
+        ("demo-security", "security_operator", {}),
+        ("demo-ops", "ops_operator", {}),
+    ]
+    out: list[DemoLogin] = []
+    for username, role, extra in specs:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = create_user(
+                db, username=username, role=role, password=DEMO_PASSWORD, actor="demo", **extra
+            )
+            if role == "approver":
+                assign(
+                    db,
+                    approver=username,
+                    employee_nos=[e.employee_no for e in emps[1:]],
+                    actor="demo",
+                )
+            if role == "central_admin":
+                secret = auth.totp_begin(db, cipher, user)
+                user.totp_enabled = True
+                del secret
+        note = ""
+        if role == "central_admin":
+            secret = auth.totp_secret(cipher, user) or ""
+            note = f"TOTP key {secret} (current code: {pyotp.TOTP(secret).now()}; `insa users totp-code demo-admin`)"
+        elif role == "employee":
+            note = f"= {emps[0].name} ({emps[0].employee_no})"
+        elif role in ("hr_officer", "finance_officer", "approver"):
+            note = "인사혁신처"
+        out.append(DemoLogin(username, role, note))
+    return out

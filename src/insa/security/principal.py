@@ -1,0 +1,90 @@
+"""Who is acting, and the one place where agency scoping is applied (``restrict``).
+
+Every query on agency data goes through :func:`restrict`; an object outside the actor's
+scope is simply not found (the web layer answers 404). Permission names follow
+``<domain>.<action>_<entity>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVarTuple
+
+from sqlalchemy import Select, false, select
+
+from insa.people.models import Employee
+from insa.security.models import ApproverAssignment
+
+Ts = TypeVarTuple("Ts")
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "employee": frozenset(
+        {"people.view_employee", "people.view_dependents", "people.view_payroll"}
+    ),
+    "hr_officer": frozenset(
+        {
+            "people.search_employee",
+            "people.view_employee",
+            "people.view_dependents",
+            "people.view_payroll",
+        }
+    ),
+    "finance_officer": frozenset(
+        {
+            "people.search_employee",
+            "people.view_employee",
+            "people.view_dependents",
+            "people.view_payroll",
+        }
+    ),
+    "approver": frozenset({"people.search_employee", "people.view_employee"}),
+    "central_admin": frozenset(
+        {
+            "people.search_employee",
+            "people.view_employee",
+            "people.view_dependents",
+            "people.view_payroll",
+            "security.view_audit",
+        }
+    ),
+    "security_operator": frozenset({"cyber.view_center"}),
+    "ops_operator": frozenset({"watch.view_center"}),
+}
+AGENCY_ROLES = frozenset({"hr_officer", "finance_officer", "approver"})
+MFA_REQUIRED_ROLES = frozenset({"central_admin"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    agency_id: int | None
+    employee_id: int | None
+    client_addr: str | None = None
+
+    def can(self, permission: str) -> bool:
+        return permission in ROLE_PERMISSIONS.get(self.role, frozenset())
+
+
+def restrict(stmt: Select[*Ts], principal: Principal, permission: str) -> Select[*Ts]:
+    """Limit a statement over :class:`Employee` (or joined to it) to the actor's scope."""
+    if not principal.can(permission):
+        return stmt.where(false())
+    role = principal.role
+    if role == "central_admin":
+        return stmt
+    if role in AGENCY_ROLES:
+        if principal.agency_id is None:
+            return stmt.where(false())
+        stmt = stmt.where(Employee.agency_id == principal.agency_id)
+        if role == "approver":
+            assigned = select(ApproverAssignment.employee_id).where(
+                ApproverAssignment.user_id == principal.user_id
+            )
+            stmt = stmt.where(Employee.id.in_(assigned))
+        return stmt
+    if role == "employee" and principal.employee_id is not None:
+        return stmt.where(Employee.id == principal.employee_id)
+    return stmt.where(false())
