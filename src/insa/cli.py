@@ -416,18 +416,14 @@ def users_demo() -> None:
     cipher = _cipher()
     with session_scope(engine) as db:
         logins = ensure_demo_users(db, cipher)
-    t = Table(
-        "아이디 / user",
-        "역할 / role",
-        "비밀번호 / password",
-        "비고 / note",
-        title="insa 데모 로그인",
-    )
     from insa.security.models import ROLES
 
+    console.print(
+        f"insa 데모 로그인 / demo log-ins — 비밀번호 / password: {DEMO_PASSWORD}", highlight=False
+    )
     for d in logins:
-        t.add_row(d.username, f"{ROLES[d.role]} ({d.role})", DEMO_PASSWORD, d.note)
-    console.print(t)
+        label = f"{ROLES[d.role]} ({d.role})"
+        console.print(f"  {d.username:<15} {label:<28} {d.note}", highlight=False)
 
 
 @users_app.command("totp-code")
