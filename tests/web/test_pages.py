@@ -1,0 +1,139 @@
+"""Pages and API behaviour: search, detail, dashboards, audit trail, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from insa.db.engine import session_scope
+from insa.security.models import AuditLog
+
+from .conftest import World
+
+
+@pytest.mark.parametrize(
+    ("username", "marker"),
+    [("hr-a", "직급별 인원"), ("fin-a", "월별 급여 지급 현황"), ("appr-a", "결재 대상 직원"),
+     ("emp-a", "최근 급여"), ("admin", "기관별 인원"), ("sec", "공동 관제센터"), ("ops", "공동 관제센터")],
+)  # fmt: skip
+def test_each_role_has_a_dashboard(as_user, username: str, marker: str) -> None:  # type: ignore[no-untyped-def]
+    r = as_user(username).get("/")
+    assert r.status_code == 200 and marker in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_search_by_name_prefix_number_and_unit_with_paging(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("hr-a")
+    target = world.emps_a[7]
+    r = client.get("/api/v1/employees", params={"q": target.name[:1], "size": 5})
+    body = r.json()
+    assert body["total"] >= 1 and all(e["name"].startswith(target.name[:1]) for e in body["items"])
+    names = [e["name"] for e in body["items"]]
+    assert names == sorted(names)
+    r = client.get("/api/v1/employees", params={"q": target.employee_no})
+    assert [e["id"] for e in r.json()["items"]] == [target.id]
+    unit = client.get("/api/v1/employees", params={"org_unit_id": target.org_unit_id}).json()
+    assert target.id in [e["id"] for e in unit["items"]] or unit["total"] > 20
+    page2 = client.get("/api/v1/employees", params={"size": 10, "page": 2}).json()
+    page1 = client.get("/api/v1/employees", params={"size": 10, "page": 1}).json()
+    assert page1["pages"] == page2["pages"] > 1 and not {e["id"] for e in page1["items"]} & {
+        e["id"] for e in page2["items"]
+    }
+    assert (
+        client.get("/api/v1/employees", params={"q": "%"}).json()["total"] == 0
+    )  # wildcards are literal
+
+
+def test_htmx_search_returns_a_fragment_and_empty_state_in_korean(as_user) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("hr-a")
+    r = client.get("/employees", params={"q": "없는사람"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "<html" not in r.text
+    assert "맞는 직원이 없습니다" in r.text
+    full = client.get("/employees", params={"q": "김"})
+    assert "<html" in full.text and 'hx-get="/employees"' in full.text and 'for="q"' in full.text
+
+
+def test_detail_masks_rrn_and_shows_dependents_and_payroll(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("hr-a")
+    e = world.emps_a[2]
+    r = client.get(f"/employees/{e.id}")
+    assert r.status_code == 200
+    rrn = world.cipher.decrypt(e.rrn_encrypted)
+    assert rrn.masked() in r.text and rrn.reveal()[7:] not in r.text
+    assert "부양가족" in r.text and "급여 내역 (2025년)" in r.text
+    api = client.get(f"/api/v1/employees/{e.id}").json()
+    assert api["rrn_masked"] == rrn.masked()
+    pay = client.get(f"/api/v1/employees/{e.id}/payroll").json()
+    assert pay and all(isinstance(p["net_pay"], int) for p in pay)
+    deps = client.get(f"/api/v1/employees/{e.id}/dependents").json()
+    assert all(d["rrn_masked"].endswith("******") for d in deps)
+
+
+def test_reads_are_audited_with_actor_role_target_time_and_address(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("hr-a")
+    e = world.emps_a[3]
+    client.get(f"/employees/{e.id}")
+    with session_scope(world.engine) as db:
+        row = db.scalar(
+            select(AuditLog).where(
+                AuditLog.action == "people.view_employee", AuditLog.target_id == str(e.id)
+            )
+        )
+        assert row is not None
+        assert (row.actor, row.actor_role, row.target_type, row.client_addr) == (
+            "hr-a",
+            "hr_officer",
+            "employee",
+            "testclient",
+        )
+        assert row.at is not None
+        actions = set(db.scalars(select(AuditLog.action).where(AuditLog.actor == "hr-a")))
+        assert {"auth.login", "people.view_dependents", "people.view_payroll"} <= actions
+
+
+def test_central_admin_searches_the_audit_log(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("hr-a")
+    e = world.emps_a[4]
+    client.get(f"/employees/{e.id}")
+    admin = as_user("admin")
+    today = dt.date.today().isoformat()
+    r = admin.get(
+        "/audit",
+        params={"person": e.employee_no, "actor": "hr-a", "date_from": today, "date_to": today},
+    )
+    assert r.status_code == 200 and "people.view_employee" in r.text and "hr-a" in r.text
+    api = admin.get("/api/v1/audit", params={"person": e.employee_no}).json()
+    assert api["total"] >= 3 and {a["actor"] for a in api["items"]} == {"hr-a"}
+    assert (
+        admin.get(
+            "/api/v1/audit", params={"person": e.employee_no, "date_to": "2000-01-01"}
+        ).json()["total"]
+        == 0
+    )
+    assert "날짜는 YYYY-MM-DD" in admin.get("/audit", params={"date_from": "어제"}).text
+    hr = as_user("hr-a")
+    assert hr.get("/audit").status_code == 403 and "중앙관리자만" in hr.get("/audit").text
+    assert hr.get("/api/v1/audit").status_code == 403
+
+
+def test_errors_are_plain_korean(as_user) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("hr-a")
+    r = client.get("/employees/999999")
+    assert r.status_code == 404 and "찾을 수 없습니다" in r.text
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and "주소가 올바른지" in r.text
+    r = client.get("/employees/abc")
+    assert r.status_code == 422 and "입력값을 확인하세요" in r.text
+
+
+def test_openapi_document_lists_the_api(client) -> None:  # type: ignore[no-untyped-def]
+    doc = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/employees", "/api/v1/employees/{employee_id}", "/api/v1/audit"} <= set(
+        doc["paths"]
+    )
+    assert not any(
+        p.startswith("/employees") for p in doc["paths"]
+    )  # pages stay out of the API document

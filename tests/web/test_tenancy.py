@@ -1,0 +1,117 @@
+"""Agency scoping: every list and detail endpoint and page, walked as agency A's officers
+against agency B's records. Nothing of B may show; B's records are 404."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from insa.web import api, pages
+from insa.web.app import create_app
+
+from .conftest import World
+
+# a value of B for every path parameter a GET route may have; a new parameter fails the walk
+PARAMS = {"employee_id": lambda w: w.emps_b[0].id, "token_id": lambda w: 10_000}
+LIST_QUERIES = ["", "?q={b_no}", "?agency_id={b_agency}", "?org_unit_id={b_unit}", "?q={b_name}"]
+
+
+def get_routes() -> list[APIRoute]:
+    """Every GET route of the app: its own and those of the page and API routers."""
+    routes = [*create_app().routes, *pages.router.routes, *api.router.routes]
+    return [r for r in routes if isinstance(r, APIRoute) and "GET" in r.methods]
+
+
+def _b_values(world: World) -> dict[str, Any]:
+    b = world.emps_b[0]
+    return {
+        "b_no": b.employee_no,
+        "b_agency": world.agency_b,
+        "b_unit": b.org_unit_id,
+        "b_name": b.name,
+    }
+
+
+@pytest.mark.parametrize("username", ["hr-a", "fin-a", "appr-a", "emp-a"])
+def test_agency_a_never_sees_agency_b(as_user, world: World, username: str) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user(username)
+    b_numbers = {e.employee_no for e in world.emps_b}
+    b_ids = {e.id for e in world.emps_b}
+    values = _b_values(world)
+    walked = 0
+    for route in get_routes():
+        names = re.findall(r"{(\w+)}", route.path)
+        if route.path.startswith(
+            ("/login", "/static", "/api/docs", "/healthz")
+        ) or route.path.endswith("openapi.json"):
+            continue
+        if names:
+            unknown = [n for n in names if n not in PARAMS]
+            assert not unknown, f"add a B value for {unknown} in {route.path}"
+            path = route.path
+            for n in names:
+                path = path.replace("{" + n + "}", str(PARAMS[n](world)))
+            r = client.get(path, follow_redirects=False)
+            assert r.status_code == 404, (username, path, r.status_code)
+            walked += 1
+        else:
+            for q in LIST_QUERIES:
+                path = route.path + q.format(**values)
+                r = client.get(path, follow_redirects=True)
+                assert r.status_code in (200, 403, 404), (path, r.status_code)
+                # B's numbers (apart from the one echoed back as the query) and links to B
+                leaked = [n for n in b_numbers if n in r.text and n not in path]
+                leaked += [i for i in b_ids if f'/employees/{i}"' in r.text]
+                assert not leaked, (username, path, leaked[:3])
+                walked += 1
+    assert walked > 20
+
+
+def test_api_lists_are_scoped(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("hr-a")
+    r = client.get("/api/v1/employees", params={"size": 100})
+    body = r.json()
+    assert r.status_code == 200 and body["total"] == len(world.emps_a)
+    assert (
+        client.get("/api/v1/employees", params={"agency_id": world.agency_b}).json()["total"] == 0
+    )
+    assert client.get(f"/api/v1/employees/{world.emps_a[0].id}").status_code == 200
+
+
+def test_approver_sees_only_assigned_people(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("appr-a")
+    body = client.get("/api/v1/employees", params={"size": 100}).json()
+    assert {e["id"] for e in body["items"]} == {e.id for e in world.emps_a[:3]}
+    assert client.get(f"/employees/{world.emps_a[5].id}").status_code == 404
+    assert (
+        client.get(f"/api/v1/employees/{world.emps_a[1].id}/payroll").status_code == 404
+    )  # no payroll right
+
+
+def test_employee_sees_only_themself(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("emp-a")
+    me = world.emps_a[0]
+    assert client.get(f"/employees/{me.id}").status_code == 200
+    assert client.get(f"/employees/{world.emps_a[1].id}").status_code == 404
+    assert client.get("/api/v1/employees").status_code == 403
+    assert client.get(f"/api/v1/employees/{me.id}/dependents").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["sec", "ops"])
+def test_centre_operators_see_no_personal_data(as_user, world: World, username: str) -> None:  # type: ignore[no-untyped-def]
+    client = as_user(username)
+    assert client.get(f"/employees/{world.emps_a[0].id}").status_code == 404
+    assert client.get("/employees").status_code == 403
+    assert client.get("/api/v1/employees").status_code == 403
+
+
+def test_central_admin_sees_every_agency(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("admin")
+    for e in (world.emps_a[0], world.emps_b[0]):
+        assert client.get(f"/employees/{e.id}").status_code == 200
+    total = client.get("/api/v1/employees").json()["total"]
+    assert total == 400
