@@ -81,3 +81,32 @@ def test_keys_generate_prints_usable_keys(monkeypatch: pytest.MonkeyPatch) -> No
     from insa.settings import get_settings
 
     assert len(get_settings().data_key_bytes()) == 32
+
+
+def test_downgrade_needs_confirmation_and_serve_needs_current_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSA_DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    reset_settings()
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("db", "downgrade", "--revision", "base")
+    assert code == 2 and "--yes" in out
+    assert run("db", "downgrade", "--revision", "-1", "--yes")[0] == 0
+    code, out = run("serve")
+    assert code == 2 and "insa db upgrade" in out
+    code, out = run("seed", "-n", "5")
+    assert code == 2 and "insa db upgrade" in out
+
+
+def test_seed_for_a_year_without_rules_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSA_DATABASE_URL", f"sqlite:///{tmp_path / 'y.db'}")
+    reset_settings()
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("seed", "-n", "20", "--year", "2019")
+    assert code == 2 and "no value in force" in out
+
+
+def test_typer_never_prints_locals() -> None:
+    assert app.pretty_exceptions_show_locals is False

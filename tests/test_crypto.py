@@ -73,7 +73,7 @@ def test_log_filter_masks_rrn_shapes(caplog: pytest.LogCaptureFixture) -> None:
     assert redact("tel 010-1234-5678") == "tel 010-1234-5678"
 
 
-@given(st.dates(min_value=__import__("datetime").date(1900, 1, 1), max_value=__import__("datetime").date(2099, 12, 31)),
+@given(st.dates(min_value=__import__("datetime").date(1900, 1, 1), max_value=__import__("datetime").date(2025, 12, 31)),
        st.booleans(), st.integers(0, 95), st.integers(0, 999))  # fmt: skip
 def test_mask_keeps_birth_date_and_sex_digit(d, female, region, rest) -> None:  # type: ignore[no-untyped-def]
     g = (1 if d.year < 2000 else 3) + int(female)
@@ -82,3 +82,26 @@ def test_mask_keeps_birth_date_and_sex_digit(d, female, region, rest) -> None:  
     r = RRN(digits)
     assert r.masked() == mask(digits) == f"{d:%y%m%d}-{g}******"
     assert r.birth_date == d and r.sex == ("F" if female else "M")
+
+
+def test_numbers_issued_since_october_2020_need_no_check_digit() -> None:
+    # since 2020-10 the digits after the sex digit are random: no region code, no check digit
+    r = RRN("210315-4999990")
+    assert r.birth_date.isoformat() == "2021-03-15" and r.sex == "F"
+    with pytest.raises(InvalidRRN):
+        RRN("900101-1999990")  # before 2020-10 the check digit still counts
+    with pytest.raises(InvalidRRN):
+        RRN("991231-3000000")  # 2099: a birth date in the future
+
+
+def test_tracebacks_are_redacted_by_the_formatter() -> None:
+    from insa.security.logs import RedactingFormatter
+
+    try:
+        raise ValueError(f"bad row {SAMPLE} / 900101 1234568")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    text = RedactingFormatter("%(message)s").format(record)
+    assert "ValueError" in text and "1234568" not in text and "900101-1******" in text

@@ -54,7 +54,7 @@ def emp_row(no: str, r: str, **over: str) -> list[str]:
 def dep_row(no: str, r: str, **over: str) -> list[str]:
     base = {
         "직원번호": no, "관계": "자녀", "성명": "홍하나", "주민등록번호": r, "장애여부": "N", "동거여부": "Y",
-        "연간소득": "0", "공무원여부": "N", "가족수당시작일": "2015-05-01", "가족수당종료일": "",
+        "연간소득": "0", "공무원여부": "N", "가족수당시작일": "2015-06-01", "가족수당종료일": "",
     } | over  # fmt: skip
     return [base[c] for c in DEPENDENT_COLUMNS]
 
@@ -229,7 +229,7 @@ def test_export_round_trip(migrated: Engine, cipher: RRNCipher, tmp_path: Path) 
     assert counts(migrated) == before
     text = (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
     assert "******" not in text
-    # the masked export re-imports for employees (RRN unchanged) but not for dependents
+    # the default (masked) export re-imports too: masked numbers are matched to those on file
     from openpyxl import load_workbook
 
     wb = load_workbook(tmp_path / "masked.xlsx")
@@ -237,11 +237,77 @@ def test_export_round_trip(migrated: Engine, cipher: RRNCipher, tmp_path: Path) 
     first = [c.value for c in wb["직원"][2]]
     assert str(first[3]).endswith("******")
     with migrated.begin() as conn:
-        with pytest.raises(ImportRejected) as exc:
-            import_files(conn, [tmp_path / "masked.xlsx"], cipher, actor="t")
-    assert all("[부양가족]" in e.file for e in exc.value.errors)
+        rep = import_files(conn, [tmp_path / "masked.xlsx"], cipher, actor="t")
+    assert (rep.employees_added, rep.dependents_added) == (0, 0)
+    assert (rep.employees_updated, rep.dependents_updated) == before
+    assert (tmp_path / "e.csv").stat().st_mode & 0o777 == 0o600
     with migrated.connect() as conn:
         actions = conn.scalars(
             select(AuditLog.action).where(AuditLog.action.like("people.export%"))
         ).all()
     assert sorted(actions) == ["people.export", "people.export_rrn", "people.export_rrn"]
+
+
+def test_more_bad_values_are_reported_not_crashed(
+    migrated: Engine, unit: str, cipher: RRNCipher, tmp_path: Path
+) -> None:
+    with migrated.begin() as conn:
+        import_files(
+            conn,
+            [
+                write_csv(
+                    tmp_path / "ok.csv", EMPLOYEE_COLUMNS, [emp_row("A1", rrn("900101123456"))]
+                )
+            ],
+            cipher,
+            actor="t",
+        )
+    e = write_csv(
+        tmp_path / "홍길동_900101-1234568.csv",
+        EMPLOYEE_COLUMNS,
+        [
+            emp_row("A2", rrn("880303123456"), 호봉=""),
+            emp_row("A3", rrn("870404223456"), 이메일="x" * 130 + "@korea.kr", 임용일="2999-01-01"),
+            emp_row("A1", "770707-2******"),  # masked, but not A1's number
+            emp_row("A4", rrn("860505123456"), 호봉="1_0"),
+        ],
+    )
+    d = write_csv(
+        tmp_path / "dep.csv",
+        DEPENDENT_COLUMNS,
+        [
+            dep_row("A1", rrn("900101123456"), 관계="배우자"),  # the employee themself
+            dep_row("A1", rrn("910101223456"), 관계="배우자", 연간소득="99999999999999999999"),
+            dep_row("A1", rrn("920101223456"), 관계="배우자", 성명="김" * 60),
+            dep_row("A1", rrn("930101223456"), 관계="배우자"),
+        ],
+    )
+    with pytest.raises(ImportRejected) as exc, migrated.begin() as conn:
+        import_files(conn, [e, d, tmp_path], cipher, actor="t")
+    lines = [str(x) for x in exc.value.errors]
+    label = "홍길동_900101-1******.csv"
+    for prefix in [
+        f"{label}:2:호봉: 값이 필요합니다",
+        f"{label}:3:이메일:",
+        f"{label}:3:임용일:",
+        f"{label}:4:주민등록번호: 마스킹된 번호가 저장된",
+        f"{label}:5:호봉:",
+        "dep.csv:2:주민등록번호: 직원 본인을",
+        "dep.csv:3:연간소득:",
+        "dep.csv:4:성명: 50자 이하",
+        "dep.csv:5:관계: 배우자는 한 명만",
+    ]:
+        assert any(x.startswith(prefix) for x in lines), (prefix, lines)
+    assert any(":0:-: 파일이 없습니다" in x for x in lines)  # a directory is not a file
+    assert not any("1234568" in x for x in lines)
+    assert counts(migrated) == (1, 0)
+
+
+def test_broken_csv_is_a_row_error(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> None:
+    p = tmp_path / "big.csv"
+    p.write_text(
+        ",".join(EMPLOYEE_COLUMNS) + "\n" + "MPM," + "x" * 200_000 + "\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportRejected) as exc, migrated.begin() as conn:
+        import_files(conn, [p], cipher, actor="t")
+    assert str(exc.value.errors[0]).startswith("big.csv:2:-: CSV 형식이 올바르지 않습니다")

@@ -91,3 +91,35 @@ def test_families_and_payroll_hang_together(chunks: list) -> None:  # type: igno
     plants = Counter(sum((c.plants["kind"] for c in chunks), []))
     assert plants["couple_double_child"] > 0 and plants["sibling_double_parent"] > 0
     assert sum(plants.values()) < 0.05 * 6000  # a small share
+
+
+def test_agency_ids_are_permanent_and_unique() -> None:
+    ids = [a.id for a in agencies()]
+    assert len(set(ids)) == len(ids) and min(ids) == 1
+    by_code = {a.code: a.id for a in agencies()}
+    # ids already handed out never change (databases and exchange files keep them)
+    assert (by_code["MOEF"], by_code["MPM"], by_code["KNPA"], by_code["MCEE"]) == (1, 20, 30, 49)
+
+
+def test_two_syllable_surnames_pass_to_children(chunks: list) -> None:  # type: ignore[type-arg]
+    from insa.people.synth import surname_of
+
+    assert (
+        surname_of("제갈지호") == "제갈"
+        and surname_of("김민준") == "김"
+        and surname_of("남궁") == "남"
+    )
+    cipher = RRNCipher(b"K" * 32, b"P" * 32)
+    emps = {k: sum((c.employees[k] for c in chunks), []) for k in ("id", "name", "sex")}
+    deps = {
+        k: sum((c.dependents[k] for c in chunks), [])
+        for k in ("employee_id", "relation", "name", "allowance_from")
+    }
+    by_id = dict(zip(emps["id"], zip(emps["name"], emps["sex"], strict=True), strict=True))
+    for eid, rel, name in zip(deps["employee_id"], deps["relation"], deps["name"], strict=True):
+        ename, sex = by_id[eid]
+        if rel == "child" and sex == "M" and len(surname_of(ename)) == 2:
+            assert name.startswith(surname_of(ename))
+    # no claim starts after the payroll year
+    assert max(d for d in deps["allowance_from"] if d) <= "2025-12-31"
+    del cipher

@@ -27,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,  # locals could hold personal data
 )
 db_app = typer.Typer(help="데이터베이스 마이그레이션 / Database migrations", no_args_is_help=True)
 people_app = typer.Typer(
@@ -56,12 +57,12 @@ def _cipher() -> RRNCipher:
 
 def _engine() -> Engine:
     from insa.db.engine import get_engine
-    from insa.db.migrate import is_migrated
+    from insa.db.migrate import is_current
 
     engine = get_engine()
-    if not is_migrated(engine):
+    if not is_current(engine):
         raise _fail(
-            "the database is not migrated: run `insa db upgrade` first / 먼저 insa db upgrade 를 실행하세요"
+            "the database is not at the latest schema: run `insa db upgrade` first / 먼저 insa db upgrade 를 실행하세요"
         )
     return engine
 
@@ -86,11 +87,19 @@ def db_upgrade(revision: str = typer.Option("head", help="목표 리비전 / tar
 
 @db_app.command("downgrade")
 def db_downgrade(
-    revision: str = typer.Option("base", help="목표 리비전 / target revision"),
+    revision: str = typer.Option(
+        ..., "--revision", help="목표 리비전 (base = 모두 삭제) / target revision"
+    ),
+    yes: bool = typer.Option(False, "--yes", help="삭제를 확인합니다 / confirm data loss"),
 ) -> None:
-    """스키마를 되돌립니다 (base = 모두 삭제) / Migrate down (base drops everything)."""
+    """스키마를 되돌립니다 — 데이터와 감사 기록이 지워집니다 / Migrate down (drops data and audit log)."""
     from insa.db.engine import get_engine
     from insa.db.migrate import downgrade
+
+    if not yes:
+        raise _fail(
+            "downgrading deletes data, the audit log included; repeat with --yes to confirm"
+        )
 
     downgrade(get_engine(), revision)
     console.print(f"[yellow]downgraded to[/] {revision}")
@@ -133,6 +142,7 @@ def seed_cmd(
     """가상 정부(합성 데이터)를 만듭니다 / Fill the database with a synthetic government."""
     from sqlalchemy import func, select
 
+    from insa.params import ParameterError
     from insa.people.models import Employee
     from insa.people.seed import SeedError
     from insa.people.seed import seed as run_seed
@@ -169,7 +179,7 @@ def seed_cmd(
                 replace=replace,
                 on_progress=lambda done, _t: progress.update(task, completed=done),
             )
-        except SeedError as exc:
+        except (SeedError, ParameterError) as exc:
             raise _fail(str(exc)) from None
     console.print(
         f"[green]seeded[/] {report.employees:,} employees, {report.dependents:,} dependents, "
@@ -461,7 +471,16 @@ def serve(
         get_settings().require_keys()
     except MissingKeyError as exc:
         raise _fail(str(exc)) from None
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True,
+    from insa.db.engine import get_engine
+    from insa.db.migrate import is_current
+
+    if not is_current(get_engine()):
+        raise _fail(
+            "the database is not at the latest schema: run `insa db upgrade` / insa db upgrade 를 실행하세요"
+        )
+    from insa.security.logs import uvicorn_log_config
+
+    uvicorn.run(create_app(), host=host, port=port, log_config=uvicorn_log_config(), proxy_headers=True,
                 forwarded_allow_ips=os.environ.get("INSA_FORWARDED_ALLOW_IPS", "127.0.0.1"))  # fmt: skip
 
 

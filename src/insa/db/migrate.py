@@ -34,6 +34,17 @@ def current_revision(engine: Engine | None = None) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def head_revision(engine: Engine | None = None) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(engine or get_engine())).get_current_head()
+
+
+def is_current(engine: Engine | None = None) -> bool:
+    eng = engine or get_engine()
+    return is_migrated(eng) and current_revision(eng) == head_revision(eng)
+
+
 def is_migrated(engine: Engine | None = None) -> bool:
     eng = engine or get_engine()
     return inspect(eng).has_table("alembic_version") and current_revision(eng) is not None

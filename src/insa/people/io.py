@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from insa.people.grades import GRADE_BY_NAME, GRADES, POSITION_BY_NAME, POSITION
 from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Position
 from insa.security.audit import record
 from insa.security.crypto import RRNCipher
+from insa.security.logs import redact
 from insa.security.rrn import RRN, InvalidRRN, is_masked
 
 EMPLOYEE_COLUMNS = (
@@ -58,6 +61,8 @@ YES = {"Y", "y", "예", "1", "true", "TRUE", "O"}
 NO = {"N", "n", "아니오", "0", "false", "FALSE", "X", ""}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^0\d{1,2}-?\d{3,4}-?\d{4}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+LIMITS = {"직원번호": 16, "성명": 50, "이메일": 120, "전화번호": 20}
 
 
 @dataclass(frozen=True, order=True)
@@ -120,7 +125,7 @@ def _classify(label: str, header: list[str], errors: list[RowError]) -> str | No
         return None
     for h in header:
         if h and h not in known:
-            errors.append(RowError(label, 1, h, "알 수 없는 열입니다"))
+            errors.append(RowError(label, 1, redact(h)[:40], "알 수 없는 열입니다"))
     for r in required:
         if r not in hs:
             errors.append(RowError(label, 1, r, "필수 열이 없습니다"))
@@ -132,8 +137,18 @@ def _classify(label: str, header: list[str], errors: list[RowError]) -> str | No
     return kind
 
 
+def _label(path: Path) -> str:
+    """A file name as shown in errors and the audit log: never a resident number."""
+    return redact(path.name)
+
+
 def _read_csv(path: Path, errors: list[RowError]) -> list[Sheet]:
-    raw = path.read_bytes()
+    label = _label(path)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        errors.append(RowError(label, 0, "-", "파일을 읽을 수 없습니다"))
+        return []
     for enc in ("utf-8-sig", "cp949"):
         try:
             text = raw.decode(enc)
@@ -141,28 +156,47 @@ def _read_csv(path: Path, errors: list[RowError]) -> list[Sheet]:
         except UnicodeDecodeError:
             continue
     else:
-        errors.append(RowError(path.name, 1, "-", "UTF-8 또는 CP949 텍스트가 아닙니다"))
+        errors.append(RowError(label, 1, "-", "UTF-8 또는 CP949 텍스트가 아닙니다"))
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
-    return _sheet_from_rows(path.name, reader, errors)
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for rec in reader:
+            records.append((reader.line_num, rec))
+    except csv.Error:
+        errors.append(
+            RowError(
+                label,
+                max(reader.line_num, 1),
+                "-",
+                "CSV 형식이 올바르지 않습니다 (따옴표나 너무 긴 값)",
+            )
+        )
+        return []
+    return _sheet_from_rows(label, records, errors, empty_ok=False)
 
 
 def _sheet_from_rows(
-    label: str, rows: Iterable[Iterable[Any]], errors: list[RowError]
+    label: str, rows: Iterable[tuple[int, Iterable[Any]]], errors: list[RowError], *, empty_ok: bool
 ) -> list[Sheet]:
+    """``rows`` are (row number, values); the first is the header."""
     it = iter(rows)
     try:
-        header = [_cell(h) for h in next(it)]
+        _n, first = next(it)
+        header = [_cell(h) for h in first]
     except StopIteration:
-        errors.append(RowError(label, 1, "-", "빈 파일입니다"))
+        if not empty_ok:
+            errors.append(RowError(label, 1, "-", "빈 파일입니다"))
         return []
+    if empty_ok and not any(header):
+        return []  # an empty extra sheet of a workbook
     while header and header[-1] == "":
         header.pop()
     kind = _classify(label, header, errors)
     if kind is None:
         return []
     out: list[tuple[int, dict[str, str]]] = []
-    for i, row in enumerate(it, start=2):
+    for i, row in it:
         values = [_cell(v) for v in row]
         if not any(values):
             continue
@@ -173,33 +207,35 @@ def _sheet_from_rows(
 
 
 def _read_xlsx(path: Path, errors: list[RowError]) -> list[Sheet]:
+    label = _label(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception:
-        errors.append(RowError(path.name, 1, "-", "XLSX 파일을 열 수 없습니다"))
+        errors.append(RowError(label, 1, "-", "XLSX 파일을 열 수 없습니다"))
         return []
     sheets: list[Sheet] = []
     try:
         for ws in wb.worksheets:
-            sheets += _sheet_from_rows(
-                f"{path.name}[{ws.title}]", ws.iter_rows(values_only=True), errors
-            )
+            rows = enumerate(ws.iter_rows(values_only=True), start=1)
+            sheets += _sheet_from_rows(f"{label}[{redact(ws.title)}]", rows, errors, empty_ok=True)
     finally:
         wb.close()
+    if not sheets and not any(e.file.startswith(label) for e in errors):
+        errors.append(RowError(label, 1, "-", "직원 또는 부양가족 시트가 없습니다"))
     return sheets
 
 
 def read_files(paths: list[Path], errors: list[RowError]) -> list[Sheet]:
     sheets: list[Sheet] = []
     for p in paths:
-        if not p.exists():
-            errors.append(RowError(p.name, 0, "-", "파일이 없습니다"))
+        if not p.is_file():
+            errors.append(RowError(_label(p), 0, "-", "파일이 없습니다"))
         elif p.suffix.lower() == ".xlsx":
             sheets += _read_xlsx(p, errors)
         elif p.suffix.lower() in (".csv", ".txt"):
             sheets += _read_csv(p, errors)
         else:
-            errors.append(RowError(p.name, 0, "-", "CSV 또는 XLSX 파일만 가져올 수 있습니다"))
+            errors.append(RowError(_label(p), 0, "-", "CSV 또는 XLSX 파일만 가져올 수 있습니다"))
     return sheets
 
 
@@ -210,38 +246,66 @@ def _date(
         if required:
             errors.append(RowError(label, row, col, "값이 필요합니다"))
         return None
+    text = v.replace(".", "-").replace("/", "-")
     try:
-        return dt.date.fromisoformat(v.replace(".", "-").replace("/", "-"))
+        if not DATE.match(text):
+            raise ValueError(text)
+        d = dt.date.fromisoformat(text)
     except ValueError:
         errors.append(RowError(label, row, col, "날짜는 YYYY-MM-DD 형식이어야 합니다"))
         return None
+    if not dt.date(1900, 1, 1) <= d <= dt.date.today() + dt.timedelta(days=366):
+        errors.append(RowError(label, row, col, "날짜가 허용 범위(1900년 ~ 내년) 밖입니다"))
+        return None
+    return d
 
 
 def _flag(v: str, default: bool, label: str, row: int, col: str, errors: list[RowError]) -> bool:
     if v == "":
         return default
-    if v in YES:
+    if v in YES or v.upper() == "TRUE":
         return True
-    if v in NO:
+    if v in NO or v.upper() == "FALSE":
         return False
     errors.append(RowError(label, row, col, "Y 또는 N 이어야 합니다"))
     return default
 
 
 def _int(
-    v: str, label: str, row: int, col: str, errors: list[RowError], default: int | None = None
+    v: str,
+    label: str,
+    row: int,
+    col: str,
+    errors: list[RowError],
+    default: int | None = None,
+    maximum: int = 10**12,
 ) -> int | None:
     if v == "" and default is not None:
         return default
-    try:
-        n = int(v.replace(",", ""))
-    except ValueError:
-        errors.append(RowError(label, row, col, "정수여야 합니다"))
+    digits = v.replace(",", "")
+    if not digits.isdigit() or not digits.isascii():
+        errors.append(RowError(label, row, col, "0 이상의 정수여야 합니다"))
         return None
-    if n < 0:
-        errors.append(RowError(label, row, col, "0 이상이어야 합니다"))
+    n = int(digits)
+    if n > maximum:
+        errors.append(RowError(label, row, col, f"{maximum:,} 이하여야 합니다"))
         return None
     return n
+
+
+def _chunks(items: list[Any], n: int = 5000) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _map(
+    conn: Connection, key: Any, value: Any, column: Any, wanted: Iterable[Any]
+) -> dict[Any, Any]:
+    """``{key: value}`` for rows whose ``column`` is in ``wanted``, in bounded IN lists."""
+    out: dict[Any, Any] = {}
+    for part in _chunks(sorted(set(wanted))):
+        out.update((k, v) for k, v in conn.execute(select(key, value).where(column.in_(part))))
+    return out
 
 
 def import_files(
@@ -260,6 +324,8 @@ def import_files(
         (aid, code): uid
         for uid, aid, code in conn.execute(select(OrgUnit.id, OrgUnit.agency_id, OrgUnit.code))
     }
+
+    # -- employees
     new_emps: dict[str, dict[str, Any]] = {}
     rrn_seen: dict[str, str] = {}
     for sheet in (s for s in sheets if s.kind == "employees"):
@@ -276,96 +342,105 @@ def import_files(
             if isinstance(e["rrn"], RRN):
                 key = cipher.pseudonym(e["rrn"])
                 if key in rrn_seen:
-                    errors.append(
-                        RowError(
-                            sheet.label,
-                            row,
-                            "주민등록번호",
-                            f"직원번호 {rrn_seen[key]}와 주민등록번호가 같습니다",
-                        )
-                    )
+                    msg = f"직원번호 {rrn_seen[key]}와 주민등록번호가 같습니다"
+                    errors.append(RowError(sheet.label, row, "주민등록번호", msg))
                 rrn_seen[key] = no
                 e["rrn_pseudonym"] = key
             new_emps[no] = e
-    existing = (
-        {
-            no: eid
-            for eid, no in conn.execute(
-                select(Employee.id, Employee.employee_no).where(
-                    Employee.employee_no.in_(list(new_emps))
-                )
-            )
-        }
-        if new_emps
-        else {}
+    existing = _map(conn, Employee.employee_no, Employee.id, Employee.employee_no, new_emps)
+    taken = _map(
+        conn, Employee.rrn_pseudonym, Employee.employee_no, Employee.rrn_pseudonym, rrn_seen
+    )
+    masked_emps = [no for no, e in new_emps.items() if e["rrn"] is None and no in existing]
+    stored = _map(
+        conn, Employee.employee_no, Employee.rrn_encrypted, Employee.employee_no, masked_emps
     )
     for no, e in new_emps.items():
-        if e["rrn"] is None and no not in existing:
-            errors.append(
-                RowError(
-                    e["_label"],
-                    e["_row"],
-                    "주민등록번호",
-                    "새 직원은 마스킹되지 않은 주민등록번호가 필요합니다",
-                )
-            )
-        if "rrn_pseudonym" in e:
-            other = conn.scalar(
-                select(Employee.employee_no).where(Employee.rrn_pseudonym == e["rrn_pseudonym"])
-            )
-            if other is not None and other != no:
-                errors.append(
-                    RowError(
-                        e["_label"],
-                        e["_row"],
-                        "주민등록번호",
-                        f"이미 다른 직원({other})에게 등록된 주민등록번호입니다",
-                    )
-                )
+        if e["rrn"] is None:
+            if no not in existing:
+                msg = "새 직원은 마스킹되지 않은 주민등록번호가 필요합니다"
+                errors.append(RowError(e["_label"], e["_row"], "주민등록번호", msg))
+            elif cipher.decrypt(stored[no]).masked() != e["_masked"]:
+                msg = "마스킹된 번호가 저장된 주민등록번호와 다릅니다"
+                errors.append(RowError(e["_label"], e["_row"], "주민등록번호", msg))
+        other = taken.get(e.get("rrn_pseudonym"))
+        if other is not None and other != no:
+            msg = f"이미 다른 직원({other})에게 등록된 주민등록번호입니다"
+            errors.append(RowError(e["_label"], e["_row"], "주민등록번호", msg))
+
+    # -- dependents
     dep_rows: list[dict[str, Any]] = []
-    dep_keys: set[tuple[str, str]] = set()
     for sheet in (s for s in sheets if s.kind == "dependents"):
         for row, r in sheet.rows:
             d = _validate_dependent(sheet.label, row, r, errors)
-            if d is None:
-                continue
-            dkey = (d["employee_no"], cipher.pseudonym(d["rrn"]))
-            if dkey in dep_keys:
-                errors.append(
-                    RowError(
-                        sheet.label,
-                        row,
-                        "주민등록번호",
-                        "같은 직원의 같은 부양가족이 두 번 있습니다",
-                    )
-                )
-            dep_keys.add(dkey)
-            d["rrn_pseudonym"] = dkey[1]
-            dep_rows.append(d)
-    dep_emp_nos = {d["employee_no"] for d in dep_rows} - set(new_emps)
-    known = (
-        {
-            no: eid
-            for eid, no in conn.execute(
-                select(Employee.id, Employee.employee_no).where(
-                    Employee.employee_no.in_(list(dep_emp_nos))
-                )
-            )
-        }
-        if dep_emp_nos
-        else {}
+            if d is not None:
+                if d["rrn"] is not None:
+                    d["rrn_pseudonym"] = cipher.pseudonym(d["rrn"])
+                dep_rows.append(d)
+    dep_emp_nos = {d["employee_no"] for d in dep_rows}
+    known = _map(
+        conn, Employee.employee_no, Employee.id, Employee.employee_no, dep_emp_nos - set(new_emps)
     )
+    ids = existing | known
+    emp_keys = _map(
+        conn, Employee.employee_no, Employee.rrn_pseudonym, Employee.employee_no, dep_emp_nos
+    )
+    emp_keys |= {no: e["rrn_pseudonym"] for no, e in new_emps.items() if "rrn_pseudonym" in e}
+    current: dict[int, list[Any]] = {}  # rows of the dependents already on file
+    for part in _chunks(sorted({ids[n] for n in dep_emp_nos if n in ids})):
+        stmt = select(*Dependent.__table__.c).where(Dependent.employee_id.in_(part))
+        for dep in conn.execute(stmt):
+            current.setdefault(dep.employee_id, []).append(dep)
+    seen_keys: set[tuple[str, str]] = set()
+    spouses: dict[str, set[str]] = {}
     for d in dep_rows:
-        if d["employee_no"] not in new_emps and d["employee_no"] not in known:
-            errors.append(RowError(d["_label"], d["_row"], "직원번호", "없는 직원번호입니다"))
+        no = d["employee_no"]
+        label, row = d["_label"], d["_row"]
+        if no not in new_emps and no not in known:
+            errors.append(RowError(label, row, "직원번호", "없는 직원번호입니다"))
+            continue
+        existing_deps = current.get(ids[no], []) if no in ids else []
+        if d["rrn"] is None:  # masked: must name a dependent already on file
+            match = [
+                x for x in existing_deps
+                if x.relation == d["relation"] and x.name == d["name"]
+                and cipher.decrypt(x.rrn_encrypted).masked() == d["_masked"]
+            ]  # fmt: skip
+            if len(match) != 1:
+                msg = "마스킹된 번호와 일치하는 기존 부양가족이 없습니다 (전체 번호가 필요합니다)"
+                errors.append(RowError(label, row, "주민등록번호", msg))
+                continue
+            d["rrn_pseudonym"] = match[0].rrn_pseudonym
+            d["_existing_id"] = match[0].id
+        pair = (no, d["rrn_pseudonym"])
+        if pair in seen_keys:
+            errors.append(
+                RowError(label, row, "주민등록번호", "같은 직원의 같은 부양가족이 두 번 있습니다")
+            )
+        seen_keys.add(pair)
+        if emp_keys.get(no) == d["rrn_pseudonym"]:
+            errors.append(
+                RowError(label, row, "주민등록번호", "직원 본인을 부양가족으로 등록할 수 없습니다")
+            )
+        if d["relation"] == "spouse":
+            spouses.setdefault(no, set()).add(d["rrn_pseudonym"])
+            others = {x.rrn_pseudonym for x in existing_deps if x.relation == "spouse"}
+            if len(spouses[no] | others) > 1:
+                errors.append(RowError(label, row, "관계", "배우자는 한 명만 등록할 수 있습니다"))
+        birth = d["rrn"].birth_date if d["rrn"] is not None else None
+        if birth and d["allowance_from"] and d["allowance_from"] < birth:
+            errors.append(
+                RowError(label, row, "가족수당시작일", "시작일이 부양가족의 생년월일보다 앞섭니다")
+            )
     if not sheets and not errors:
-        errors.append(RowError(",".join(p.name for p in paths), 0, "-", "가져올 행이 없습니다"))
+        errors.append(RowError(",".join(_label(p) for p in paths), 0, "-", "가져올 행이 없습니다"))
     if errors:
         raise ImportRejected(errors)
 
-    report = ImportReport(files=[p.name for p in paths])
+    # -- write (one transaction, owned by the caller)
+    report = ImportReport(files=[_label(p) for p in paths])
     for no, e in new_emps.items():
-        values = {k: v for k, v in e.items() if not k.startswith("_") and k not in ("rrn",)}
+        values = {k: v for k, v in e.items() if not k.startswith("_") and k != "rrn"}
         if e["rrn"] is not None:
             values["rrn_encrypted"] = cipher.encrypt(e["rrn"])
             values["birth_date"] = e["rrn"].birth_date
@@ -374,10 +449,8 @@ def import_files(
             conn.execute(update(Employee).where(Employee.id == existing[no]).values(**values))
             report.employees_updated += 1
         else:
-            new_id = conn.execute(
-                insert(Employee).values(**values).returning(Employee.id)
-            ).scalar_one()
-            existing[no] = new_id
+            ins = insert(Employee).values(**values).returning(Employee.id)
+            existing[no] = conn.execute(ins).scalar_one()
             report.employees_added += 1
     ids = existing | known
     for d in dep_rows:
@@ -385,16 +458,15 @@ def import_files(
         values = {
             k: v for k, v in d.items() if not k.startswith("_") and k not in ("rrn", "employee_no")
         }
-        values |= {
-            "employee_id": eid,
-            "rrn_encrypted": cipher.encrypt(d["rrn"]),
-            "birth_date": d["rrn"].birth_date,
-            "sex": d["rrn"].sex,
-        }
-        found = conn.scalar(
-            select(Dependent.id).where(
-                Dependent.employee_id == eid, Dependent.rrn_pseudonym == d["rrn_pseudonym"]
-            )
+        values["employee_id"] = eid
+        if d["rrn"] is not None:
+            values |= {
+                "rrn_encrypted": cipher.encrypt(d["rrn"]),
+                "birth_date": d["rrn"].birth_date,
+                "sex": d["rrn"].sex,
+            }
+        found = d.get("_existing_id") or next(
+            (x.id for x in current.get(eid, []) if x.rrn_pseudonym == d["rrn_pseudonym"]), None
         )
         if found is None:
             conn.execute(insert(Dependent).values(**values))
@@ -417,6 +489,16 @@ def import_files(
         },
     )
     return report
+
+
+def _check_text(r: dict[str, str], label: str, row: int, errors: list[RowError]) -> None:
+    """Lengths the database can hold; no control characters."""
+    for col, value in r.items():
+        if any(ord(ch) < 32 for ch in value):
+            errors.append(RowError(label, row, col, "제어 문자가 들어 있습니다"))
+        limit = LIMITS.get(col)
+        if limit and len(value) > limit:
+            errors.append(RowError(label, row, col, f"{limit}자 이하여야 합니다"))
 
 
 def _validate_employee(
@@ -442,11 +524,8 @@ def _validate_employee(
     if agency_code and aid is None:
         errors.append(RowError(label, row, "기관코드", "등록되지 않은 기관코드입니다"))
     no = need("직원번호")
-    if len(no) > 16:
-        errors.append(RowError(label, row, "직원번호", "16자 이하여야 합니다"))
     name = need("성명")
-    if len(name) > 50:
-        errors.append(RowError(label, row, "성명", "50자 이하여야 합니다"))
+    _check_text(r, label, row, errors)
     rrn_text = need("주민등록번호")
     rrn: RRN | None = None
     if rrn_text and not is_masked(rrn_text):
@@ -466,7 +545,8 @@ def _validate_employee(
                 f"직급은 {', '.join(g.name_ko for g in GRADES)} 중 하나여야 합니다",
             )
         )
-    step = _int(need("호봉"), label, row, "호봉", errors) if r.get("호봉") else None
+    step_text = need("호봉")
+    step = _int(step_text, label, row, "호봉", errors, maximum=99) if step_text else None
     if gdef is not None and step is not None:
         mx = grades.get(gdef.code, (0, None))[1]
         if gdef.code == "SCS" and step != 0:
@@ -510,6 +590,7 @@ def _validate_employee(
     return {
         "_label": label,
         "_row": row,
+        "_masked": rrn_text.strip() if rrn is None else None,
         "agency_id": aid,
         "employee_no": no,
         "name": name,
@@ -529,6 +610,7 @@ def _validate_dependent(
     label: str, row: int, r: dict[str, str], errors: list[RowError]
 ) -> dict[str, Any] | None:
     before = len(errors)
+    _check_text(r, label, row, errors)
     no = r.get("직원번호", "")
     if not no:
         errors.append(RowError(label, row, "직원번호", "값이 필요합니다"))
@@ -546,9 +628,7 @@ def _validate_dependent(
     if not rrn_text:
         errors.append(RowError(label, row, "주민등록번호", "값이 필요합니다"))
     elif is_masked(rrn_text):
-        errors.append(
-            RowError(label, row, "주민등록번호", "마스킹된 번호로는 부양가족을 등록할 수 없습니다")
-        )
+        pass  # matched against the dependents already on file
     else:
         try:
             rrn = RRN(rrn_text)
@@ -575,6 +655,7 @@ def _validate_dependent(
     return {
         "_label": label,
         "_row": row,
+        "_masked": rrn_text.strip() if rrn is None else None,
         "employee_no": no,
         "relation": relation,
         "name": name,
@@ -677,35 +758,45 @@ def export(
     }
     counts: dict[str, int] = {}
     out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        header, rows, _ = spec[kinds[0]]
-        with out.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            n = 0
-            for r in rows(conn, cipher, agency_code=agency_code, with_rrn=with_rrn):
-                w.writerow(r)
-                n += 1
-        counts[kinds[0]] = n
-    else:
-        wb = Workbook(write_only=True)
-        for k in kinds:
-            header, rows, title = spec[k]
-            ws = wb.create_sheet(title)
-            ws.append(list(header))
-            n = 0
-            for r in rows(conn, cipher, agency_code=agency_code, with_rrn=with_rrn):
-                ws.append(r)
-                n += 1
-            counts[k] = n
-        wb.save(out)
-    record(
-        conn,
-        actor=actor,
-        actor_role=actor_role,
-        action="people.export_rrn" if with_rrn else "people.export",
-        target_type="file",
-        target_id=out.name[:64],
-        detail={"agency": agency_code, "with_rrn": with_rrn, **counts},
-    )
+    # personal data: written owner-only (0600) to a temporary file, moved into place at the end
+    fd, tmp_name = tempfile.mkstemp(prefix=".insa-export-", suffix=suffix, dir=out.parent)
+    tmp = Path(tmp_name)
+    try:
+        if suffix == ".csv":
+            header, rows, _ = spec[kinds[0]]
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(header)
+                n = 0
+                for r in rows(conn, cipher, agency_code=agency_code, with_rrn=with_rrn):
+                    w.writerow(r)
+                    n += 1
+            counts[kinds[0]] = n
+        else:
+            os.close(fd)
+            wb = Workbook(write_only=True)
+            for k in kinds:
+                header, rows, title = spec[k]
+                ws = wb.create_sheet(title)
+                ws.append(list(header))
+                n = 0
+                for r in rows(conn, cipher, agency_code=agency_code, with_rrn=with_rrn):
+                    ws.append(r)
+                    n += 1
+                counts[k] = n
+            wb.save(tmp)
+        os.chmod(tmp, 0o600)
+        record(
+            conn,
+            actor=actor,
+            actor_role=actor_role,
+            action="people.export_rrn" if with_rrn else "people.export",
+            target_type="file",
+            target_id=redact(out.name)[:64],
+            detail={"agency": agency_code, "with_rrn": with_rrn, **counts},
+        )
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return counts

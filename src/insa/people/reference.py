@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from insa.people.grades import GRADES, POSITIONS
 from insa.people.models import Agency, Grade, Position
@@ -66,4 +66,12 @@ def sync_reference_data(conn: Connection, on: dt.date | None = None) -> dict[str
                 )
             )
             added["positions"] += 1
+    if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
+        for table in ("agencies", "grades", "positions"):
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                )
+            )
     return added

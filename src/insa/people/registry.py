@@ -38,9 +38,9 @@ def agencies() -> tuple[AgencyDef, ...]:
     raw: list[dict[str, Any]] = yaml.safe_load(
         resources.files("insa.people").joinpath("data/agencies.yaml").read_text(encoding="utf-8")
     )
-    return tuple(
+    defs = tuple(
         AgencyDef(
-            id=i + 1,
+            id=int(r["id"]),
             code=r["code"],
             name_ko=r["name_ko"],
             name_en=r.get("name_en", ""),
@@ -53,8 +53,13 @@ def agencies() -> tuple[AgencyDef, ...]:
             staff=int(r["staff"]),
             female_share=float(r.get("female_share", 0.47)),
         )
-        for i, r in enumerate(raw)
+        for r in raw
     )
+    ids = [a.id for a in defs]
+    codes = [a.code for a in defs]
+    if len(set(ids)) != len(ids) or len(set(codes)) != len(codes):
+        raise ValueError("agencies.yaml: ids and codes must be unique")
+    return defs
 
 
 def active_agencies(on: dt.date) -> list[AgencyDef]:

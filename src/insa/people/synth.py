@@ -156,6 +156,20 @@ def make_rrns(
     return [f"{v:013d}" for v in out.tolist()]
 
 
+def _given_names(
+    rng: np.random.Generator, female: npt.NDArray[np.bool_], birth_year: I64
+) -> list[str]:
+    data = _names()
+    era = np.where(birth_year < 1975, 0, np.where(birth_year < 1995, 1, 2))
+    eras = ("born_before_1975", "born_1975_1994", "born_since_1995")
+    pick = rng.integers(0, 1_000_000, len(female))
+    out = []
+    for f, e, p in zip(female.tolist(), era.tolist(), pick.tolist(), strict=True):
+        pool = data["given"]["F" if f else "M"][eras[e]]
+        out.append(pool[p % len(pool)])
+    return out
+
+
 def _names_for(
     rng: np.random.Generator, female: npt.NDArray[np.bool_], birth_year: I64
 ) -> list[str]:
@@ -163,14 +177,14 @@ def _names_for(
     surnames = list(data["surnames"])
     w = np.array(list(data["surnames"].values()), dtype=np.float64)
     sur = rng.choice(len(surnames), size=len(female), p=w / w.sum())
-    era = np.where(birth_year < 1975, 0, np.where(birth_year < 1995, 1, 2))
-    eras = ("born_before_1975", "born_1975_1994", "born_since_1995")
-    pick = rng.integers(0, 1_000_000, len(female))
-    out = []
-    for s, f, e, p in zip(sur.tolist(), female.tolist(), era.tolist(), pick.tolist(), strict=True):
-        pool = data["given"]["F" if f else "M"][eras[e]]
-        out.append(surnames[s] + pool[p % len(pool)])
-    return out
+    given = _given_names(rng, female, birth_year)
+    return [surnames[s] + g for s, g in zip(sur.tolist(), given, strict=True)]
+
+
+def surname_of(name: str) -> str:
+    """The family name: two-syllable surnames (남궁, 제갈 …) first."""
+    two = name[:2]
+    return two if len(name) > 2 and two in _names()["surnames"] else name[:1]
 
 
 def generate(pop: Population, cipher: RRNCipher) -> Iterator[Chunk]:
@@ -235,7 +249,7 @@ def _generate_chunk(
     se = load("people").get("pay.senior_executive_annual", dt.date(cfg.year, 1, 1))
     scs_annual = np.where(
         scs,
-        (se["lower"] + rng.random(n) * (se["upper"] - se["lower"])).astype(np.int64) // 1000 * 1000,
+        rng.integers(se["lower"] // 1000, se["upper"] // 1000 + 1, n) * 1000,
         0,
     )
 
@@ -310,7 +324,21 @@ def _generate_chunk(
     }
 
     fam = _families(
-        rng, cfg, pop, emp_ids, female, birth, hire, age, names, rrn, grade, table, step, cipher
+        rng,
+        cfg,
+        pop,
+        emp_ids,
+        female,
+        birth,
+        hire,
+        age,
+        names,
+        rrn,
+        grade,
+        table,
+        step,
+        scs_annual,
+        cipher,
     )
     deps = fam.columns
     n_dep = len(deps["employee_id"])
@@ -379,7 +407,7 @@ class _DepBuilder:
     """Collects dependents as parallel arrays, block by block (people may be shared)."""
 
     FIELDS = ("emp", "rel", "name", "rrn", "birth", "female", "disabled", "household",
-              "income", "servant", "cfrom", "cuntil")  # fmt: skip
+              "income", "servant", "cfrom", "cuntil", "primary")  # fmt: skip
 
     def __init__(self) -> None:
         self.blocks: dict[str, list[Any]] = {f: [] for f in self.FIELDS}
@@ -388,7 +416,7 @@ class _DepBuilder:
         self, emp: npt.ArrayLike, rel: str, name: list[str], rrn: list[str], birth: npt.ArrayLike,
         female: npt.ArrayLike, *, disabled: npt.ArrayLike = False, household: npt.ArrayLike = True,
         income: npt.ArrayLike = 0, servant: npt.ArrayLike = False, cfrom: npt.ArrayLike = 0,
-        cuntil: npt.ArrayLike = 0,
+        cuntil: npt.ArrayLike = 0, primary: bool = True,
     ) -> None:  # fmt: skip
         e = np.asarray(emp, dtype=np.int64)
         k = len(e)
@@ -408,6 +436,8 @@ class _DepBuilder:
         self.blocks["servant"].append(full(servant, bool))
         self.blocks["cfrom"].append(full(cfrom, np.int64))
         self.blocks["cuntil"].append(full(cuntil, np.int64))
+        # the one taxpayer who may take this person's basic deduction (기본공제)
+        self.blocks["primary"].append(full(primary, bool))
 
     def arrays(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -467,6 +497,7 @@ def _families(
     grade: npt.NDArray[np.int8],
     table: I64,
     step: I64,
+    scs_annual: I64,
     cipher: RRNCipher,
 ) -> Families:
     n = len(emp_ids)
@@ -505,7 +536,8 @@ def _families(
     partner = np.full(n, -1, dtype=np.int64)
     partner[men[:k]] = women[:k]
     partner[women[:k]] = men[:k]
-    annual_pay = table[grade.astype(np.int64), step] * 12 + 6_000_000
+    monthly = np.where(scs_annual > 0, scs_annual // 12, table[grade.astype(np.int64), step])
+    annual_pay = monthly * 12 + 6_000_000  # rough: base pay plus allowances
 
     # spouses of employees married outside the population
     out_idx = np.nonzero(married & (partner < 0))[0]
@@ -521,7 +553,10 @@ def _families(
         sp_servant, rng.integers(30, 70, m) * 1_000_000,
         np.where(u < 0.81, rng.integers(0, 60, m) * 1_000_000, 0),
     )  # fmt: skip
-    marriage = np.maximum(hire[out_idx], birth[out_idx] + int(29 * year_days))
+    # married between 24 and today; the spouse allowance is claimed from the later of marriage and hire
+    earliest = birth[out_idx] + int(24 * year_days)
+    marriage = earliest + (rng.random(m) * np.maximum(ref_o - earliest, 0)).astype(np.int64)
+    marriage = np.minimum(np.maximum(marriage, hire[out_idx]), ref_o)
     b.extend(
         out_idx, "spouse", _names_for(rng, sp_female, _years(sp_birth)),
         make_rrns(rng, sp_birth, sp_female, pop.rrns_seen), sp_birth, sp_female,
@@ -557,8 +592,8 @@ def _families(
     kids_rrn = make_rrns(rng, kb, kf, pop.rrns_seen)
     he = heads[kh]  # the head employee of each child
     father = np.where(female[he] & (partner[he] >= 0), partner[he], he)
-    surname = [str(s)[0] for s in names_a[father]]
-    kid_names = [s + g[1:] for s, g in zip(surname, _names_for(rng, kf, _years(kb)), strict=True)]
+    surname = [surname_of(str(s)) for s in names_a[father]]
+    kid_names = [s + g for s, g in zip(surname, _given_names(rng, kf, _years(kb)), strict=True)]
     dis = rng.random(kk) < 0.015
     turns19 = _birthdays(kb, 19)
     legit_until = np.where(dis | (turns19 > ref_o), 0, _month_before(turns19))
@@ -592,7 +627,7 @@ def _families(
     b.extend(
         c2, "child", np.asarray(kid_names, dtype=object)[two].tolist(), kids_rrn_a[two].tolist(),
         kb[two], kf[two], disabled=dis[two], cfrom=claim2,
-        cuntil=np.where(claim2 > 0, legit_until[two], 0),
+        cuntil=np.where(claim2 > 0, legit_until[two], 0), primary=False,
     )  # fmt: skip
     hit = claim2 > 0
     plant("couple_double_child", c2[hit], c1[two][hit], kids_rrn_a[two][hit].tolist(),
@@ -641,7 +676,7 @@ def _families(
     b.extend(
         sib, "parent", np.asarray(pnames, dtype=object)[sel].tolist(), prrn_a[sel].tolist(),
         pb[sel], pf[sel], disabled=p_dis[sel], household=False, income=p_income[sel],
-        cfrom=np.maximum(claim[sel], hire[sib]),
+        cfrom=np.maximum(claim[sel], hire[sib]), primary=False,
     )  # fmt: skip
     plant(
         "sibling_double_parent",
@@ -663,7 +698,7 @@ def _families(
     cfrom = d["cfrom"].astype(np.int64)
     cuntil = d["cuntil"].astype(np.int64)
     dage = ref.year - _years(dbirth)
-    basic = (
+    basic = d["primary"].astype(bool) & (
         ((relation == REL["spouse"]) & (income <= 1_000_000))
         | ((relation == REL["child"]) & ((dage <= 20) | disabled))
         | ((relation == REL["parent"]) & ((dage >= 60) | disabled) & (income <= 1_000_000))

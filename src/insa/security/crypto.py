@@ -1,7 +1,8 @@
 """Encryption at rest (AES-256-GCM) and keyed pseudonyms (HMAC-SHA256) for RRNs.
 
-Stored form: ``version(1) || nonce(12) || ciphertext+tag``. The associated data binds
-the ciphertext to its purpose so a value cannot be moved to another column unnoticed.
+Stored form: ``version(1) || nonce(12) || ciphertext+tag``. The associated data names
+the kind of secret (``insa:rrn:v1``; TOTP seeds use their own), so a sealed TOTP seed can
+never be decrypted as an RRN or the other way round. It does not bind a value to one row.
 Pseudonym = lowercase hex HMAC-SHA256(INSA_PSEUDONYM_KEY, the 13 digits without hyphen):
 the only form in which a resident number may leave the organisation.
 """

@@ -30,10 +30,19 @@ class RRN:
         if not digits.isdigit() or len(digits) != 13:
             raise InvalidRRN("주민등록번호는 13자리 숫자여야 합니다 (RRN must be 13 digits)")
         try:
-            stdnum_rrn.validate(digits)
-        except InvalidChecksum:
-            raise InvalidRRN("주민등록번호 검증번호가 맞지 않습니다 (RRN checksum fails)") from None
-        except (InvalidComponent, InvalidFormat, InvalidLength):
+            stdnum_rrn.validate(digits, allow_future=False)
+        except (InvalidChecksum, InvalidComponent) as exc:
+            # Numbers assigned since October 2020 carry random digits after the sex digit:
+            # no region code and no check digit. Only their date and sex digit can be checked.
+            if not _random_since_2020(digits):
+                if isinstance(exc, InvalidChecksum):
+                    raise InvalidRRN(
+                        "주민등록번호 검증번호가 맞지 않습니다 (RRN checksum fails)"
+                    ) from None
+                raise InvalidRRN(
+                    "주민등록번호의 생년월일·성별·지역 부분이 올바르지 않습니다 (RRN has an invalid part)"
+                ) from None
+        except (InvalidFormat, InvalidLength):
             raise InvalidRRN(
                 "주민등록번호의 생년월일·성별·지역 부분이 올바르지 않습니다 (RRN has an invalid part)"
             ) from None
@@ -76,6 +85,17 @@ class RRN:
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("RRN values are not picklable")
+
+
+RANDOM_SINCE = dt.date(2020, 10, 1)
+
+
+def _random_since_2020(digits: str) -> bool:
+    try:
+        born = stdnum_rrn.get_birth_date(digits, allow_future=False)
+    except (InvalidComponent, ValueError):
+        return False
+    return bool(born >= RANDOM_SINCE and digits[6] in "3478")
 
 
 def mask(digits_or_formatted: str) -> str:
