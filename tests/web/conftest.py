@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from insa.people.seed import seed
 from insa.people.synth import SeedConfig
 from insa.security import auth
 from insa.security.crypto import RRNCipher
+from insa.security.passwords import hash_password
 from insa.security.users import assign, create_user
 from insa.web.app import create_app
 
@@ -34,8 +36,14 @@ class World:
     admin_totp: str
 
 
+_hash_once = functools.cache(
+    hash_password
+)  # argon2 is slow on purpose; hash the test password once
+
+
 @pytest.fixture
-def world(migrated: Engine, cipher: RRNCipher) -> World:
+def world(migrated: Engine, cipher: RRNCipher, monkeypatch: pytest.MonkeyPatch) -> World:
+    monkeypatch.setattr("insa.security.users.hash_password", _hash_once)
     seed(migrated, SeedConfig(employees=400, seed=5), cipher)
     with session_scope(migrated) as db:
         a = db.scalar(select(Agency.id).where(Agency.code == "KNPA"))

@@ -68,6 +68,11 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
     )
 
 
+def _opt_int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
 def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
@@ -294,11 +299,13 @@ def employees(
     request: Request,
     ctx: CtxDep,
     q: str = "",
-    org_unit_id: Annotated[int | None, Query()] = None,
-    agency_id: Annotated[int | None, Query()] = None,
+    org_unit: Annotated[str, Query(alias="org_unit_id")] = "",
+    agency: Annotated[str, Query(alias="agency_id")] = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     p = ctx.principal
+    org_unit_id = _opt_int(org_unit)  # empty select values arrive as ""
+    agency_id = _opt_int(agency)
     request.state.principal = p
     if not p.can("people.search_employee"):
         if p.role == "employee":
