@@ -85,6 +85,9 @@ def seed(
             if on_progress:
                 on_progress(done, cfg.employees)
         writer.reset_sequences(["org_units", "employees", "dependents", "payroll", "seed_plants"])
+        # fresh statistics after a bulk load, so the planner picks the search indexes
+        for table in ("agencies", "org_units", "employees", "dependents", "payroll"):
+            conn.execute(text(f"ANALYZE {table}"))
         report = SeedReport(org_units=len(t.id), seconds=0.0, **counts)
         record(
             conn,

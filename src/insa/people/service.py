@@ -7,6 +7,7 @@ personal record is audited through the context, so routes stay thin.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
@@ -146,12 +147,18 @@ def search_employees(
     q = q.strip()
     stmt = restrict(_row_select(), ctx.principal, "people.search_employee")
     if q:
-        if q.replace("-", "").isdigit():
-            stmt = stmt.where(Employee.employee_no.like(_like_prefix(q), escape="\\"))
-        else:
-            stmt = stmt.where(Employee.name.like(_like_prefix(q), escape="\\"))
+        column = Employee.employee_no if q.replace("-", "").isdigit() else Employee.name
+        stmt = stmt.where(column.like(_like_prefix(q), escape="\\"))
+        if ctx.db.get_bind().dialect.name == "sqlite":
+            # SQLite's LIKE is case-insensitive and cannot use a BINARY index; the equivalent
+            # range can (PostgreSQL uses its varchar_pattern_ops indexes for LIKE instead)
+            stmt = stmt.where(column >= q, column < q + "\U0010ffff")
     if org_unit_id is not None:
-        stmt = stmt.where(Employee.org_unit_id.in_(_subtree(ctx, org_unit_id)))
+        unit_agency = ctx.db.scalar(select(OrgUnit.agency_id).where(OrgUnit.id == org_unit_id))
+        stmt = stmt.where(
+            Employee.agency_id == unit_agency,  # lets the (agency, org unit) index serve
+            Employee.org_unit_id.in_(_subtree(ctx, org_unit_id)),
+        )
     if agency_id is not None:
         stmt = stmt.where(Employee.agency_id == agency_id)
     if status in STATUS_CODE:
@@ -277,28 +284,47 @@ def list_payroll(
 # ------------------------------------------------------------------ dashboards
 
 
+HEADCOUNT_TTL = 60.0  # seconds a dashboard's headcount may be old
+_headcount_cache: dict[tuple[str, str, int | None, int | None], tuple[float, dict[str, Any]]] = {}
+
+
 def agency_headcount(ctx: Ctx) -> dict[str, Any]:
-    """Headcount by status and grade for the actor's agency (or everyone, centrally)."""
-    base = restrict(
-        select(Employee.status, Grade.name_ko, Grade.rank, func.count()),
-        ctx.principal,
-        "people.search_employee",
+    """Headcount by status and grade for the actor's scope (aggregates only, no person).
+
+    Cached per scope for :data:`HEADCOUNT_TTL` seconds: the dashboards of a large agency
+    would otherwise count 160,000 rows on every page view.
+    """
+    p = ctx.principal
+    key = (
+        str(ctx.db.get_bind().engine.url),
+        p.role,
+        p.agency_id,
+        p.user_id if p.role == "approver" else None,
     )
-    rows = ctx.db.execute(
-        base.join(Grade, Grade.id == Employee.grade_id).group_by(
-            Employee.status, Grade.name_ko, Grade.rank
-        )
-    ).all()
+    hit = _headcount_cache.get(key)
+    if hit and time.monotonic() - hit[0] < HEADCOUNT_TTL:
+        return hit[1]
+    base = restrict(
+        select(Employee.status, Employee.grade_id, func.count()), p, "people.search_employee"
+    )
+    counts = ctx.db.execute(base.group_by(Employee.status, Employee.grade_id)).all()
+    grades = {
+        gid: (rank, name)
+        for gid, rank, name in ctx.db.execute(select(Grade.id, Grade.rank, Grade.name_ko))
+    }
+    rows = [(status, grades[gid][1], grades[gid][0], n) for status, gid, n in counts]
     by_status: dict[str, int] = {}
     by_grade: dict[tuple[int, str], int] = {}
     for status, grade, rank, n in rows:
         by_status[STATUS_CODE[status]] = by_status.get(STATUS_CODE[status], 0) + n
         by_grade[(rank, grade)] = by_grade.get((rank, grade), 0) + n
-    return {
+    result = {
         "total": sum(by_status.values()),
         "by_status": by_status,
         "by_grade": [(g, n) for (_r, g), n in sorted(by_grade.items())],
     }
+    _headcount_cache[key] = (time.monotonic(), result)
+    return result
 
 
 def agency_payroll_totals(ctx: Ctx) -> list[dict[str, int]]:
