@@ -137,3 +137,13 @@ def test_openapi_document_lists_the_api(client) -> None:  # type: ignore[no-unty
     assert not any(
         p.startswith("/employees") for p in doc["paths"]
     )  # pages stay out of the API document
+
+
+def test_counting_stops_at_the_cap(as_user, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("insa.people.service.COUNT_CAP", 50)
+    client = as_user("admin")
+    body = client.get("/api/v1/employees").json()
+    assert body["total"] == 50 and body["total_is_lower_bound"] is True and body["pages"] == 3
+    assert "50명 이상" in client.get("/employees").text
+    few = client.get("/api/v1/employees", params={"q": "없는사람"}).json()
+    assert few["total"] == 0 and few["total_is_lower_bound"] is False

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from insa.people.io import RELATION_CODE, STATUS_CODE
 from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Payroll, Position
@@ -22,6 +22,7 @@ from insa.security.logs import redact
 from insa.security.principal import restrict
 
 MAX_PAGE_SIZE = 100
+COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Page:
     total: int
     page: int
     size: int
+    more: bool = False  # more than ``total`` matched (the count stops at COUNT_CAP)
 
     @property
     def pages(self) -> int:
@@ -145,25 +147,37 @@ def search_employees(
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, page)
     q = q.strip()
-    stmt = restrict(_row_select(), ctx.principal, "people.search_employee")
+    filters: list[ColumnElement[bool]] = []
     if q:
-        column = Employee.employee_no if q.replace("-", "").isdigit() else Employee.name
-        stmt = stmt.where(column.like(_like_prefix(q), escape="\\"))
+        number = q.replace("-", "").isdigit()
+        column = Employee.employee_no if number else Employee.name
+        cond: ColumnElement[bool] = column.like(_like_prefix(q), escape="\\")
         if ctx.db.get_bind().dialect.name == "sqlite":
             # SQLite's LIKE is case-insensitive and cannot use a BINARY index; the equivalent
             # range can (PostgreSQL uses its varchar_pattern_ops indexes for LIKE instead)
-            stmt = stmt.where(column >= q, column < q + "\U0010ffff")
+            cond = and_(cond, column >= q, column < q + "\U0010ffff")
+        # few rows match a number prefix: find them by the number index first, so that a
+        # large agency's (agency, …) index is not scanned instead
+        filters.append(Employee.id.in_(select(Employee.id).where(cond)) if number else cond)
     if org_unit_id is not None:
         unit_agency = ctx.db.scalar(select(OrgUnit.agency_id).where(OrgUnit.id == org_unit_id))
-        stmt = stmt.where(
-            Employee.agency_id == unit_agency,  # lets the (agency, org unit) index serve
-            Employee.org_unit_id.in_(_subtree(ctx, org_unit_id)),
-        )
+        filters.append(Employee.agency_id == unit_agency)  # lets the (agency, unit) index serve
+        filters.append(Employee.org_unit_id.in_(_subtree(ctx, org_unit_id)))
     if agency_id is not None:
-        stmt = stmt.where(Employee.agency_id == agency_id)
+        filters.append(Employee.agency_id == agency_id)
     if status in STATUS_CODE:
-        stmt = stmt.where(Employee.status == status)
-    total = ctx.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        filters.append(Employee.status == status)
+    # counting (on the employees table alone) stops past COUNT_CAP: "10,000명 이상" is as
+    # useful as an exact figure, and a one-syllable surname across 400,000 people would
+    # otherwise cost a full count on every keystroke
+    matching = restrict(select(Employee.id), ctx.principal, "people.search_employee").where(
+        *filters
+    )
+    capped = matching.limit(COUNT_CAP + 1).subquery()
+    total = ctx.db.scalar(select(func.count()).select_from(capped)) or 0
+    more = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
+    stmt = restrict(_row_select(), ctx.principal, "people.search_employee").where(*filters)
     rows = ctx.db.execute(
         stmt.order_by(Employee.name, Employee.id).limit(size).offset((page - 1) * size)
     ).all()
@@ -173,7 +187,7 @@ def search_employees(
         agency_id=ctx.principal.agency_id,
         detail={"q": redact(q)[:64], "org_unit_id": org_unit_id, "page": page, "results": total},
     )
-    return Page([_to_row(r) for r in rows], total, page, size)
+    return Page([_to_row(r) for r in rows], total, page, size, more)
 
 
 def _visible(ctx: Ctx, employee_id: int, permission: str) -> Employee | None:

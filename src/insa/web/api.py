@@ -35,51 +35,13 @@ class AgencyOut(BaseModel):
     valid_until: dt.date | None
 
 
-class EmployeeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    employee_no: str
-    name: str
-    agency_code: str
-    agency_name: str
-    org_unit: str
-    grade: str
-    step: int
-    position: str | None
-    status: str
-
-
-class EmployeeDetailOut(EmployeeOut):
-    rrn_masked: str
-    birth_date: dt.date
-    sex: str
-    hire_date: dt.date
-    email: str | None
-    phone: str | None
-    org_path: str
-
-
 class EmployeePage(BaseModel):
-    items: list[EmployeeOut]
+    items: list[service.EmployeeRow]
     total: int
+    total_is_lower_bound: bool = False  # true when more than `total` (10,000) matched
     page: int
     size: int
     pages: int
-
-
-class DependentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    relation: str
-    name: str
-    rrn_masked: str
-    birth_date: dt.date
-    disabled: bool
-    same_household: bool
-    public_servant: bool
-    annual_income: int
-    allowance_from: dt.date | None
-    allowance_until: dt.date | None
 
 
 class PayrollOut(BaseModel):
@@ -179,28 +141,29 @@ def employees(
         ctx, q=q, org_unit_id=org_unit_id, agency_id=agency_id, status=status, page=page, size=size
     )
     return EmployeePage(
-        items=[EmployeeOut.model_validate(i) for i in r.items],
+        items=r.items,
         total=r.total,
+        total_is_lower_bound=r.more,
         page=r.page,
         size=r.size,
         pages=r.pages,
     )
 
 
-@router.get("/employees/{employee_id}", response_model=EmployeeDetailOut)
-def employee(ctx: ApiCtxDep, employee_id: int) -> EmployeeDetailOut:
+@router.get("/employees/{employee_id}", response_model=service.EmployeeDetail)
+def employee(ctx: ApiCtxDep, employee_id: int) -> service.EmployeeDetail:
     emp = service.get_employee(ctx, employee_id)
     if emp is None:
         raise NotFound()
-    return EmployeeDetailOut.model_validate(emp)
+    return emp
 
 
-@router.get("/employees/{employee_id}/dependents", response_model=list[DependentOut])
-def dependents(ctx: ApiCtxDep, employee_id: int) -> list[DependentOut]:
+@router.get("/employees/{employee_id}/dependents", response_model=list[service.DependentRow])
+def dependents(ctx: ApiCtxDep, employee_id: int) -> list[service.DependentRow]:
     rows = service.list_dependents(ctx, employee_id)
     if rows is None:
         raise NotFound()
-    return [DependentOut.model_validate(d) for d in rows]
+    return rows
 
 
 @router.get("/employees/{employee_id}/payroll", response_model=list[PayrollOut])

@@ -15,9 +15,9 @@ from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from insa.db.engine import get_engine
+from insa.db.engine import get_engine, session_scope
 from insa.security import auth
 from insa.security.context import Ctx
 from insa.security.models import ROLES, User, WebSession
@@ -55,15 +55,8 @@ class ApiUnauthorized(Exception):
 
 def get_db() -> Iterator[Session]:
     """One transaction per request; committed before the response is sent."""
-    session = sessionmaker(bind=get_engine(), expire_on_commit=False)()
-    try:
+    with session_scope(get_engine()) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
