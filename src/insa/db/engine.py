@@ -38,7 +38,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # no server-side prepared statements: a prepared (generic) plan cannot use the prefix
+    # indexes for `name LIKE $1`, and a search that takes 3 ms turned into 55 ms after the
+    # fifth execution on one connection
+    connect_args = {"prepare_threshold": None, **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def is_sqlite(engine: Engine) -> bool:
