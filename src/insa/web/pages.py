@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from insa.people import service
+from insa.people.models import Agency
 from insa.security import auth
 from insa.security.audit import record, search_audit
 from insa.security.crypto import cipher_from_settings
@@ -267,6 +268,8 @@ def dashboard(request: Request, ctx: CtxDep) -> Response:
     p = ctx.principal
     request.state.principal = p
     data: dict[str, Any] = {"title": ROLE_HOME_TITLE.get(p.role, "insa")}
+    if p.agency_id is not None:
+        data["agency_name"] = ctx.db.scalar(select(Agency.name_ko).where(Agency.id == p.agency_id))
     if p.role == "employee" and p.employee_id is not None:
         data["me"] = service.get_employee(ctx, p.employee_id)
         pay = service.list_payroll(ctx, p.employee_id) or []
