@@ -35,8 +35,10 @@ people_app = typer.Typer(
 )
 keys_app = typer.Typer(help="암호화 키 / Encryption and pseudonym keys", no_args_is_help=True)
 users_app = typer.Typer(help="사용자·역할 관리 / Users and roles", no_args_is_help=True)
+yearend_app = typer.Typer(help="연말정산 / Year-end tax settlement", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(yearend_app, name="yearend")
 app.add_typer(people_app, name="people")
 app.add_typer(keys_app, name="keys")
 
@@ -455,6 +457,39 @@ def users_totp_code(username: str = typer.Argument(...)) -> None:
     if not secret:
         raise _fail(f"{username} has no TOTP key")
     console.print(pyotp.TOTP(secret).now())
+
+
+@yearend_app.command("compute")
+def yearend_compute(
+    input_file: Path = typer.Argument(
+        ..., help="사례 JSON 배열 / JSON array of cases (docs/yearend.md)"
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="결과 JSON (없으면 표준출력) / output JSON (default stdout)"
+    ),
+) -> None:
+    """연말정산 계산 (저장하지 않음) / Settle cases from a JSON file; nothing is stored."""
+    import json
+
+    from insa.yearend.compute import compute_cases
+
+    try:
+        raw = json.loads(input_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(f"{input_file}: {exc}") from None
+    if not isinstance(raw, list):
+        raise _fail(f"{input_file}: the input must be a JSON array of cases")
+    results, failed = compute_cases(raw)
+    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+    for r in results:
+        for e in r.get("errors", []):
+            typer.echo(f"{input_file.name}: case {r['id']}: {e['field']}: {e['message']}", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("serve")

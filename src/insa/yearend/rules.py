@@ -1,0 +1,58 @@
+"""The rules in force for a tax year, read once from the dated parameters.
+
+Both engines (the scalar one that explains, and the vectorised one that settles everyone)
+read their numbers from here, so they cannot disagree about a rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+from insa.params import Parameter, fraction, load
+
+
+@dataclass(frozen=True)
+class Rules:
+    year: int
+    values: dict[str, Any]
+    sources: dict[str, str]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def rate(self, name: str, key: str) -> Fraction:
+        return fraction(self.values[name][key])
+
+    def source(self, name: str) -> str:
+        return self.sources[name]
+
+
+def _source(p: Parameter, on: dt.date) -> str:
+    e = p.entry(on)
+    ref = e.reference
+    text = f"{ref.get('title', '')} {ref.get('article', '')}".strip()
+    return text if e.confirmed else f"{text} (확인 필요)"
+
+
+@cache
+def rules_for(year: int) -> Rules:
+    """Parameters in force at the end of ``year`` (year-end settlement uses the year's law)."""
+    on = dt.date(year, 12, 31)
+    pset = load("yearend")
+    values = {name: pset.get(name, on) for name in pset.names()}
+    sources = {name: _source(pset[name], on) for name in pset.names()}
+    return Rules(year, values, sources)
+
+
+def mul(amount: int, rate: Fraction) -> int:
+    """amount × rate with fractions of a won dropped (amounts are never negative here)."""
+    return amount * rate.numerator // rate.denominator
+
+
+def truncate(amount: int, unit: int) -> int:
+    """Toward zero to a multiple of ``unit`` (−101,658 → −101,650)."""
+    return -((-amount) // unit * unit) if amount < 0 else amount // unit * unit

@@ -1,0 +1,121 @@
+"""The stateless computation's input contract (``insa yearend compute``): one case per person.
+
+Field names are a fixed public contract (see docs/yearend.md). Every field but ``id``,
+``tax_year``, ``taxpayer.birth_date`` and ``wages.total_salary`` is optional and defaults to
+zero, false or empty. Money is integer won: a fractional or negative amount is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Won = Annotated[int, Field(ge=0, strict=True)]
+Relation = Literal[
+    "spouse", "child", "grandchild", "parent", "grandparent", "sibling", "foster_child"
+]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Taxpayer(_M):
+    birth_date: dt.date
+    sex: Literal["M", "F"] = "M"
+    disabled: bool = False
+    single_parent: bool = False
+    household_head: bool = False
+    married_this_year: bool = False  # 결혼세액공제 (marriage registered this year)
+
+
+class Wages(_M):
+    total_salary: Won  # 총급여: gross wages less non-taxable items
+
+
+class Withheld(_M):
+    income_tax: Won = 0
+    local_tax: Won = 0
+
+
+class Contributions(_M):
+    pension: Won = 0
+    health: Won = 0
+    long_term_care: Won = 0
+    employment: Won = 0
+
+
+class Dependent(_M):
+    relation: Relation
+    birth_date: dt.date
+    disabled: bool = False
+    income: Won = 0
+    born_or_adopted_this_year: bool = False
+    birth_order: Annotated[int, Field(ge=0, le=20)] = 0
+
+
+class Cards(_M):
+    credit: Won = 0
+    debit: Won = 0
+    cash_receipt: Won = 0
+    culture: Won = 0
+    traditional_market: Won = 0
+    public_transport: Won = 0
+
+
+class Insurance(_M):
+    general: Won = 0
+    disabled: Won = 0
+
+
+class Medical(_M):
+    self_senior_disabled_child6: Won = 0
+    other_dependents: Won = 0
+    infertility: Won = 0
+    premature: Won = 0
+    reimbursed: Won = 0
+
+
+class Education(_M):
+    self: Won = 0
+    preschool_school: list[Won] = []
+    university: list[Won] = []
+    disabled: Won = 0
+
+
+class Donations(_M):
+    political: Won = 0
+    hometown: Won = 0
+    general: Won = 0
+    religious: Won = 0
+
+
+class PensionAccount(_M):
+    pension_savings: Won = 0
+    irp: Won = 0
+
+
+class Housing(_M):
+    subscription_savings: Won = 0
+    lease_loan_repayment: Won = 0
+    mortgage_interest: Won = 0
+
+
+class Case(_M):
+    id: str | int
+    tax_year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    taxpayer: Taxpayer
+    wages: Wages
+    withheld: Withheld = Withheld()
+    contributions: Contributions = Contributions()
+    dependents: list[Dependent] = []
+    cards: Cards = Cards()
+    insurance: Insurance = Insurance()
+    medical: Medical = Medical()
+    education: Education = Education()
+    donations: Donations = Donations()
+    monthly_rent: Won = 0
+    pension_account: PensionAccount = PensionAccount()
+    housing: Housing = Housing()
