@@ -5,22 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from insa import clikit
 from insa.settings import MissingKeyError, get_settings, new_key
+from insa.yearend.cli import yearend_app
 
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from insa.security.crypto import RRNCipher
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+console, err = clikit.console, clikit.err
 
 app = typer.Typer(
     help="insa — 중앙행정기관 인사·급여 자동화 / HR administration for Korean central agencies",
@@ -35,7 +29,6 @@ people_app = typer.Typer(
 )
 keys_app = typer.Typer(help="암호화 키 / Encryption and pseudonym keys", no_args_is_help=True)
 users_app = typer.Typer(help="사용자·역할 관리 / Users and roles", no_args_is_help=True)
-yearend_app = typer.Typer(help="연말정산 / Year-end tax settlement", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(yearend_app, name="yearend")
@@ -43,30 +36,7 @@ app.add_typer(people_app, name="people")
 app.add_typer(keys_app, name="keys")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]오류 / error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def _cipher() -> RRNCipher:
-    from insa.security.crypto import cipher_from_settings
-
-    try:
-        return cipher_from_settings()
-    except MissingKeyError as exc:
-        raise _fail(str(exc)) from None
-
-
-def _engine() -> Engine:
-    from insa.db.engine import get_engine
-    from insa.db.migrate import is_current
-
-    engine = get_engine()
-    if not is_current(engine):
-        raise _fail(
-            "the database is not at the latest schema: run `insa db upgrade` first / 먼저 insa db upgrade 를 실행하세요"
-        )
-    return engine
+_fail, _cipher, _engine = clikit.fail, clikit.cipher, clikit.engine
 
 
 @db_app.command("upgrade")
@@ -457,39 +427,6 @@ def users_totp_code(username: str = typer.Argument(...)) -> None:
     if not secret:
         raise _fail(f"{username} has no TOTP key")
     console.print(pyotp.TOTP(secret).now())
-
-
-@yearend_app.command("compute")
-def yearend_compute(
-    input_file: Path = typer.Argument(
-        ..., help="사례 JSON 배열 / JSON array of cases (docs/yearend.md)"
-    ),
-    output: Path | None = typer.Option(
-        None, "-o", "--output", help="결과 JSON (없으면 표준출력) / output JSON (default stdout)"
-    ),
-) -> None:
-    """연말정산 계산 (저장하지 않음) / Settle cases from a JSON file; nothing is stored."""
-    import json
-
-    from insa.yearend.compute import compute_cases
-
-    try:
-        raw = json.loads(input_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(f"{input_file}: {exc}") from None
-    if not isinstance(raw, list):
-        raise _fail(f"{input_file}: the input must be a JSON array of cases")
-    results, failed = compute_cases(raw)
-    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
-    if output:
-        output.write_text(text + "\n", encoding="utf-8")
-    else:
-        typer.echo(text)
-    for r in results:
-        for e in r.get("errors", []):
-            typer.echo(f"{input_file.name}: case {r['id']}: {e['field']}: {e['message']}", err=True)
-    if failed:
-        raise typer.Exit(1)
 
 
 @app.command("serve")

@@ -25,3 +25,4 @@ def import_all_models() -> None:
     """Import every module that defines tables, so ``Base.metadata`` is complete."""
     import insa.people.models  # noqa: F401
     import insa.security.models  # noqa: F401
+    import insa.yearend.models  # noqa: F401

@@ -1,0 +1,240 @@
+"""``insa yearend``: compute (stateless), import-nts, synth-nts, run, explain, receipt, filing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from insa.clikit import console, err, fail
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+yearend_app = typer.Typer(help="연말정산 / Year-end tax settlement", no_args_is_help=True)
+
+
+def _progress(label: str) -> Progress:
+    return Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+    )
+
+
+def agency_id(conn: Connection, code: str | None) -> int | None:
+    from sqlalchemy import select
+
+    from insa.people.models import Agency
+
+    if code is None:
+        return None
+    found = conn.scalar(select(Agency.id).where(Agency.code == code.upper()))
+    if found is None:
+        raise fail(f"no agency with code {code!r} (see `insa people agencies`)")
+    return int(found)
+
+
+def employee_id(conn: Connection, employee_no: str) -> int:
+    from sqlalchemy import select
+
+    from insa.people.models import Employee
+
+    found = conn.scalar(select(Employee.id).where(Employee.employee_no == employee_no))
+    if found is None:
+        raise fail(f"no employee {employee_no}")
+    return int(found)
+
+
+@yearend_app.command("compute")
+def yearend_compute(
+    input_file: Path = typer.Argument(
+        ..., help="사례 JSON 배열 / JSON array of cases (docs/yearend.md)"
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="결과 JSON (없으면 표준출력) / output JSON (default stdout)"
+    ),
+) -> None:
+    """연말정산 계산 (저장하지 않음) / Settle cases from a JSON file; nothing is stored."""
+    from insa.yearend.compute import compute_cases
+
+    try:
+        raw = json.loads(input_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise fail(f"{input_file}: {exc}") from None
+    if not isinstance(raw, list):
+        raise fail(f"{input_file}: the input must be a JSON array of cases")
+    results, failed = compute_cases(raw)
+    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+    for r in results:
+        for e in r.get("errors", []):
+            typer.echo(f"{input_file.name}: case {r['id']}: {e['field']}: {e['message']}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@yearend_app.command("import-nts")
+def yearend_import_nts(
+    source: Path = typer.Argument(
+        ...,
+        help="간소화 자료 폴더 또는 파일 (*.json 직원별, *.jsonl 일괄) / folder or file of simplified data",
+    ),
+) -> None:
+    """국세청 간소화 자료를 가져옵니다 (전부 아니면 전무) / Import the NTS simplified data, all or nothing."""
+    from insa import clikit
+    from insa.security.audit import cli_actor
+    from insa.yearend.nts import NtsImportError, import_nts
+
+    engine = clikit.engine()
+    with _progress("간소화 자료 / simplified data") as progress:
+        task = progress.add_task("", total=None)
+        try:
+            report = import_nts(
+                engine,
+                source,
+                actor=cli_actor(),
+                on_progress=lambda d, t: progress.update(task, completed=d, total=t),
+            )
+        except NtsImportError as exc:
+            for e in exc.errors:
+                typer.echo(e, err=True)
+            raise fail(
+                f"{len(exc.errors)}개 오류 — 아무것도 저장하지 않았습니다 / {len(exc.errors)} error(s), nothing written",
+                1,
+            ) from None
+    console.print(
+        f"[green]imported[/] {report.documents:,} documents from {report.files} file(s): "
+        f"{report.inserted:,} new, {report.replaced:,} replaced, {report.unchanged:,} unchanged"
+    )
+
+
+@yearend_app.command("synth-nts")
+def yearend_synth_nts(
+    out: Path = typer.Argument(..., help="출력 JSON Lines 파일 / output .jsonl"),
+    year: int = typer.Option(2025, "--year", help="귀속연도 / tax year"),
+    seed: int = typer.Option(2025, "--seed", help="난수 시드 / random seed"),
+    agency: str | None = typer.Option(None, "--agency", help="기관코드 / agency code"),
+) -> None:
+    """합성 간소화 자료를 만듭니다 (데모·벤치마크용) / Write synthetic simplified data for the seeded employees."""
+    from insa import clikit
+    from insa.yearend.synth import employee_numbers, generate
+
+    engine = clikit.engine()
+    with engine.connect() as conn:
+        numbers = employee_numbers(conn, agency_id(conn, agency))
+    with _progress("합성 간소화 자료 / synthetic data") as progress:
+        task = progress.add_task("", total=len(numbers))
+        n = generate(
+            numbers, year, seed, out, on_progress=lambda d, _t: progress.update(task, completed=d)
+        )
+    console.print(f"[green]wrote[/] {n:,} documents → {out}")
+
+
+@yearend_app.command("run")
+def yearend_run(
+    year: int = typer.Option(..., "--year", help="귀속연도 / tax year"),
+    agency: str | None = typer.Option(
+        None, "--agency", help="기관코드 (없으면 전 기관) / agency code (default: every agency)"
+    ),
+) -> None:
+    """원클릭 연말정산: 급여·부양가족·간소화 자료로 전원 정산하고 결과를 교체 저장 / Settle everyone in one batch."""
+    from insa import clikit
+    from insa.security.audit import cli_actor
+    from insa.yearend.service import SettlementError, run_settlement
+
+    engine = clikit.engine()
+    with engine.connect() as conn:
+        aid = agency_id(conn, agency)
+    with _progress("연말정산 / settlement") as progress:
+        task = progress.add_task("", total=4)
+        try:
+            report = run_settlement(
+                engine,
+                year,
+                agency_id=aid,
+                actor=cli_actor(),
+                on_progress=lambda name, d, t: progress.update(
+                    task, completed=d, total=t, description=name
+                ),
+            )
+        except SettlementError as exc:
+            raise fail(str(exc)) from None
+    t = Table(title=f"{year}년 귀속 연말정산 — run {report.run_id} (v{report.version})")
+    t.add_column("항목 / item")
+    t.add_column("값 / value", justify="right")
+    for label, value in (
+        ("정산 인원 / employees", f"{report.employees:,}"),
+        ("결정세액 합계 / determined tax", f"{report.determined_tax:,}원"),
+        ("차감징수 소득세 / balance (income tax)", f"{report.balance_income_tax:,}원"),
+        ("차감징수 지방소득세 / balance (local tax)", f"{report.balance_local_tax:,}원"),
+        ("환급 인원 / refunds", f"{report.refunds:,}"),
+        (
+            "시간 / seconds (load + compute + store)",
+            f"{report.load_s:.2f} + {report.compute_s:.2f} + {report.store_s:.2f}",
+        ),
+    ):
+        t.add_row(label, value)
+    console.print(t)
+
+
+@yearend_app.command("explain")
+def yearend_explain(
+    employee_no: str = typer.Argument(..., help="직원번호 / employee number"),
+    year: int = typer.Option(..., "--year", help="귀속연도 / tax year"),
+    as_json: bool = typer.Option(False, "--json", help="JSON으로 출력 / print JSON"),
+) -> None:
+    """한 사람의 정산 내역을 원 단위까지 설명 / Explain one employee's settlement, line by line."""
+    from insa import clikit
+    from insa.security.audit import cli_actor, record
+    from insa.yearend.service import explain
+
+    engine = clikit.engine()
+    with engine.begin() as conn:
+        eid = employee_id(conn, employee_no)
+        ex = explain(conn, eid, year, employee_no)
+        record(
+            conn,
+            actor=cli_actor(),
+            actor_role="cli",
+            action="yearend.explain",
+            target_type="employee",
+            target_id=eid,
+            detail={"tax_year": year},
+        )
+    if ex is None:
+        raise fail(f"{employee_no}: no payroll in {year}")
+    if as_json:
+        typer.echo(json.dumps(ex.result, ensure_ascii=False, indent=2, default=str))
+        return
+    t = Table(title=f"{employee_no} — {year}년 귀속 연말정산 / year-end settlement")
+    t.add_column("항목 / item")
+    t.add_column("금액 / won", justify="right")
+    t.add_column("근거 / rule")
+    t.add_column("법령 / source")
+    for line in ex.result["lines"]:
+        t.add_row(line["item"], f"{line['amount']:,}", line["rule"], line["source"])
+    console.print(t)
+    if ex.stored is None:
+        console.print(
+            "[yellow]저장된 정산 결과가 없습니다 (insa yearend run) / no stored run yet[/]"
+        )
+    elif ex.stale:
+        console.print(
+            "[yellow]마지막 정산 이후 자료가 바뀌었습니다: 다시 정산하면 위 금액이 저장됩니다 / "
+            "data changed since the last run[/]"
+        )
+    else:
+        console.print(
+            f"[green]저장된 결과(v{ex.stored['version']})와 일치 / matches the stored result[/]"
+        )

@@ -1,0 +1,302 @@
+"""The tax authority's simplified data (연말정산 간소화 자료), imported per employee.
+
+Format (docs/yearend.md): one JSON object per employee — either one ``*.json`` file each, or
+many in a ``*.jsonl`` file, one per line — keyed by ``employee_no`` and ``tax_year``, with the
+items of the NTS simplified-data service grouped as the stateless contract groups them
+(``cards``, ``insurance``, ``medical``, ``education``, ``donations``, ``monthly_rent``,
+``pension_account``, ``housing``, ``contributions.employment``) and the employee's
+declaration (``declaration``: disabled, single_parent, household_head, married_this_year).
+
+An import validates every document first and writes nothing if any is bad; errors read
+``file:line:field: message``. Re-importing the same data changes nothing (a content hash per
+employee and year); changed data replaces the employee's row for that year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Connection, Engine, delete, select, tuple_
+
+from insa.db.bulk import bulk_writer
+from insa.people.models import Employee
+from insa.security.audit import record
+from insa.yearend.models import NTS_AMOUNTS, NTS_FLAGS, nts_table
+from insa.yearend.schemas import (
+    Cards,
+    Donations,
+    Education,
+    Housing,
+    Insurance,
+    Medical,
+    PensionAccount,
+    Won,
+)
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Declaration(_M):
+    """소득·세액공제신고서: what the employee declares about themself."""
+
+    disabled: bool = False
+    single_parent: bool = False
+    household_head: bool = False
+    married_this_year: bool = False
+
+
+class EmployeeContributions(_M):
+    employment: Won = 0  # 고용보험료 (civil servants pay none; contract staff do)
+
+
+class NtsDocument(_M):
+    employee_no: Annotated[str, Field(min_length=1, max_length=16)]
+    tax_year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    declaration: Declaration = Declaration()
+    contributions: EmployeeContributions = EmployeeContributions()
+    cards: Cards = Cards()
+    insurance: Insurance = Insurance()
+    medical: Medical = Medical()
+    education: Education = Education()
+    donations: Donations = Donations()
+    monthly_rent: Won = 0
+    pension_account: PensionAccount = PensionAccount()
+    housing: Housing = Housing()
+
+
+def document_row(doc: NtsDocument) -> dict[str, Any]:
+    """The table row (engine column names) for one document, without ids."""
+    c, i, m, ed, d, pa, h = (
+        doc.cards, doc.insurance, doc.medical, doc.education, doc.donations,
+        doc.pension_account, doc.housing,
+    )  # fmt: skip
+    amounts = (
+        doc.contributions.employment, c.credit, c.debit, c.cash_receipt, c.culture,
+        c.traditional_market, c.public_transport, i.general, i.disabled,
+        m.self_senior_disabled_child6, m.other_dependents, m.infertility, m.premature,
+        m.reimbursed, ed.self, ed.disabled, d.political, d.hometown, d.general, d.religious,
+        doc.monthly_rent, pa.pension_savings, pa.irp, h.subscription_savings,
+        h.lease_loan_repayment, h.mortgage_interest,
+    )  # fmt: skip
+    row: dict[str, Any] = dict(zip(NTS_AMOUNTS, amounts, strict=True))
+    decl = doc.declaration
+    row |= dict(
+        zip(
+            NTS_FLAGS,
+            (decl.disabled, decl.single_parent, decl.household_head, decl.married_this_year),
+            strict=True,
+        )
+    )
+    items = {}
+    if ed.preschool_school:
+        items["preschool_school"] = list(ed.preschool_school)
+    if ed.university:
+        items["university"] = list(ed.university)
+    row["education_items"] = json.dumps(items, separators=(",", ":"))
+    return row
+
+
+def content_hash(doc: NtsDocument) -> str:
+    canonical = json.dumps(doc.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class NtsImportError(ValueError):
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        super().__init__("\n".join(errors[:20]) + more)
+
+
+@dataclass
+class NtsImportReport:
+    files: int
+    documents: int
+    inserted: int
+    replaced: int
+    unchanged: int
+
+
+@dataclass
+class _Parsed:
+    where: str  # file:line
+    doc: NtsDocument
+
+
+def input_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl"))
+        if not files:
+            raise NtsImportError([f"{path}: no *.json or *.jsonl files"])
+        return files
+    if not path.exists():
+        raise NtsImportError([f"{path}: no such file or directory"])
+    return [path]
+
+
+def _objects(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(line, object, parse error) for every document in a file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        yield 0, None, str(exc)
+        return
+    if path.suffix == ".jsonl":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    yield n, json.loads(line), None
+                except json.JSONDecodeError as exc:
+                    yield n, None, f"invalid JSON ({exc.msg}, column {exc.colno})"
+        return
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield exc.lineno, None, f"invalid JSON ({exc.msg})"
+        return
+    if isinstance(obj, list):  # a JSON array of documents is accepted too
+        for n, item in enumerate(obj, start=1):
+            yield n, item, None
+    else:
+        yield 1, obj, None
+
+
+def parse(files: list[Path], errors: list[str]) -> list[_Parsed]:
+    out: list[_Parsed] = []
+    for f in files:
+        for line, obj, problem in _objects(f):
+            where = f"{f.name}:{line}"
+            if problem is not None:
+                errors.append(f"{where}: {problem}")
+                continue
+            try:
+                out.append(_Parsed(where, NtsDocument.model_validate(obj)))
+            except ValidationError as exc:
+                for e in exc.errors():
+                    field = ".".join(str(p) for p in e["loc"]) or "(document)"
+                    errors.append(f"{where}:{field}: {e['msg']}")
+    return out
+
+
+def import_nts(
+    engine: Engine,
+    path: Path,
+    *,
+    actor: str,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> NtsImportReport:
+    """Validate every document, then store them in one transaction (or nothing at all)."""
+    files = input_files(path)
+    errors: list[str] = []
+    parsed = parse(files, errors)
+    with engine.begin() as conn:
+        ids = _employee_ids(conn, {p.doc.employee_no for p in parsed})
+        seen: dict[tuple[str, int], str] = {}
+        for p in parsed:
+            key = (p.doc.employee_no, p.doc.tax_year)
+            if p.doc.employee_no not in ids:
+                errors.append(f"{p.where}:employee_no: no employee {p.doc.employee_no}")
+            elif key in seen:
+                errors.append(
+                    f"{p.where}:employee_no: {key[0]} for {key[1]} again (first at {seen[key]})"
+                )
+            else:
+                seen[key] = p.where
+        if errors:
+            raise NtsImportError(errors)
+        return _store(conn, parsed, ids, files, actor=actor, on_progress=on_progress)
+
+
+def _employee_ids(conn: Connection, numbers: set[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    wanted = sorted(numbers)
+    for i in range(0, len(wanted), 5000):
+        chunk = wanted[i : i + 5000]
+        rows = conn.execute(
+            select(Employee.employee_no, Employee.id).where(Employee.employee_no.in_(chunk))
+        )
+        out.update({str(r[0]): int(r[1]) for r in rows})
+    return out
+
+
+def _store(
+    conn: Connection,
+    parsed: list[_Parsed],
+    ids: dict[str, int],
+    files: list[Path],
+    *,
+    actor: str,
+    on_progress: Callable[[int, int], None] | None,
+) -> NtsImportReport:
+    years = sorted({p.doc.tax_year for p in parsed})
+    existing: dict[tuple[int, int], str] = {}
+    for year in years:
+        rows = conn.execute(
+            select(nts_table.c.employee_id, nts_table.c.content_hash).where(
+                nts_table.c.tax_year == year
+            )
+        )
+        existing.update({(eid, year): h for eid, h in rows})
+    now = dt.datetime.now(dt.UTC)
+    columns: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "employee_id", "tax_year", *NTS_AMOUNTS, *NTS_FLAGS, "education_items",
+            "content_hash", "source_file", "imported_at",
+        )
+    }  # fmt: skip
+    replace: list[tuple[int, int]] = []
+    unchanged = 0
+    for n, p in enumerate(parsed, start=1):
+        eid = ids[p.doc.employee_no]
+        key = (eid, p.doc.tax_year)
+        h = content_hash(p.doc)
+        old = existing.get(key)
+        if old == h:
+            unchanged += 1
+            continue
+        if old is not None:
+            replace.append(key)
+        row = document_row(p.doc)
+        row |= {
+            "employee_id": eid, "tax_year": p.doc.tax_year, "content_hash": h,
+            "source_file": p.where.rsplit(":", 1)[0][:255], "imported_at": now,
+        }  # fmt: skip
+        for k, v in row.items():
+            columns[k].append(v)
+        if on_progress and n % 20000 == 0:
+            on_progress(n, len(parsed))
+    for i in range(0, len(replace), 2000):
+        conn.execute(
+            delete(nts_table).where(
+                tuple_(nts_table.c.employee_id, nts_table.c.tax_year).in_(replace[i : i + 2000])
+            )
+        )
+    bulk_writer(conn).write(nts_table.name, columns)
+    if on_progress:
+        on_progress(len(parsed), len(parsed))
+    report = NtsImportReport(
+        files=len(files),
+        documents=len(parsed),
+        inserted=len(columns["employee_id"]) - len(replace),
+        replaced=len(replace),
+        unchanged=unchanged,
+    )
+    record(
+        conn,
+        actor=actor,
+        actor_role="cli",
+        action="yearend.import_nts",
+        target_type="yearend_nts_data",
+        detail={"files": [f.name for f in files][:50], "years": years, **report.__dict__},
+    )
+    return report
