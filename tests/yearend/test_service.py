@@ -81,7 +81,7 @@ def test_rerun_replaces_with_the_next_version_and_agency_runs_touch_only_their_a
     one = service.run_settlement(seeded, YEAR, agency_id=aid, actor="test")
     third = _results(seeded)
     assert one.version == 1 and 0 < one.employees < len(third)
-    for e, r in third.items():
+    for r in third.values():
         assert r["version"] == (3 if r["agency_id"] == aid else 2)
     with seeded.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(runs_table)) == 3
