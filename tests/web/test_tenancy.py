@@ -16,7 +16,22 @@ from insa.web.app import create_app
 from .conftest import World
 
 # a value of B for every path parameter a GET route may have; a new parameter fails the walk
-PARAMS = {"employee_id": lambda w: w.emps_b[0].id, "token_id": lambda w: 10_000}
+PARAMS = {
+    "employee_id": lambda w: w.emps_b[0].id,
+    "token_id": lambda w: 10_000,
+    "job_id": lambda w: _b_job(w),
+}
+
+
+def _b_job(world: World) -> str:
+    """A settlement job started by agency B's officer (registered without running it)."""
+    from insa.yearend import jobs
+
+    job = jobs.Job("b-job", 2025, world.agency_b, "hr-b", status="done")
+    jobs._jobs[job.id] = job
+    return job.id
+
+
 LIST_QUERIES = ["", "?q={b_no}", "?agency_id={b_agency}", "?org_unit_id={b_unit}", "?q={b_name}"]
 
 

@@ -19,7 +19,12 @@ Ts = TypeVarTuple("Ts")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "employee": frozenset(
-        {"people.view_employee", "people.view_dependents", "people.view_payroll"}
+        {
+            "people.view_employee",
+            "people.view_dependents",
+            "people.view_payroll",
+            "yearend.view_result",
+        }
     ),
     "hr_officer": frozenset(
         {
@@ -27,6 +32,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_employee",
             "people.view_dependents",
             "people.view_payroll",
+            "yearend.view_result",
+            "yearend.run_settlement",
         }
     ),
     "finance_officer": frozenset(
@@ -35,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_employee",
             "people.view_dependents",
             "people.view_payroll",
+            "yearend.view_result",
         }
     ),
     "approver": frozenset({"people.search_employee", "people.view_employee"}),
@@ -45,6 +53,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_dependents",
             "people.view_payroll",
             "security.view_audit",
+            "yearend.view_result",
+            "yearend.run_settlement",
         }
     ),
     "security_operator": frozenset({"cyber.view_center"}),

@@ -24,6 +24,7 @@ from insa.web.deps import (
     NotFound,
     templates,
 )
+from insa.yearend import routes as yearend_routes
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
         StaticFiles(directory=str(resources.files("insa.web").joinpath("static"))),
         name="static",
     )
+    app.include_router(yearend_routes.router)
     app.include_router(pages.router)
     app.include_router(api.router)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from insa.yearend.rules import Rules, mul, rules_for, truncate
-from insa.yearend.schemas import Case
+from insa.yearend.schemas import Case, Dependent
 
 CHILD_LIKE = ("child", "grandchild", "foster_child")
 ASCENDANTS = ("parent", "grandparent")
@@ -77,6 +77,39 @@ def earned_income_credit(tax: int, s: int, r: Rules) -> int:
             break
         prev = upper
     return int(min(credit, cap))
+
+
+@dataclass(frozen=True)
+class DependentStatus:
+    """What one dependent qualifies for (the receipt's 인적공제 명세 marks)."""
+
+    basic: bool  # 기본공제: the age and income tests
+    senior: bool  # 경로우대 (70+)
+    disabled: bool  # 장애인
+    child_credit: bool  # 자녀세액공제 (child-like, basic, aged 8+)
+    birth: bool  # 출산·입양
+
+
+def dependent_status(d: Dependent, year: int, r: Rules) -> DependentStatus:
+    tests = r["deductions.dependent_tests"]
+    age = year - d.birth_date.year
+    if d.relation == "spouse":
+        ok_age = True
+    elif d.relation in CHILD_LIKE:
+        ok_age = age <= tests["descendant_max_age"] or d.disabled
+    elif d.relation in ASCENDANTS:
+        ok_age = age >= tests["ascendant_min_age"] or d.disabled
+    else:
+        ok_age = age <= tests["sibling_max_age"] or age >= tests["sibling_min_age"] or d.disabled
+    basic = ok_age and d.income <= tests["income_limit"]
+    child = basic and d.relation in CHILD_LIKE
+    return DependentStatus(
+        basic=basic,
+        senior=basic and age >= r["deductions.personal_additional"]["senior_age"],
+        disabled=basic and d.disabled,
+        child_credit=child and age >= r["credits.child"]["min_age"],
+        birth=child and d.born_or_adopted_this_year,
+    )
 
 
 def card_deduction(case: Case, s: int, children: int, r: Rules) -> tuple[int, int]:
@@ -195,7 +228,6 @@ def compute(case: Case) -> dict[str, Any]:
     e = s - eid
     x.add("근로소득금액", e, "총급여 − 근로소득공제", None)
 
-    tests = r["deductions.dependent_tests"]
     add_p = r["deductions.personal_additional"]
     basic_each = r["deductions.personal_basic"]
     basic_n = 1
@@ -207,28 +239,18 @@ def compute(case: Case) -> dict[str, Any]:
     has_spouse = False
     eligible_dependents = 0
     for d in case.dependents:
-        age = y - d.birth_date.year
-        if d.relation == "spouse":
-            has_spouse = True
-            ok_age = True
-        elif d.relation in CHILD_LIKE:
-            ok_age = age <= tests["descendant_max_age"] or d.disabled
-        elif d.relation in ASCENDANTS:
-            ok_age = age >= tests["ascendant_min_age"] or d.disabled
-        else:
-            ok_age = (
-                age <= tests["sibling_max_age"] or age >= tests["sibling_min_age"] or d.disabled
-            )
-        if not (ok_age and d.income <= tests["income_limit"]):
+        st = dependent_status(d, y, r)
+        has_spouse = has_spouse or d.relation == "spouse"
+        if not st.basic:
             continue
         basic_n += 1
         eligible_dependents += 1
-        senior += int(age >= add_p["senior_age"])
-        disabled += int(d.disabled)
+        senior += int(st.senior)
+        disabled += int(st.disabled)
         if d.relation in CHILD_LIKE:
             children += 1
-            children8 += int(age >= r["credits.child"]["min_age"])
-            if d.born_or_adopted_this_year:
+            children8 += int(st.child_credit)
+            if st.birth:
                 births.append(d.birth_order)
     basic = x.add(
         "기본공제",

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
 
 from insa.db.bulk import bulk_writer
 from insa.people.models import Dependent, Employee, Payroll
@@ -84,7 +85,7 @@ def _scope(stmt: Any, agency_id: int | None, employee_ids: Sequence[int] | None)
 
 
 def load_batch(
-    conn: Connection,
+    conn: Connection | Session,
     year: int,
     *,
     agency_id: int | None = None,
@@ -158,7 +159,7 @@ def load_batch(
     d_dis = np.asarray(dt_[3], dtype=bool)
     d_inc = np.asarray(dt_[4], dtype=np.int64)
     pseud = np.asarray(dt_[5], dtype=object)
-    excluded = paid & _claimed_elsewhere(conn, year, d_emp, pseud, paid)
+    excluded = paid & _claimed_elsewhere(conn, year, d_emp, pseud, paid, emp, c["total_salary"])
 
     keep = paid & ~excluded
     d_case_k, d_rel_k, d_birth_k = d_case[keep], d_rel[keep], d_birth[keep]
@@ -216,13 +217,19 @@ def _birth_order(case: I64, child: npt.NDArray[np.bool_]) -> I64:
 
 
 def _claimed_elsewhere(
-    conn: Connection,
+    conn: Connection | Session,
     year: int,
     d_emp: I64,
     pseud: npt.NDArray[Any],
     paid: npt.NDArray[np.bool_],
+    emp: I64,
+    salary: I64,
 ) -> npt.NDArray[np.bool_]:
-    """True for a dependent another employee deducts (higher salary, then lower id)."""
+    """True for a dependent another employee deducts (higher salary, then lower id).
+
+    The other employee may be outside the scope (a spouse in another agency): the pairs come
+    from the whole dependents table, and salaries missing from the batch are summed in SQL.
+    """
     out = np.zeros(len(d_emp), dtype=bool)
     if not paid.any():
         return out
@@ -231,28 +238,35 @@ def _claimed_elsewhere(
         .group_by(Dependent.rrn_pseudonym)
         .having(func.count(func.distinct(Dependent.employee_id)) > 1)
     )
-    salary = (
-        select(Payroll.employee_id, func.sum(Payroll.taxable_pay).label("s"))
-        .where(Payroll.year == year)
-        .group_by(Payroll.employee_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(Dependent.rrn_pseudonym, Dependent.employee_id, salary.c.s)
-        .join(salary, salary.c.employee_id == Dependent.employee_id)
-        .where(Dependent.rrn_pseudonym.in_(shared))
+    pairs = conn.execute(
+        select(Dependent.rrn_pseudonym, Dependent.employee_id).where(
+            Dependent.rrn_pseudonym.in_(shared)
+        )
     ).all()
-    winner: dict[str, tuple[int, int]] = {}
-    for p, eid, s in rows:
-        best = winner.get(p)
-        if best is None or (int(s), -eid) > (best[0], -best[1]):
-            winner[p] = (int(s), eid)
-    if not winner:
+    if not pairs:
         return out
-    for i in np.flatnonzero(paid):
-        w = winner.get(pseud[i])
-        if w is not None and w[1] != d_emp[i]:
-            out[i] = True
+    known = dict(zip(emp.tolist(), salary.tolist(), strict=True))
+    others = sorted({int(e) for _, e in pairs} - known.keys())
+    for i in range(0, len(others), 5000):
+        chunk = others[i : i + 5000]
+        rows = conn.execute(
+            select(Payroll.employee_id, func.sum(Payroll.taxable_pay))
+            .where(Payroll.year == year, Payroll.employee_id.in_(chunk))
+            .group_by(Payroll.employee_id)
+        )
+        known.update({int(e): int(s) for e, s in rows})
+    winner: dict[str, tuple[int, int]] = {}
+    for p, eid in pairs:
+        s = known.get(eid)
+        if s is None:  # not paid this year: cannot deduct anyone
+            continue
+        best = winner.get(p)
+        if best is None or (s, -eid) > (best[0], -best[1]):
+            winner[p] = (s, eid)
+    for k in np.flatnonzero(paid):
+        w = winner.get(pseud[k])
+        if w is not None and w[1] != d_emp[k]:
+            out[k] = True
     return out
 
 
@@ -475,7 +489,9 @@ class Explanation:
         return any(self.stored[k] != self.result[k] for k in RESULT_AMOUNTS)
 
 
-def explain(conn: Connection, employee_id: int, year: int, case_id: str) -> Explanation | None:
+def explain(
+    conn: Connection | Session, employee_id: int, year: int, case_id: str
+) -> Explanation | None:
     """Settle one employee with the scalar engine (every line), beside the stored result."""
     from insa.yearend.scalar import compute
 

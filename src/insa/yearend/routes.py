@@ -1,0 +1,286 @@
+"""Year-end pages: the one-click run with progress, results, 내 연말정산 with a what-if form,
+the receipt PDF and the agency's electronic filing file. Routes parse, call and render."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from insa.db.engine import get_engine
+from insa.people.models import Agency
+from insa.web.deps import CtxDep, Forbidden, NotFound, csrf_protect
+from insa.web.pages import render
+from insa.yearend import jobs, scoped
+from insa.yearend.scalar import compute
+from insa.yearend.service import RELATION_LABELS, explain
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+# The what-if form: dotted field of the case → Korean label.
+WHAT_IF_FIELDS: dict[str, str] = {
+    "cards.credit": "신용카드 사용액",
+    "cards.debit": "체크카드 사용액",
+    "cards.cash_receipt": "현금영수증",
+    "cards.traditional_market": "전통시장 사용액",
+    "cards.public_transport": "대중교통 이용액",
+    "insurance.general": "보장성 보험료",
+    "medical.self_senior_disabled_child6": "의료비 (본인·65세 이상·장애인·6세 이하)",
+    "medical.other_dependents": "의료비 (그 밖의 부양가족)",
+    "education.self": "교육비 (본인)",
+    "donations.general": "기부금 (일반)",
+    "donations.hometown": "고향사랑기부금",
+    "pension_account.pension_savings": "연금저축 납입액",
+    "pension_account.irp": "퇴직연금(IRP) 납입액",
+    "monthly_rent": "월세 지급액",
+    "housing.subscription_savings": "주택청약저축 납입액",
+}
+COMPARE = (
+    ("tax_base", "과세표준"),
+    ("computed_tax", "산출세액"),
+    ("total_credits", "세액공제 합계"),
+    ("determined_tax", "결정세액"),
+    ("local_tax", "지방소득세"),
+    ("balance_income_tax", "차감징수 소득세"),
+    ("balance_local_tax", "차감징수 지방소득세"),
+)
+
+
+def _get(data: Any, dotted: str) -> int:
+    for part in dotted.split("."):
+        data = getattr(data, part)
+    return int(data)
+
+
+def _year(ctx: CtxDep, year: int | None) -> int:
+    years = scoped.payroll_years(ctx)
+    if year is not None:
+        return year
+    return years[0] if years else 2025
+
+
+@router.get("/yearend", response_class=HTMLResponse)
+def yearend_home(
+    request: Request,
+    ctx: CtxDep,
+    year: int | None = None,
+    q: str = "",
+    only: str = "",
+    agency: Annotated[str, Query(alias="agency_id")] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    p = ctx.principal
+    request.state.principal = p
+    if p.role == "employee":
+        return RedirectResponse("/yearend/me", status_code=303)
+    if not p.can(scoped.VIEW):
+        raise Forbidden()
+    y = _year(ctx, year)
+    agency_id = int(agency) if agency.isdigit() and p.role == "central_admin" else None
+    results = scoped.list_results(ctx, y, q=q, agency_id=agency_id, only=only, page=page)
+    agencies = (
+        ctx.db.execute(select(Agency.id, Agency.name_ko).order_by(Agency.name_ko)).all()
+        if p.role == "central_admin"
+        else []
+    )
+    template = "yearend/_results.html" if request.headers.get("hx-request") else "yearend/home.html"
+    return render(
+        request,
+        template,
+        year=y,
+        years=scoped.payroll_years(ctx) or [y],
+        runs=scoped.list_runs(ctx, y),
+        results=results,
+        q=q,
+        only=only,
+        agency_id=agency_id,
+        agencies=agencies,
+        can_run=p.can(scoped.RUN),
+    )
+
+
+@router.post("/yearend/run", response_class=HTMLResponse)
+def yearend_run(
+    request: Request,
+    ctx: CtxDep,
+    year: Annotated[int, Form()],
+    agency_id: Annotated[str, Form()] = "",
+) -> Response:
+    request.state.principal = ctx.principal
+    try:
+        scope = scoped.run_scope(ctx, int(agency_id) if agency_id.isdigit() else None)
+    except PermissionError as exc:
+        raise Forbidden(str(exc)) from None
+    job = jobs.start(
+        get_engine(),
+        year,
+        scope,
+        actor=ctx.principal.username,
+        actor_role=ctx.principal.role,
+        client_addr=ctx.principal.client_addr,
+    )
+    if request.headers.get("hx-request"):
+        return render(request, "yearend/_job.html", job=job)
+    return RedirectResponse(f"/yearend/jobs/{job.id}", status_code=303)
+
+
+@router.get("/yearend/jobs/{job_id}", response_class=HTMLResponse)
+def yearend_job(request: Request, ctx: CtxDep, job_id: str) -> Response:
+    request.state.principal = ctx.principal
+    job = jobs.get(job_id)
+    if job is None or (
+        job.actor != ctx.principal.username and ctx.principal.role != "central_admin"
+    ):
+        raise NotFound()
+    template = "yearend/_job.html" if request.headers.get("hx-request") else "yearend/job.html"
+    return render(request, template, job=job)
+
+
+@router.get("/yearend/me")
+def yearend_me(ctx: CtxDep, year: int | None = None) -> Response:
+    if ctx.principal.employee_id is None:
+        raise NotFound()
+    suffix = f"?year={year}" if year else ""
+    return RedirectResponse(
+        f"/yearend/employees/{ctx.principal.employee_id}{suffix}", status_code=303
+    )
+
+
+def _explained(ctx: CtxDep, employee_id: int, year: int | None) -> tuple[Any, Any, int]:
+    emp = scoped.visible_employee(ctx, employee_id)
+    if emp is None:
+        raise NotFound()
+    y = year or _year(ctx, None)
+    ex = explain(ctx.db, employee_id, y, emp.employee_no)
+    ctx.audit(
+        "yearend.view_result",
+        target_type="employee",
+        target_id=employee_id,
+        agency_id=emp.agency_id,
+        detail={"tax_year": y},
+    )
+    return emp, ex, y
+
+
+@router.get("/yearend/employees/{employee_id}", response_class=HTMLResponse)
+def yearend_employee(
+    request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
+) -> Response:
+    request.state.principal = ctx.principal
+    emp, ex, y = _explained(ctx, employee_id, year)
+    return render(
+        request,
+        "yearend/employee.html",
+        emp=emp,
+        ex=ex,
+        year=y,
+        fields={k: (label, _get(ex.case, k)) for k, label in WHAT_IF_FIELDS.items()} if ex else {},
+        relation_labels=RELATION_LABELS,
+        own=ctx.principal.employee_id == employee_id,
+    )
+
+
+@router.post("/yearend/employees/{employee_id}/what-if", response_class=HTMLResponse)
+async def yearend_what_if(
+    request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
+) -> Response:
+    """Change a deduction and see the new result; nothing is stored."""
+    request.state.principal = ctx.principal
+    emp, ex, y = _explained(ctx, employee_id, year)
+    if ex is None:
+        raise NotFound()
+    form = await request.form()
+    data = ex.case.model_dump(mode="json")
+    errors: list[str] = []
+    changed: list[tuple[str, int, int]] = []
+    for key, label in WHAT_IF_FIELDS.items():
+        raw = str(form.get(key, "")).replace(",", "").strip()
+        if raw == "":
+            continue
+        if not raw.isdigit():
+            errors.append(f"{label}: 0 이상의 원 단위 정수로 입력하세요.")
+            continue
+        node = data
+        *path, last = key.split(".")
+        for part in path:
+            node = node[part]
+        if int(raw) != node[last]:
+            changed.append((label, node[last], int(raw)))
+            node[last] = int(raw)
+    new = None
+    if not errors:
+        try:
+            new = compute(type(ex.case).model_validate(data))
+        except ValidationError as exc:
+            errors = [str(e["msg"]) for e in exc.errors()]
+    return render(
+        request,
+        "yearend/_what_if.html",
+        before=ex.result,
+        after=new,
+        changed=changed,
+        errors=errors,
+        compare=COMPARE,
+    )
+
+
+@router.get("/yearend/employees/{employee_id}/receipt.pdf")
+def yearend_receipt(ctx: CtxDep, employee_id: int, year: int | None = None) -> Response:
+    from insa.yearend.documents import receipt_for
+
+    emp, ex, y = _explained(ctx, employee_id, year)
+    if ex is None:
+        raise NotFound()
+    pdf = receipt_for(ctx.db, ctx.cipher, emp, ex)
+    ctx.audit(
+        "yearend.receipt",
+        target_type="employee",
+        target_id=employee_id,
+        agency_id=emp.agency_id,
+        detail={"tax_year": y},
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="receipt-{y}-{emp.employee_no}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/yearend/filing")
+def yearend_filing(
+    ctx: CtxDep,
+    year: int | None = None,
+    agency: Annotated[str, Query(alias="agency_id")] = "",
+) -> Response:
+    """The agency's electronic filing file (근로소득 지급명세서 전산매체), from stored results."""
+    from insa.yearend.documents import filing_for_agency
+
+    try:
+        aid = scoped.run_scope(ctx, int(agency) if agency.isdigit() else None)
+    except PermissionError as exc:
+        raise Forbidden(str(exc)) from None
+    if aid is None:
+        raise Forbidden("전산매체는 기관별로 만듭니다. 기관을 고르세요.")
+    year = _year(ctx, year)
+    data, name = filing_for_agency(ctx.db, ctx.cipher, aid, year)
+    ctx.audit(
+        "yearend.filing",
+        target_type="agency",
+        target_id=aid,
+        agency_id=aid,
+        detail={"tax_year": year, "bytes": len(data)},
+    )
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,146 @@
+"""Year-end data as the web and API see it: every query scoped by ``restrict``, reads audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from insa.people.models import Agency, Employee, Payroll
+from insa.security.context import Ctx
+from insa.security.principal import restrict
+from insa.yearend.models import results_table as rt
+from insa.yearend.models import runs_table
+
+VIEW = "yearend.view_result"
+RUN = "yearend.run_settlement"
+
+
+def visible_employee(ctx: Ctx, employee_id: int) -> Employee | None:
+    stmt = restrict(select(Employee).where(Employee.id == employee_id), ctx.principal, VIEW)
+    return ctx.db.scalar(stmt)
+
+
+def payroll_years(ctx: Ctx) -> list[int]:
+    p = ctx.principal
+    stmt = select(Payroll.year).distinct().order_by(Payroll.year.desc())
+    if p.role == "employee":
+        stmt = stmt.where(Payroll.employee_id == (p.employee_id or -1))
+    elif p.role != "central_admin":
+        stmt = stmt.where(Payroll.agency_id == (p.agency_id or -1))
+    return [int(y) for y in ctx.db.scalars(stmt)]
+
+
+def run_scope(ctx: Ctx, requested_agency: int | None) -> int | None:
+    """The agency a run may cover: an officer's own; a central administrator's choice (None =
+    every agency). Raises PermissionError for roles that cannot run."""
+    p = ctx.principal
+    if not p.can(RUN):
+        raise PermissionError("연말정산을 실행할 권한이 없습니다.")
+    if p.role == "central_admin":
+        return requested_agency
+    if p.agency_id is None:
+        raise PermissionError("소속 기관이 없는 계정입니다.")
+    return p.agency_id
+
+
+def list_runs(ctx: Ctx, year: int, limit: int = 10) -> list[dict[str, Any]]:
+    p = ctx.principal
+    stmt = (
+        select(runs_table, Agency.name_ko.label("agency_name"))
+        .outerjoin(Agency, Agency.id == runs_table.c.agency_id)
+        .where(runs_table.c.tax_year == year)
+        .order_by(runs_table.c.id.desc())
+        .limit(limit)
+    )
+    if p.role != "central_admin":
+        stmt = stmt.where(runs_table.c.agency_id == p.agency_id)
+    return [dict(r._mapping) for r in ctx.db.execute(stmt)]
+
+
+@dataclass
+class ResultPage:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    size: int
+    summary: dict[str, int]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def list_results(
+    ctx: Ctx,
+    year: int,
+    *,
+    q: str = "",
+    agency_id: int | None = None,
+    only: str = "",
+    page: int = 1,
+    size: int = 20,
+) -> ResultPage:
+    """Stored results in scope, worst balances first; ``only``: refund | collect."""
+    filters = [rt.c.tax_year == year]
+    if agency_id is not None:
+        filters.append(rt.c.agency_id == agency_id)
+    if q.strip():
+        text = q.strip()
+        col = Employee.employee_no if text.isdigit() else Employee.name
+        filters.append(and_(col >= text, col < text + "\U0010ffff"))
+    if only == "refund":
+        filters.append(rt.c.balance_income_tax < 0)
+    elif only == "collect":
+        filters.append(rt.c.balance_income_tax > 0)
+    base = restrict(
+        select(rt.c.employee_id).join(Employee, Employee.id == rt.c.employee_id),
+        ctx.principal,
+        VIEW,
+    ).where(*filters)
+    sub = base.subquery()
+    summary_row = ctx.db.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(rt.c.determined_tax), 0),
+            func.coalesce(func.sum(rt.c.balance_income_tax), 0),
+            func.coalesce(func.sum(rt.c.balance_local_tax), 0),
+            func.coalesce(func.sum(case((rt.c.balance_income_tax < 0, 1), else_=0)), 0),
+        ).where(rt.c.employee_id.in_(select(sub.c.employee_id)), rt.c.tax_year == year)
+    ).one()
+    total = int(summary_row[0])
+    rows = ctx.db.execute(
+        restrict(
+            select(
+                Employee.id, Employee.employee_no, Employee.name, rt.c.version, rt.c.method,
+                rt.c.total_salary, rt.c.determined_tax, rt.c.withheld_income_tax,
+                rt.c.balance_income_tax, rt.c.balance_local_tax,
+            ).join(Employee, Employee.id == rt.c.employee_id),
+            ctx.principal,
+            VIEW,
+        )
+        .where(*filters)
+        .order_by(rt.c.balance_income_tax.desc(), Employee.id)
+        .limit(size)
+        .offset((max(page, 1) - 1) * size)
+    ).all()  # fmt: skip
+    ctx.audit(
+        "yearend.list_results",
+        target_type="yearend_result",
+        agency_id=ctx.principal.agency_id,
+        detail={"tax_year": year, "page": page, "results": total},
+    )
+    return ResultPage(
+        [dict(r._mapping) for r in rows],
+        total,
+        page,
+        size,
+        {
+            "employees": total,
+            "determined_tax": int(summary_row[1]),
+            "balance_income_tax": int(summary_row[2]),
+            "balance_local_tax": int(summary_row[3]),
+            "refunds": int(summary_row[4]),
+        },
+    )

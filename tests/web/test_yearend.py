@@ -1,0 +1,136 @@
+"""Year-end in the web app: one click with progress, results, 내 연말정산, what-if, receipt."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from insa.people.models import Employee, Payroll
+from insa.security.models import AuditLog
+from insa.yearend.models import results_table as rt
+
+from .conftest import World, csrf_of
+
+
+def _run(client: TestClient, year: int = 2025, agency_id: str = "") -> str:
+    page = client.get(f"/yearend?year={year}")
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_of(page.text), "year": str(year)}
+    if agency_id:
+        data["agency_id"] = agency_id
+    r = client.post("/yearend/run", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    job_url = r.headers["location"]
+    for _ in range(300):
+        frag = client.get(job_url, headers={"HX-Request": "true"})
+        assert frag.status_code == 200
+        status = re.search(r'data-status="(\w+)"', frag.text)
+        assert status
+        if status.group(1) != "running":
+            assert status.group(1) == "done", frag.text
+            assert "정산을 마쳤습니다" in frag.text
+            return frag.text
+        assert "<progress" in frag.text and 'hx-trigger="every 1s"' in frag.text
+        time.sleep(0.1)
+    raise AssertionError("the run did not finish")
+
+
+def test_hr_officer_settles_the_agency_with_one_click(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user("hr-a")
+    home = client.get("/yearend")
+    assert "2025년 연말정산 실행" in home.text and "아직 실행하지 않았습니다" in home.text
+    _run(client)
+    with world.engine.connect() as conn:
+        stored = conn.execute(select(rt.c.employee_id, rt.c.agency_id)).all()
+        paid_a = conn.scalar(
+            select(func.count(func.distinct(Payroll.employee_id))).where(
+                Payroll.agency_id == world.agency_a, Payroll.year == 2025
+            )
+        )
+        actions = conn.scalars(select(AuditLog.action)).all()
+    assert stored and {a for _, a in stored} == {world.agency_a}  # only the officer's agency
+    assert len(stored) == paid_a
+    assert "yearend.run" in actions
+    home = client.get("/yearend")
+    assert "v1" in home.text and "정산 인원" in home.text
+    a_names = {e.name for e in world.emps_a}
+    assert any(n in home.text for n in a_names)
+    assert not any(f"/yearend/employees/{e.id}?" in home.text for e in world.emps_b)
+    # a second click is a re-run: version 2 replaces version 1
+    _run(client)
+    with world.engine.connect() as conn:
+        assert set(conn.scalars(select(rt.c.version))) == {2}
+
+
+def test_employee_sees_own_breakdown_why_and_a_what_if(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    _run(as_user("hr-a"))
+    client: TestClient = as_user("emp-a")
+    me = world.emps_a[0]
+    r = client.get("/yearend/me", follow_redirects=True)
+    assert r.status_code == 200 and r.url.path == f"/yearend/employees/{me.id}"
+    assert "내 연말정산" in r.text and "왜 이 금액인가요?" in r.text
+    assert "기관 정산 결과(v1)와 같습니다" in r.text
+    why = re.search(r'data-testid="why">([^<]+)<', r.text)
+    assert why and "선택" in why.group(1)
+    assert "소득세법 제47조" in r.text  # every line names its legal source
+    # another employee's settlement is not found
+    assert client.get(f"/yearend/employees/{world.emps_a[1].id}").status_code == 404
+    # what-if: a large IRP contribution lowers the tax; nothing is stored
+    r2 = client.post(
+        f"/yearend/employees/{me.id}/what-if?year=2025",
+        data={"csrf_token": csrf_of(r.text), "pension_account.irp": "9000000"},
+        headers={"HX-Request": "true"},
+    )
+    assert r2.status_code == 200 and 'data-testid="what-if"' in r2.text
+    assert "퇴직연금(IRP) 납입액 0 → 9,000,000원" in r2.text
+    row = re.search(
+        r"<td>결정세액</td><td class=\"num\">([\d,]+)</td><td class=\"num\">([\d,]+)</td>", r2.text
+    )
+    assert row
+    before, after = (int(x.replace(",", "")) for x in row.groups())
+    assert after <= before
+    with world.engine.connect() as conn:
+        assert conn.scalar(select(rt.c.version).where(rt.c.employee_id == me.id)) == 1
+    bad = client.post(
+        f"/yearend/employees/{me.id}/what-if?year=2025",
+        data={"csrf_token": csrf_of(r.text), "monthly_rent": "-5"},
+    )
+    assert "0 이상의 원 단위 정수로 입력하세요" in bad.text
+    # the receipt, as a PDF, with the masked number only
+    pdf = client.get(f"/yearend/employees/{me.id}/receipt.pdf?year=2025")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_roles_csrf_and_scope(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user("fin-a")
+    page = client.get("/yearend")
+    assert page.status_code == 200 and "연말정산 실행" not in page.text
+    r = client.post("/yearend/run", data={"csrf_token": csrf_of(page.text), "year": "2025"})
+    assert r.status_code == 403
+    client = as_user("hr-a")
+    assert client.post("/yearend/run", data={"year": "2025"}).status_code == 403  # no CSRF token
+    # an officer's run is always their own agency, whatever the form says
+    page = client.get("/yearend")
+    _ = page
+    client = as_user("hr-b")
+    assert client.get(f"/yearend/employees/{world.emps_a[0].id}").status_code == 404
+    assert client.get(f"/yearend/employees/{world.emps_a[0].id}/receipt.pdf").status_code == 404
+    client = as_user("emp-a")
+    assert client.get("/yearend", follow_redirects=False).status_code == 303
+
+
+def test_central_admin_settles_every_agency(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user("admin")
+    _run(client)
+    with world.engine.connect() as conn:
+        agencies = set(conn.scalars(select(rt.c.agency_id).distinct()))
+        employees = conn.scalar(select(func.count()).select_from(Employee))
+        stored = conn.scalar(select(func.count()).select_from(rt))
+    assert {world.agency_a, world.agency_b} <= agencies
+    assert stored and employees and stored >= employees * 0.9
+    home = client.get("/yearend")
+    assert "전 기관" in home.text
