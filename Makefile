@@ -24,6 +24,8 @@ install: $(STAMP)
 demo: install
 	INSA_DEMO=1 $(BIN)/insa db upgrade
 	INSA_DEMO=1 $(BIN)/insa seed --employees $(DEMO_EMPLOYEES) --if-empty
+	INSA_DEMO=1 $(BIN)/insa yearend synth-nts var/nts-2025.jsonl --year 2025
+	INSA_DEMO=1 $(BIN)/insa yearend import-nts var/nts-2025.jsonl
 	@echo ""
 	@echo "  insa demo → http://$(HOST):$(PORT)/   (all data is synthetic)"
 	@INSA_DEMO=1 $(BIN)/insa users demo
@@ -43,6 +45,8 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python benchmarks/seed.py
+	$(BIN)/python benchmarks/web.py
+	$(BIN)/python benchmarks/yearend.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -7,91 +7,10 @@ resident number; the phone-width screenshot is kept in docs/screenshots/.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-import uvicorn
-from playwright.sync_api import Browser, expect, sync_playwright
-from sqlalchemy import Engine
+from playwright.sync_api import Browser, expect
 
-from insa.db.engine import session_scope
-from insa.people.seed import seed
-from insa.people.synth import SeedConfig
-from insa.security.crypto import RRNCipher
-from insa.security.users import create_user
-from insa.web.app import create_app
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PASSWORD = "browser-test-2025!"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(params=["sqlite"])
-def db(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
-    """The browser walk runs on the embedded database (the API and page tests cover both)."""
-    from insa.db.engine import make_engine
-    from insa.settings import reset_settings
-
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    monkeypatch.setenv("INSA_DATABASE_URL", url)
-    reset_settings()
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def server(migrated: Engine, cipher: RRNCipher) -> Iterator[str]:
-    seed(migrated, SeedConfig(employees=3000, seed=9), cipher)
-    with session_scope(migrated) as db:
-        create_user(
-            db,
-            username="hr-police",
-            role="hr_officer",
-            password=PASSWORD,
-            agency_code="KNPA",
-            actor="t",
-        )
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+from .conftest import PASSWORD, SHOTS
 
 
 def test_hr_officer_finds_an_employee_on_a_phone(server: str, browser: Browser) -> None:

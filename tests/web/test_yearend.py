@@ -40,6 +40,8 @@ def _run(client: TestClient, year: int = 2025, agency_id: str = "") -> str:
 
 def test_hr_officer_settles_the_agency_with_one_click(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
     client: TestClient = as_user("hr-a")
+    early = client.get("/yearend/filing?year=2025")
+    assert early.status_code == 409 and "run it first" in early.text
     home = client.get("/yearend")
     assert "2025년 연말정산 실행" in home.text and "아직 실행하지 않았습니다" in home.text
     _run(client)
@@ -59,6 +61,10 @@ def test_hr_officer_settles_the_agency_with_one_click(as_user, world: World) -> 
     a_names = {e.name for e in world.emps_a}
     assert any(n in home.text for n in a_names)
     assert not any(f"/yearend/employees/{e.id}?" in home.text for e in world.emps_b)
+    filing = client.get("/yearend/filing?year=2025")
+    assert filing.status_code == 200
+    assert filing.headers["content-type"] == "application/octet-stream"
+    assert filing.content.startswith(b"A20") and len(filing.content) % 2012 == 0
     # a second click is a re-run: version 2 replaces version 1
     _run(client)
     with world.engine.connect() as conn:

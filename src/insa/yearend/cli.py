@@ -238,3 +238,129 @@ def yearend_explain(
         console.print(
             f"[green]저장된 결과(v{ex.stored['version']})와 일치 / matches the stored result[/]"
         )
+
+
+@yearend_app.command("receipt")
+def yearend_receipt(
+    employee_nos: list[str] = typer.Argument(None, help="직원번호 / employee numbers"),
+    year: int = typer.Option(..., "--year", help="귀속연도 / tax year"),
+    agency: str | None = typer.Option(
+        None, "--agency", help="기관 전원 (정산 결과가 있는 직원) / everyone settled in the agency"
+    ),
+    out: Path = typer.Option(Path("."), "-o", "--out", help="출력 폴더 / output folder"),
+) -> None:
+    """근로소득 원천징수영수증 PDF (직원별 한 파일) / Withholding receipts, one PDF per employee."""
+    from sqlalchemy import select
+
+    from insa import clikit
+    from insa.db.engine import session_scope
+    from insa.people.models import Employee
+    from insa.security.audit import cli_actor, record
+    from insa.yearend.documents import receipt_for
+    from insa.yearend.models import results_table as rt
+    from insa.yearend.service import explain
+
+    engine = clikit.engine()
+    cipher = clikit.cipher()
+    out.mkdir(parents=True, exist_ok=True)
+    with session_scope(engine) as db:
+        conn = db.connection()
+        if agency is not None:
+            aid = agency_id(conn, agency)
+            numbers = list(
+                db.scalars(
+                    select(Employee.employee_no)
+                    .join(rt, rt.c.employee_id == Employee.id)
+                    .where(rt.c.tax_year == year, rt.c.agency_id == aid)
+                    .order_by(Employee.employee_no)
+                )
+            )
+        else:
+            numbers = list(employee_nos or [])
+        if not numbers:
+            raise fail("no employees: name employee numbers or --agency (after `insa yearend run`)")
+        written = 0
+        with _progress("원천징수영수증 / receipts") as progress:
+            task = progress.add_task("", total=len(numbers))
+            for no in numbers:
+                emp = db.scalar(select(Employee).where(Employee.employee_no == no))
+                if emp is None:
+                    raise fail(f"no employee {no}")
+                ex = explain(db, emp.id, year, no)
+                if ex is None:
+                    err.print(f"[yellow]{no}: no payroll in {year} — skipped[/]")
+                    continue
+                (out / f"receipt-{year}-{no}.pdf").write_bytes(receipt_for(db, cipher, emp, ex))
+                record(
+                    db, actor=cli_actor(), actor_role="cli", action="yearend.receipt",
+                    target_type="employee", target_id=emp.id, agency_id=emp.agency_id,
+                    detail={"tax_year": year},
+                )  # fmt: skip
+                written += 1
+                progress.update(task, advance=1)
+    console.print(f"[green]wrote[/] {written:,} receipt(s) → {out}")
+
+
+@yearend_app.command("filing")
+def yearend_filing(
+    agency: str = typer.Option(..., "--agency", help="기관코드 / agency code"),
+    year: int = typer.Option(..., "--year", help="귀속연도 / tax year"),
+    out: Path | None = typer.Option(
+        None, "-o", "--out", help="출력 파일 (기본: 국세청 파일명) / output file"
+    ),
+) -> None:
+    """근로소득 지급명세서 전산매체 (정산 결과로) / The agency's electronic filing file."""
+    from insa import clikit
+    from insa.db.engine import session_scope
+    from insa.security.audit import cli_actor, record
+    from insa.yearend.documents import FilingUnavailable, filing_for_agency
+    from insa.yearend.filing import FilingError
+
+    engine = clikit.engine()
+    cipher = clikit.cipher()
+    with session_scope(engine) as db:
+        aid = agency_id(db.connection(), agency)
+        assert aid is not None
+        try:
+            data, name = filing_for_agency(db, cipher, aid, year)
+        except (FilingUnavailable, FilingError) as exc:
+            raise fail(str(exc)) from None
+        record(
+            db, actor=cli_actor(), actor_role="cli", action="yearend.filing",
+            target_type="agency", target_id=aid, agency_id=aid,
+            detail={"tax_year": year, "bytes": len(data)},
+        )  # fmt: skip
+    target = out or Path(name)
+    target.write_bytes(data)
+    err.print(
+        "[yellow]주민등록번호 전체가 포함된 파일입니다 (국세청 제출용) / the file holds full RRNs[/]"
+    )
+    console.print(f"[green]wrote[/] {len(data):,} bytes → {target}")
+
+
+@yearend_app.command("read-filing")
+def yearend_read_filing(
+    file: Path = typer.Argument(..., help="전산매체 파일 / filing file"),
+    year: int = typer.Option(..., "--year", help="귀속연도 (레이아웃) / tax year of the layout"),
+) -> None:
+    """전산매체 파일을 다시 읽어 검증하고 요약 / Re-parse a filing file, check it, summarise it."""
+    from insa.yearend.filing import FilingError, parse_filing
+
+    try:
+        sub = parse_filing(file.read_bytes(), year)
+    except (OSError, FilingError) as exc:
+        raise fail(f"{file}: {exc}") from None
+    t = Table(title=f"{file.name} — {year}년 귀속 지급명세서")
+    t.add_column("원천징수의무자 / agent")
+    t.add_column("인원 / employees", justify="right")
+    t.add_column("총급여 / total salary", justify="right")
+    t.add_column("결정세액 / determined tax", justify="right")
+    for a in sub.agents:
+        t.add_row(
+            a.name,
+            f"{len(a.employees):,}",
+            f"{sum(e.amounts['total_salary'] for e in a.employees):,}",
+            f"{sum(e.amounts['determined_tax'] for e in a.employees):,}",
+        )
+    console.print(t)
+    console.print("[green]every record, count and total checks out[/]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +16,8 @@ from stdnum.kr import brn as stdnum_brn
 from insa.people.models import Agency, Dependent, Employee, OrgUnit, Payroll
 from insa.security.crypto import RRNCipher
 from insa.yearend.rules import rules_for
-from insa.yearend.scalar import dependent_status
+from insa.yearend.scalar import DependentStatus, dependent_status
+from insa.yearend.schemas import Case
 from insa.yearend.service import RELATION_LABELS, Explanation
 
 BONUS_COLUMNS = (Payroll.holiday_bonus, Payroll.longevity_allowance, Payroll.longevity_bonus)
@@ -35,25 +37,75 @@ def agency_brn(code: str) -> str:
     raise ValueError(f"no valid registration number for {code}")  # pragma: no cover
 
 
-def pay_split(db: Session, employee_id: int, year: int) -> dict[str, int]:
-    """급여 / 상여 / 비과세 totals for the receipt (상여: holiday and longevity bonuses)."""
-    row = db.execute(
-        select(
-            func.coalesce(func.sum(Payroll.taxable_pay), 0),
-            func.coalesce(func.sum(sum(BONUS_COLUMNS[1:], BONUS_COLUMNS[0])), 0),
-            func.coalesce(func.sum(Payroll.nontaxable_pay), 0),
-            func.min(Payroll.month),
-            func.max(Payroll.month),
-        ).where(Payroll.employee_id == employee_id, Payroll.year == year)
-    ).one()
-    taxable, bonus, nontaxable = int(row[0]), int(row[1]), int(row[2])
-    return {
-        "salary": taxable - bonus,
-        "bonus": bonus,
-        "nontaxable": nontaxable,
-        "first_month": int(row[3] or 1),
-        "last_month": int(row[4] or 12),
-    }
+def pay_splits(db: Session, year: int, employee_ids: list[int]) -> dict[int, dict[str, int]]:
+    """급여 / 상여 / 비과세 totals and the first and last paid month, per employee
+    (상여: holiday and longevity bonuses)."""
+    out: dict[int, dict[str, int]] = {}
+    for i in range(0, len(employee_ids), 5000):
+        rows = db.execute(
+            select(
+                Payroll.employee_id,
+                func.sum(Payroll.taxable_pay),
+                func.sum(sum(BONUS_COLUMNS[1:], BONUS_COLUMNS[0])),
+                func.sum(Payroll.nontaxable_pay),
+                func.min(Payroll.month),
+                func.max(Payroll.month),
+            )
+            .where(Payroll.year == year, Payroll.employee_id.in_(employee_ids[i : i + 5000]))
+            .group_by(Payroll.employee_id)
+        )
+        for eid, taxable, bonus, nontaxable, first, last in rows:
+            out[int(eid)] = {
+                "salary": int(taxable) - int(bonus),
+                "bonus": int(bonus),
+                "nontaxable": int(nontaxable),
+                "first_month": int(first),
+                "last_month": int(last),
+            }
+    return out
+
+
+def work_period(hire: dt.date, year: int, pay: dict[str, int]) -> tuple[dt.date, dt.date]:
+    last = pay["last_month"]
+    end = dt.date(year, 12, 31) if last == 12 else dt.date(year, last + 1, 1) - dt.timedelta(1)
+    return max(hire, dt.date(year, pay["first_month"], 1)), end
+
+
+def matched_dependents(
+    rows: Sequence[Dependent], ex_case: Case, excluded: Sequence[tuple[str, dt.date]], year: int
+) -> list[tuple[Dependent, DependentStatus | None]]:
+    """Each HR dependent with what it qualified for in the settlement (None: not deducted
+    here — claimed by another employee, or not in the case)."""
+    rules = rules_for(year)
+    left_out = list(excluded)
+    case_deps = list(ex_case.dependents)
+    out: list[tuple[Dependent, DependentStatus | None]] = []
+    for d in rows:
+        key = (d.relation, d.birth_date)
+        if key in left_out:
+            left_out.remove(key)
+            out.append((d, None))
+            continue
+        match = next((c for c in case_deps if (c.relation, c.birth_date) == key), None)
+        if match is not None:
+            case_deps.remove(match)
+        out.append((d, dependent_status(match, year, rules) if match else None))
+    return out
+
+
+def _dependent_rows(db: Session, employee_ids: list[int], year: int) -> dict[int, list[Dependent]]:
+    out: dict[int, list[Dependent]] = {}
+    for i in range(0, len(employee_ids), 5000):
+        for d in db.scalars(
+            select(Dependent)
+            .where(
+                Dependent.employee_id.in_(employee_ids[i : i + 5000]),
+                Dependent.birth_date <= dt.date(year, 12, 31),
+            )
+            .order_by(Dependent.employee_id, Dependent.birth_date, Dependent.id)
+        ):
+            out.setdefault(d.employee_id, []).append(d)
+    return out
 
 
 def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation) -> Any:
@@ -68,36 +120,21 @@ def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation)
     agency = db.get(Agency, emp.agency_id)
     assert agency is not None
     unit = db.scalar(select(OrgUnit.name).where(OrgUnit.id == emp.org_unit_id)) or ""
-    pay = pay_split(db, emp.id, year)
-    last_day = 31 if pay["last_month"] == 12 else 28
-    rules = rules_for(year)
+    pay = pay_splits(db, year, [emp.id])[emp.id]
+    work_start, work_end = work_period(emp.hire_date, year, pay)
     dependents = [
         ReceiptDependent(
             "본인",
             emp.name,
             cipher.decrypt(emp.rrn_encrypted).masked(),
             basic=True,
-            senior=year - emp.birth_date.year >= 70,
+            senior=year - emp.birth_date.year
+            >= rules_for(year)["deductions.personal_additional"]["senior_age"],
             disabled=ex.case.taxpayer.disabled,
         )
     ]
-    rows = db.scalars(
-        select(Dependent)
-        .where(Dependent.employee_id == emp.id, Dependent.birth_date <= dt.date(year, 12, 31))
-        .order_by(Dependent.birth_date, Dependent.id)
-    ).all()
-    excluded = list(ex.excluded)
-    case_deps = list(ex.case.dependents)
-    for d in rows:
-        key = (d.relation, d.birth_date)
-        if key in excluded:
-            excluded.remove(key)
-            status = None
-        else:
-            match = next((c for c in case_deps if (c.relation, c.birth_date) == key), None)
-            if match is not None:
-                case_deps.remove(match)
-            status = dependent_status(match, year, rules) if match else None
+    rows = _dependent_rows(db, [emp.id], year).get(emp.id, [])
+    for d, status in matched_dependents(rows, ex.case, ex.excluded, year):
         dependents.append(
             ReceiptDependent(
                 RELATION_LABELS.get(d.relation, d.relation),
@@ -123,8 +160,8 @@ def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation)
             masked_rrn=cipher.decrypt(emp.rrn_encrypted).masked(),
             employee_no=emp.employee_no,
             org_unit=unit,
-            work_start=max(emp.hire_date, dt.date(year, pay["first_month"], 1)),
-            work_end=dt.date(year, pay["last_month"], last_day),
+            work_start=work_start,
+            work_end=work_end,
         ),
         result=ex.result,
         pay={k: pay[k] for k in ("salary", "bonus", "nontaxable")},
@@ -136,3 +173,146 @@ def receipt_for(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation) 
     from insa.yearend.receipt import render_receipt_pdf
 
     return render_receipt_pdf(receipt_data(db, cipher, emp, ex))
+
+
+# NTS relation codes of the E record (관계코드)
+NTS_RELATION = {
+    "parent": "1", "grandparent": "1", "spouse": "3", "child": "4", "grandchild": "5",
+    "sibling": "6", "foster_child": "8",
+}  # fmt: skip
+# 세무서코드 of the withholding agents: the registry holds none; 305 (세종) stands for all.
+TAX_OFFICE = "305"
+
+
+class FilingUnavailable(RuntimeError):
+    pass
+
+
+def filing_for_agency(
+    db: Session,
+    cipher: RRNCipher,
+    agency_id: int,
+    year: int,
+    *,
+    submitted_on: dt.date | None = None,
+) -> tuple[bytes, str]:
+    """The agency's 근로소득 지급명세서 전산매체 from its stored settlement results.
+
+    Every employee's statement is rebuilt with the scalar engine from the same data and must
+    equal the stored result: if the data changed since the last run, the file is refused
+    (run the settlement again) rather than filed with amounts nobody approved.
+    """
+    from insa.yearend.filing import (
+        Dependent as FilingDependent,
+    )
+    from insa.yearend.filing import (
+        EmployeeStatement,
+        Submission,
+        Submitter,
+        WithholdingAgent,
+        settlement_amounts,
+        write_filing,
+    )
+    from insa.yearend.models import RESULT_AMOUNTS
+    from insa.yearend.models import results_table as rt
+    from insa.yearend.scalar import compute
+    from insa.yearend.service import RELATION_NAMES, case_at, load_batch
+
+    agency = db.get(Agency, agency_id)
+    if agency is None:
+        raise FilingUnavailable(f"no agency {agency_id}")
+    stored = {
+        int(r.employee_id): r._mapping
+        for r in db.execute(select(rt).where(rt.c.tax_year == year, rt.c.agency_id == agency_id))
+    }
+    if not stored:
+        raise FilingUnavailable(f"{agency.name_ko}: no stored {year} settlement — run it first")
+    batch = load_batch(db, year, agency_id=agency_id)
+    ids = [int(e) for e in batch.employee_id]
+    emps = {e.id: e for e in db.scalars(select(Employee).where(Employee.id.in_(list(stored))))}
+    pays = pay_splits(db, year, ids)
+    deps = _dependent_rows(db, ids, year)
+    rules = rules_for(year)
+    senior_age = rules["deductions.personal_additional"]["senior_age"]
+    statements = []
+    for i, eid in enumerate(ids):
+        if eid not in stored:
+            raise FilingUnavailable(
+                f"{agency.name_ko}: employees were paid after the last {year} run — run it again"
+            )
+        emp = emps[eid]
+        case = case_at(batch, i, emp.employee_no)
+        result = compute(case)
+        if any(result[k] != stored[eid][k] for k in RESULT_AMOUNTS):
+            raise FilingUnavailable(
+                f"{agency.name_ko}: the data of employee {emp.employee_no} changed after the "
+                f"last {year} run — run the settlement again before filing"
+            )
+        me = cipher.decrypt(emp.rrn_encrypted).reveal()
+        people = [
+            FilingDependent(
+                "0", emp.name, me, basic=True,
+                senior=year - emp.birth_date.year >= senior_age, disabled=case.taxpayer.disabled,
+                woman=result["woman_deduction"] > 0, single_parent=result["single_parent_deduction"] > 0,
+            )
+        ]  # fmt: skip
+        excluded = [
+            (RELATION_NAMES[int(rel)], dt.date.fromordinal(int(b)))
+            for c, rel, b in zip(
+                batch.excluded_case, batch.excluded_rel, batch.excluded_birth_ordinal, strict=True
+            )
+            if int(c) == i
+        ]
+        for d, st in matched_dependents(deps.get(eid, []), case, excluded, year):
+            if st is None or not st.basic:
+                continue
+            people.append(
+                FilingDependent(
+                    NTS_RELATION[d.relation], d.name, cipher.decrypt(d.rrn_encrypted).reveal(),
+                    basic=True, senior=st.senior, disabled=st.disabled, child=st.child_credit,
+                    birth_adoption=_birth_code(d, case, year) if st.birth else "",
+                )
+            )  # fmt: skip
+        pay = pays[eid]
+        start, end = work_period(emp.hire_date, year, pay)
+        statements.append(
+            EmployeeStatement(
+                name=emp.name,
+                rrn=me,
+                work_start=start,
+                work_end=end,
+                amounts=settlement_amounts(
+                    result, people, year, bonus=pay["bonus"], non_taxable=pay["nontaxable"],
+                    employment_insurance=result["employment_insurance_deduction"],
+                    mortgage_interest=result["mortgage_interest_deduction"],
+                ),
+                dependents=people,
+                household_head=case.taxpayer.household_head,
+                mid_year_leaver=emp.status == "retired",
+            )
+        )  # fmt: skip
+    brn = agency_brn(agency.code)
+    submission = Submission(
+        submitter=Submitter(
+            kind=2, tax_office=TAX_OFFICE, business_number=brn, name=agency.name_ko,
+            hometax_id=f"insa{agency.code.lower()}"[:20], contact_department="운영지원과",
+            contact_name="인사담당자", contact_phone="044-000-0000",
+        ),
+        submitted_on=submitted_on or dt.date.today(),
+        agents=[
+            WithholdingAgent(
+                tax_office=TAX_OFFICE, business_number=brn, name=agency.name_ko,
+                representative=f"{agency.name_ko}장", registration_number="",
+                employees=statements,
+            )
+        ],
+    )  # fmt: skip
+    return write_filing(submission, year), f"C{brn[:7]}.{brn[7:]}"
+
+
+def _birth_code(d: Dependent, case: Case, year: int) -> str:
+    """출산·입양 code: 1 first, 2 second, 3 third or later child (by the case's birth order)."""
+    for c in case.dependents:
+        if (c.relation, c.birth_date) == (d.relation, d.birth_date):
+            return str(min(max(c.birth_order, 1), 3))
+    return "1"

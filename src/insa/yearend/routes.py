@@ -254,12 +254,16 @@ def yearend_receipt(ctx: CtxDep, employee_id: int, year: int | None = None) -> R
 
 @router.get("/yearend/filing")
 def yearend_filing(
+    request: Request,
     ctx: CtxDep,
     year: int | None = None,
     agency: Annotated[str, Query(alias="agency_id")] = "",
 ) -> Response:
     """The agency's electronic filing file (근로소득 지급명세서 전산매체), from stored results."""
-    from insa.yearend.documents import filing_for_agency
+    from insa.yearend.documents import FilingUnavailable, filing_for_agency
+    from insa.yearend.filing import FilingError
+
+    request.state.principal = ctx.principal
 
     try:
         aid = scoped.run_scope(ctx, int(agency) if agency.isdigit() else None)
@@ -268,7 +272,16 @@ def yearend_filing(
     if aid is None:
         raise Forbidden("전산매체는 기관별로 만듭니다. 기관을 고르세요.")
     year = _year(ctx, year)
-    data, name = filing_for_agency(ctx.db, ctx.cipher, aid, year)
+    try:
+        data, name = filing_for_agency(ctx.db, ctx.cipher, aid, year)
+    except (FilingUnavailable, FilingError) as exc:
+        return render(
+            request,
+            "error.html",
+            status_code=409,
+            title="전산매체를 만들 수 없습니다",
+            message=f"{exc}",
+        )
     ctx.audit(
         "yearend.filing",
         target_type="agency",

@@ -446,6 +446,12 @@ def compute(case: Case) -> dict[str, Any]:
         "housing_deduction": (lease + mortgage if method == "itemized" else 0) + sub,
         "housing_subscription_deduction": sub,
         "card_deduction": cards,
+        # the parts of the totals above that the filing file itemises
+        "woman_deduction": add_p["woman"] if woman else 0,
+        "single_parent_deduction": add_p["single_parent"] if single else 0,
+        "employment_insurance_deduction": c.employment if method == "itemized" else 0,
+        "lease_loan_deduction": lease if method == "itemized" else 0,
+        "mortgage_interest_deduction": mortgage if method == "itemized" else 0,
         **{k: v for k, v in chosen.items() if k != "determined_tax"},
         "method": method,
         "determined_tax": determined,
