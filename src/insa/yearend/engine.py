@@ -179,14 +179,20 @@ def settle(cols: Columns) -> dict[str, I64]:
     premiums = c["health"] + c["long_term_care"] + c["employment"]
 
     hp = r["deductions.housing"]
+    head = (c["household_head"] == 1) | (not hp["household_head_required"])
     sub = np.where(
-        s <= hp["subscription_salary_limit"],
+        (s <= hp["subscription_salary_limit"]) & head,
         _mul(np.minimum(c["subscription"], hp["subscription_paid_cap"]), hp["subscription_rate"]),
         0,
     )
-    lease = np.minimum(_mul(c["lease"], hp["lease_rate"]), np.maximum(hp["combined_cap"] - sub, 0))
+    lease = np.where(head, _mul(c["lease"], hp["lease_rate"]), 0)
+    lease = np.minimum(lease, np.maximum(hp["combined_cap"] - sub, 0))
     sub = np.minimum(sub, hp["combined_cap"])
-    mortgage = np.minimum(c["mortgage"], hp["mortgage_interest_cap"])
+    mortgage = np.where(
+        head,
+        np.minimum(c["mortgage"], np.maximum(hp["mortgage_interest_cap"] - sub - lease, 0)),
+        0,
+    )
 
     # cards: threshold used by credit first, then debit / cash / culture, then market / transit
     cp = r["deductions.cards"]
@@ -217,8 +223,10 @@ def settle(cols: Columns) -> dict[str, I64]:
     general_cards = np.minimum(total_cards, base_cap)
     pool = parts[4] + parts[5] + np.where(low, parts[3], 0)
     add_cap = np.where(low, cp["additional_cap"]["low"], cp["additional_cap"]["high"])
-    cards = general_cards + np.minimum(np.minimum(total_cards - general_cards, pool), add_cap)
-    cards = np.minimum(cards, np.maximum(r["deductions.special_cap"] - sub, 0))
+    cards_before_cap = general_cards + np.minimum(
+        np.minimum(total_cards - general_cards, pool), add_cap
+    )
+    special_cap = r["deductions.special_cap"]
 
     # credits that do not depend on the path
     per = ch["per_child"]
@@ -237,7 +245,7 @@ def settle(cols: Columns) -> dict[str, I64]:
     num, den = dp["full_ratio"]
     pol = c["don_political"]
     pol_full = np.minimum(pol, dp["political_full_upto"])
-    pol_high = np.maximum(pol - dp["political_high_from"], 0)
+    pol_high = np.maximum(pol - pol_full - dp["political_high_from"], 0)
     political = (
         pol_full * num // den
         + _mul(pol - pol_full - pol_high, dp["political_rate"])
@@ -246,9 +254,14 @@ def settle(cols: Columns) -> dict[str, I64]:
     h = np.minimum(c["don_hometown"], dp["hometown_cap"])
     h_full = np.minimum(h, dp["hometown_full_upto"])
     hometown = h_full * num // den + _mul(h - h_full, dp["hometown_rate"])
-    eligible_don = np.minimum(c["don_general"], _mul(e, dp["general_limit_share"])) + np.minimum(
-        c["don_religious"], _mul(e, dp["religious_limit_share"])
+    g, rel_don = c["don_general"], c["don_religious"]
+    limit = np.where(
+        rel_don > 0,
+        _mul(e, dp["religious_limit_share"])
+        + np.minimum(_mul(e, dp["nonreligious_share_with_religious"]), g),
+        _mul(e, dp["general_limit_share"]),
     )
+    eligible_don = np.minimum(g + rel_don, limit)
     d_low = np.minimum(eligible_don, dp["general_high_from"])
     d_top = np.maximum(eligible_don - dp["general_top_from"], 0)
     general_don = (
@@ -282,16 +295,18 @@ def settle(cols: Columns) -> dict[str, I64]:
     common = child + birth_credit + pension_acct + political + hometown + marriage
 
     def path(itemized: bool) -> dict[str, I64]:
-        special_income = premiums + lease + mortgage if itemized else np.zeros(n, dtype=np.int64)
+        zero = np.zeros(n, dtype=np.int64)
+        housing_special = lease + mortgage if itemized else zero
+        cards = np.minimum(cards_before_cap, np.maximum(special_cap - sub - housing_special, 0))
+        special_income = premiums + housing_special if itemized else zero
         base = np.maximum(e - basic - extra - pension - special_income - sub - cards, 0)
         computed = core.progressive_tax(base, on)
         eic = core.earned_income_credit(computed, s, on)
-        zero = np.zeros(n, dtype=np.int64)
         special = insurance + medical + education + general_don if itemized else zero
         standard = zero if itemized else np.full(n, r["credits.standard"], dtype=np.int64)
         credits = eic + common + special + (rent if itemized else zero) + standard
         return {
-            "special_income_deduction": special_income, "tax_base": base, "computed_tax": computed,
+            "special_income_deduction": special_income, "card_deduction": cards, "tax_base": base, "computed_tax": computed,
             "earned_income_credit": eic, "insurance_credit": insurance if itemized else zero,
             "medical_credit": medical if itemized else zero, "education_credit": education if itemized else zero,
             "donation_credit": general_don if itemized else zero, "monthly_rent_credit": rent if itemized else zero,
@@ -308,7 +323,7 @@ def settle(cols: Columns) -> dict[str, I64]:
         "basic_deduction": basic, "additional_deduction": extra, "pension_deduction": pension,
         "insurance_premium_deduction": np.where(use_std, 0, premiums),
         "housing_deduction": np.where(use_std, 0, lease + mortgage) + sub,
-        "housing_subscription_deduction": sub, "card_deduction": cards, "child_credit": child,
+        "housing_subscription_deduction": sub, "child_credit": child,
         "birth_credit": birth_credit, "pension_account_credit": pension_acct,
         "political_donation_credit": political, "hometown_donation_credit": hometown,
         "marriage_credit": marriage, "standard_method": use_std.astype(np.int64), "local_tax": local,

@@ -188,7 +188,8 @@ def donation_credits(case: Case, e: int, r: Rules) -> tuple[int, int, int]:
     d = case.donations
     pol_full = min(d.political, p["political_full_upto"])
     pol_rest = d.political - pol_full
-    high_part = max(d.political - p["political_high_from"], 0)
+    # 25 % on the part of "the amount above 100,000 won" that exceeds 30,000,000 (RTSA §76)
+    high_part = max(pol_rest - p["political_high_from"], 0)
     political = (
         pol_full * num // den
         + mul(pol_rest - high_part, _f(p["political_rate"]))
@@ -197,9 +198,15 @@ def donation_credits(case: Case, e: int, r: Rules) -> tuple[int, int, int]:
     h = min(d.hometown, p["hometown_cap"])
     h_full = min(h, p["hometown_full_upto"])
     hometown = h_full * num // den + mul(h - h_full, _f(p["hometown_rate"]))
-    eligible = min(d.general, mul(e, _f(p["general_limit_share"]))) + min(
-        d.religious, mul(e, _f(p["religious_limit_share"]))
-    )
+    # limit (ITA §34③): 30 % of the income amount; with religious donations,
+    # 10 % + min(20 %, the non-religious donations)
+    if d.religious > 0:
+        limit = mul(e, _f(p["religious_limit_share"])) + min(
+            mul(e, _f(p["nonreligious_share_with_religious"])), d.general
+        )
+    else:
+        limit = mul(e, _f(p["general_limit_share"]))
+    eligible = min(d.general + d.religious, limit)
     low = min(eligible, p["general_high_from"])
     top = max(eligible - p["general_top_from"], 0)
     mid = eligible - low - top
@@ -276,24 +283,32 @@ def compute(case: Case) -> dict[str, Any]:
     c = case.contributions
     premiums = c.health + c.long_term_care + c.employment
     hp = r["deductions.housing"]
+    head = t.household_head or not hp["household_head_required"]
     sub = (
         mul(
             min(case.housing.subscription_savings, hp["subscription_paid_cap"]),
             _f(hp["subscription_rate"]),
         )
-        if s <= hp["subscription_salary_limit"]
+        if s <= hp["subscription_salary_limit"] and head
         else 0
     )
-    lease = mul(case.housing.lease_loan_repayment, _f(hp["lease_rate"]))
+    lease = mul(case.housing.lease_loan_repayment, _f(hp["lease_rate"])) if head else 0
     lease = min(lease, max(hp["combined_cap"] - sub, 0))
     sub = min(sub, hp["combined_cap"])
-    mortgage = min(case.housing.mortgage_interest, hp["mortgage_interest_cap"])
-    cards, _pool = card_deduction(case, s, children, r)
+    # the mortgage-interest cap covers the three housing deductions together (ITA §52⑤)
+    mortgage = (
+        min(case.housing.mortgage_interest, max(hp["mortgage_interest_cap"] - sub - lease, 0))
+        if head
+        else 0
+    )
+    cards_before_cap, _pool = card_deduction(case, s, children, r)
     cap = r["deductions.special_cap"]
-    cards = min(cards, max(cap - sub, 0))
 
     def path(itemized: bool) -> dict[str, int]:
-        special_income = premiums + lease + mortgage if itemized else 0
+        housing_special = lease + mortgage if itemized else 0
+        # 소득공제 종합한도: housing and card deductions together (RTSA §132-2); cards give way
+        cards = min(cards_before_cap, max(cap - sub - housing_special, 0))
+        special_income = premiums + housing_special if itemized else 0
         base = max(e - basic - extra - pension - special_income - sub - cards, 0)
         computed = progressive_tax(base, r)
         eic = earned_income_credit(computed, s, r)
@@ -349,7 +364,7 @@ def compute(case: Case) -> dict[str, Any]:
             + standard
         )
         return {
-            "special_income_deduction": special_income, "tax_base": base, "computed_tax": computed,
+            "special_income_deduction": special_income, "card_deduction": cards, "tax_base": base, "computed_tax": computed,
             "earned_income_credit": eic, "child_credit": child, "birth_credit": birth,
             "pension_account_credit": pension_acct, "political_donation_credit": political,
             "hometown_donation_credit": hometown, "marriage_credit": marriage,
@@ -374,13 +389,14 @@ def compute(case: Case) -> dict[str, Any]:
     x.add(
         "주택청약저축 소득공제",
         sub,
-        f"납입액(한도 {won(hp['subscription_paid_cap'])})의 40%, 총급여 7천만 원 이하",
+        f"납입액(한도 {won(hp['subscription_paid_cap'])})의 40%, 총급여 7천만 원 이하 무주택 세대주"
+        + ("" if head else " — 세대주가 아니어서 미적용"),
         "deductions.housing",
     )
     x.add(
         "신용카드 등 소득공제",
-        cards,
-        "총급여의 25% 초과 사용분 × 수단별 공제율, 기본·추가 한도",
+        chosen["card_deduction"],
+        "총급여의 25% 초과 사용분 × 수단별 공제율, 기본·추가 한도, 주택자금과 합산 종합한도",
         "deductions.cards",
     )
     x.add("과세표준", chosen["tax_base"], "근로소득금액 − 소득공제 합계", None)
@@ -445,7 +461,6 @@ def compute(case: Case) -> dict[str, Any]:
         "insurance_premium_deduction": premiums if method == "itemized" else 0,
         "housing_deduction": (lease + mortgage if method == "itemized" else 0) + sub,
         "housing_subscription_deduction": sub,
-        "card_deduction": cards,
         # the parts of the totals above that the filing file itemises
         "woman_deduction": add_p["woman"] if woman else 0,
         "single_parent_deduction": add_p["single_parent"] if single else 0,
