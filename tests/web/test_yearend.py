@@ -65,6 +65,13 @@ def test_hr_officer_settles_the_agency_with_one_click(as_user, world: World) -> 
     assert filing.status_code == 200
     assert filing.headers["content-type"] == "application/octet-stream"
     assert filing.content.startswith(b"A20") and len(filing.content) % 2012 == 0
+    api = client.get("/api/v1/yearend/results?year=2025&size=200").json()
+    assert api["total"] == paid_a and api["summary"]["employees"] == paid_a
+    assert {r["id"] for r in api["items"]} <= {e.id for e in world.emps_a}
+    one = client.get(f"/api/v1/yearend/employees/{world.emps_a[0].id}?year=2025").json()
+    assert one["stored_version"] == 1 and not one["stale"]
+    assert one["lines"][0]["item"] == "총급여" and one["result"]["determined_tax"] >= 0
+    assert client.get(f"/api/v1/yearend/employees/{world.emps_b[0].id}").status_code == 404
     # a second click is a re-run: version 2 replaces version 1
     _run(client)
     with world.engine.connect() as conn:

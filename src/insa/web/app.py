@@ -67,6 +67,7 @@ def create_app() -> FastAPI:
         name="static",
     )
     app.include_router(yearend_routes.router)
+    app.include_router(yearend_routes.api_router)
     app.include_router(pages.router)
     app.include_router(api.router)
 

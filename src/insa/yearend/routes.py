@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from insa.db.engine import get_engine
 from insa.people.models import Agency
-from insa.web.deps import CtxDep, Forbidden, NotFound, csrf_protect
+from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NotFound, csrf_protect
 from insa.web.pages import render
 from insa.yearend import jobs, scoped
 from insa.yearend.scalar import compute
@@ -296,4 +296,92 @@ def yearend_filing(
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+# ------------------------------------------------------------------ JSON API
+
+api_router = APIRouter(prefix="/api/v1/yearend", tags=["yearend"])
+
+
+class Line(BaseModel):
+    item: str
+    amount: int
+    rule: str
+    source: str
+    parameter: str
+
+
+class SettlementOut(BaseModel):
+    """One employee's settlement: the stateless contract's output plus the stored version."""
+
+    employee_id: int
+    employee_no: str
+    tax_year: int
+    stored_version: int | None
+    stale: bool
+    result: dict[str, Any]
+    lines: list[Line]
+
+
+class ResultRow(BaseModel):
+    id: int
+    employee_no: str
+    name: str
+    version: int
+    method: str
+    total_salary: int
+    determined_tax: int
+    withheld_income_tax: int
+    balance_income_tax: int
+    balance_local_tax: int
+
+
+class ResultPageOut(BaseModel):
+    items: list[ResultRow]
+    total: int
+    page: int
+    size: int
+    pages: int
+    summary: dict[str, int]
+
+
+@api_router.get("/results", response_model=ResultPageOut)
+def api_results(
+    ctx: ApiCtxDep,
+    year: int | None = None,
+    q: str = "",
+    only: Annotated[str, Query(pattern="^(|refund|collect)$")] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ResultPageOut:
+    """Stored results in the caller's scope, largest balance to collect first."""
+    if not ctx.principal.can(scoped.VIEW) or ctx.principal.role == "employee":
+        raise Forbidden()
+    res = scoped.list_results(ctx, _year(ctx, year), q=q, only=only, page=page, size=size)
+    return ResultPageOut(
+        items=[ResultRow(**r) for r in res.items],
+        total=res.total,
+        page=res.page,
+        size=res.size,
+        pages=res.pages,
+        summary=res.summary,
+    )
+
+
+@api_router.get("/employees/{employee_id}", response_model=SettlementOut)
+def api_employee(ctx: ApiCtxDep, employee_id: int, year: int | None = None) -> SettlementOut:
+    """One employee's settlement, every line with its rule and legal source."""
+    emp, ex, y = _explained(ctx, employee_id, year)
+    if ex is None:
+        raise NotFound()
+    result = {k: v for k, v in ex.result.items() if k != "lines"}
+    return SettlementOut(
+        employee_id=emp.id,
+        employee_no=emp.employee_no,
+        tax_year=y,
+        stored_version=ex.stored["version"] if ex.stored else None,
+        stale=ex.stale,
+        result=result,
+        lines=[Line(**line) for line in ex.result["lines"]],
     )
