@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select
+from sqlalchemy import Connection, Engine, String, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from insa.db.bulk import bulk_writer
@@ -66,8 +66,17 @@ class Batch:
         return self.cols.n
 
 
-def _ordinals(dates: Sequence[dt.date]) -> I64:
-    return np.fromiter((d.toordinal() for d in dates), dtype=np.int64, count=len(dates))
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _iso(col: Any) -> Any:
+    """A date column as ISO text: NumPy parses it in C, no Python date per row."""
+    return cast(col, String(10))
+
+
+def _ordinals(iso_dates: Sequence[str]) -> I64:
+    days = np.asarray(iso_dates, dtype="datetime64[D]").astype(np.int64)
+    return days + _EPOCH_ORDINAL
 
 
 def _years(ordinals: I64) -> I64:
@@ -94,7 +103,7 @@ def load_batch(
     """Everyone in scope who was paid in ``year``: payroll, dependents, simplified data."""
     sums = [func.coalesce(func.sum(col), 0) for _, col in _PAYROLL_SUMS]
     stmt = (
-        select(Employee.id, Employee.agency_id, Employee.birth_date, Employee.sex, *sums)
+        select(Employee.id, Employee.agency_id, _iso(Employee.birth_date), Employee.sex, *sums)
         .join(Payroll, Payroll.employee_id == Employee.id)
         .where(Payroll.year == year)
         .group_by(Employee.id, Employee.agency_id, Employee.birth_date, Employee.sex)
@@ -111,7 +120,7 @@ def load_batch(
         name: np.asarray(cols_t[4 + i], dtype=np.int64) for i, (name, _) in enumerate(_PAYROLL_SUMS)
     }
     c["birth_year"] = _years(birth) if n else np.zeros(0, dtype=np.int64)
-    c["female"] = np.asarray([s == "F" for s in cols_t[3]], dtype=np.int64)
+    c["female"] = (np.asarray(cols_t[3], dtype=object) == "F").astype(np.int64)
 
     # simplified data and declaration
     for name in (*NTS_AMOUNTS, *NTS_FLAGS):
@@ -140,7 +149,7 @@ def load_batch(
         select(
             Dependent.employee_id,
             Dependent.relation,
-            Dependent.birth_date,
+            _iso(Dependent.birth_date),
             Dependent.disabled,
             Dependent.annual_income,
             Dependent.rrn_pseudonym,
@@ -154,7 +163,7 @@ def load_batch(
     d_emp = np.asarray(dt_[0], dtype=np.int64)
     d_case = np.searchsorted(emp, d_emp) if n else np.zeros(len(d_emp), dtype=np.int64)
     paid = (d_case < n) & (emp[np.minimum(d_case, max(n - 1, 0))] == d_emp) if n else d_case < 0
-    d_rel = np.asarray([REL[r] for r in dt_[1]], dtype=np.int64)
+    d_rel = np.fromiter((REL[r] for r in dt_[1]), dtype=np.int64, count=len(dt_[1]))
     d_birth = _ordinals(dt_[2])
     d_dis = np.asarray(dt_[3], dtype=bool)
     d_inc = np.asarray(dt_[4], dtype=np.int64)
