@@ -18,24 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
-PG = os.environ.get("INSA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_schema() -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    return schema, f"{PG}?options=-csearch_path%3D{schema}"
-
-
-def _drop(schema: str) -> None:
-    with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as c:
-        c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+from pgschema import create_schema, drop_schema
 
 
 def child(url: str, employees: int) -> None:
@@ -67,7 +54,7 @@ def full_seed(backend: str, employees: int) -> dict[str, float]:
         if backend == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         else:
-            schema, url = _pg_schema()
+            schema, url = create_schema()
         try:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", url, "--employees", str(employees)],
@@ -75,7 +62,7 @@ def full_seed(backend: str, employees: int) -> dict[str, float]:
             )  # fmt: skip
         finally:
             if schema:
-                _drop(schema)
+                drop_schema(schema)
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -100,7 +87,7 @@ def baseline_ratio(backend: str, employees: int) -> dict[str, float]:
             if backend == "sqlite":
                 url = f"sqlite:///{Path(tmp) / 'b.db'}"
             else:
-                schema, url = _pg_schema()
+                schema, url = create_schema()
             engine = make_engine(url)
             upgrade(engine)
             with engine.begin() as conn:
@@ -123,7 +110,7 @@ def baseline_ratio(backend: str, employees: int) -> dict[str, float]:
             times[method] = time.perf_counter() - t0
             engine.dispose()
             if schema:
-                _drop(schema)
+                drop_schema(schema)
     n = len(chunk.payroll["id"])
     return {
         "rows": n,

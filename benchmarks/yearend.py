@@ -23,25 +23,12 @@ import platform
 import resource
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-PG = os.environ.get("INSA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_schema() -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    return schema, f"{PG}?options=-csearch_path%3D{schema}"
-
-
-def _drop(schema: str) -> None:
-    with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as c:
-        c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+from pgschema import create_schema, drop_schema
 
 
 def bench(url: str, employees: int, loop_sample: int, work: Path) -> dict[str, Any]:
@@ -142,11 +129,11 @@ def main() -> None:
                     f"sqlite:///{work / 'bench.db'}", args.employees, args.loop_sample, work
                 )
             else:
-                schema, url = _pg_schema()
+                schema, url = create_schema()
                 try:
                     out = bench(url, args.employees, args.loop_sample, work)
                 finally:
-                    _drop(schema)
+                    drop_schema(schema)
         print(json.dumps(out, indent=1), flush=True)
 
 
