@@ -6,10 +6,12 @@ import re
 import time
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from insa.people.models import Employee, Payroll
 from insa.security.models import AuditLog
+from insa.security.principal import Principal
+from insa.yearend import jobs
 from insa.yearend.models import results_table as rt
 
 from .conftest import World, csrf_of
@@ -40,9 +42,10 @@ def _run(client: TestClient, year: int = 2025, agency_id: str = "") -> str:
 
 def test_hr_officer_settles_the_agency_with_one_click(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
     client: TestClient = as_user("hr-a")
-    early = client.get("/yearend/filing?year=2025")
-    assert early.status_code == 409 and "run it first" in early.text
     home = client.get("/yearend")
+    early = client.post("/yearend/filing", data={"csrf_token": csrf_of(home.text), "year": "2025"})
+    assert early.status_code == 409 and "run it first" in early.text
+    assert client.get("/yearend/filing?year=2025").status_code == 405  # never by a plain link
     assert "2025년 연말정산 실행" in home.text and "아직 실행하지 않았습니다" in home.text
     _run(client)
     with world.engine.connect() as conn:
@@ -61,7 +64,7 @@ def test_hr_officer_settles_the_agency_with_one_click(as_user, world: World) -> 
     a_names = {e.name for e in world.emps_a}
     assert any(n in home.text for n in a_names)
     assert not any(f"/yearend/employees/{e.id}?" in home.text for e in world.emps_b)
-    filing = client.get("/yearend/filing?year=2025")
+    filing = client.post("/yearend/filing", data={"csrf_token": csrf_of(home.text), "year": "2025"})
     assert filing.status_code == 200
     assert filing.headers["content-type"] == "application/octet-stream"
     assert filing.content.startswith(b"A20") and len(filing.content) % 2012 == 0
@@ -104,18 +107,36 @@ def test_employee_sees_own_breakdown_why_and_a_what_if(as_user, world: World) ->
     )
     assert row
     before, after = (int(x.replace(",", "")) for x in row.groups())
-    assert after <= before
+    assert before > 0 and after < before
     with world.engine.connect() as conn:
         assert conn.scalar(select(rt.c.version).where(rt.c.employee_id == me.id)) == 1
     bad = client.post(
         f"/yearend/employees/{me.id}/what-if?year=2025",
         data={"csrf_token": csrf_of(r.text), "monthly_rent": "-5"},
     )
-    assert "0 이상의 원 단위 정수로 입력하세요" in bad.text
+    assert bad.status_code == 200 and 'role="alert"' in bad.text
+    assert "0 이상의 원 단위 정수(13자리까지)로 입력하세요" in bad.text
+    odd = client.post(
+        f"/yearend/employees/{me.id}/what-if?year=2025",
+        data={"csrf_token": csrf_of(r.text), "monthly_rent": "²"},
+    )
+    assert odd.status_code == 200 and 'role="alert"' in odd.text
     # the receipt, as a PDF, with the masked number only
     pdf = client.get(f"/yearend/employees/{me.id}/receipt.pdf?year=2025")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    # after the data changes, the receipt waits for a new run instead of showing new amounts
+    with world.engine.begin() as conn:
+        conn.execute(
+            update(Payroll)
+            .where(Payroll.employee_id == me.id, Payroll.month == 5)
+            .values(income_tax=Payroll.income_tax + 10_000)
+        )
+    stale = client.get(f"/yearend/employees/{me.id}/receipt.pdf?year=2025")
+    assert stale.status_code == 409 and "run the settlement again" in stale.text
+    page = client.get(f"/yearend/employees/{me.id}?year=2025")
+    assert "바뀌었습니다" in page.text
+    assert client.get(f"/yearend/employees/{me.id}?year=1999").status_code == 404
 
 
 def test_roles_csrf_and_scope(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +149,19 @@ def test_roles_csrf_and_scope(as_user, world: World) -> None:  # type: ignore[no
     assert client.post("/yearend/run", data={"year": "2025"}).status_code == 403  # no CSRF token
     # an officer's run is always their own agency, whatever the form says
     page = client.get("/yearend")
-    _ = page
+    r = client.post(
+        "/yearend/run",
+        data={"csrf_token": csrf_of(page.text), "year": "2025", "agency_id": str(world.agency_b)},
+    )
+    assert r.status_code == 200
+    job = jobs.get(r.url.path.rsplit("/", 1)[-1])
+    assert job is not None and job.agency_id == world.agency_a
+    for _ in range(300):
+        if job.status != "running":
+            break
+        time.sleep(0.05)
+    with world.engine.connect() as conn:
+        assert set(conn.scalars(select(rt.c.agency_id).distinct())) == {world.agency_a}
     client = as_user("hr-b")
     assert client.get(f"/yearend/employees/{world.emps_a[0].id}").status_code == 404
     assert client.get(f"/yearend/employees/{world.emps_a[0].id}/receipt.pdf").status_code == 404
@@ -147,3 +180,18 @@ def test_central_admin_settles_every_agency(as_user, world: World) -> None:  # t
     assert stored and employees and stored >= employees * 0.9
     home = client.get("/yearend")
     assert "전 기관" in home.text
+
+
+def test_a_colleague_sees_the_running_job_and_overlapping_runs_share_one(world: World) -> None:
+    def who(name: str, role: str, agency: int | None) -> Principal:
+        return Principal(1, name, name, role, agency, None)
+
+    job = jobs.Job("j1", 2025, world.agency_a, "hr-a")
+    assert jobs.visible(job, who("hr-a2", "hr_officer", world.agency_a))  # a colleague
+    assert not jobs.visible(job, who("hr-b", "hr_officer", world.agency_b))
+    assert jobs.visible(job, who("admin", "central_admin", None))
+    everyone = jobs.Job("j2", 2025, None, "admin")
+    assert not jobs.visible(everyone, who("hr-a", "hr_officer", world.agency_a))
+    assert jobs._overlaps(everyone, 2025, world.agency_a)
+    assert jobs._overlaps(job, 2025, None) and not jobs._overlaps(job, 2024, world.agency_a)
+    assert not jobs._overlaps(job, 2025, world.agency_b)

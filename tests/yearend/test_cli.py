@@ -31,3 +31,18 @@ def test_compute_contract_keeps_order_reports_bad_cases_and_fails(tmp_path: Path
     assert all({"item", "amount", "rule", "source"} <= set(line) for line in data[0]["lines"])
     ok = CliRunner().invoke(app, ["yearend", "compute", str(src.with_name("only.json"))])
     assert ok.exit_code == 2
+
+
+def test_an_absurd_amount_fails_its_own_case_only(tmp_path: Path) -> None:
+    cases = [
+        {"id": "huge", "tax_year": 2025, "taxpayer": {"birth_date": "1980-05-01"}, "wages": {"total_salary": 5 * 10**18}},
+        {"id": "ok", "tax_year": 2025, "taxpayer": {"birth_date": "1980-05-01"}, "wages": {"total_salary": 50_000_000}},
+    ]  # fmt: skip
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(cases), encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(app, ["yearend", "compute", str(src), "-o", str(out)])
+    assert result.exit_code == 1
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data[0]["errors"][0]["field"] == "wages.total_salary"
+    assert data[1]["determined_tax"] == 3_387_500

@@ -15,7 +15,7 @@ from insa.people.seed import seed
 from insa.people.synth import SeedConfig
 from insa.security.crypto import RRNCipher
 from insa.yearend import service
-from insa.yearend.documents import FilingUnavailable, filing_for_agency, receipt_data
+from insa.yearend.documents import DocumentUnavailable, filing_for_agency, receipt_data
 from insa.yearend.filing import parse_filing, write_filing
 from insa.yearend.models import results_table as rt
 from insa.yearend.nts import import_nts
@@ -79,7 +79,7 @@ def test_filing_is_refused_when_the_data_changed_after_the_run(
         )
     with (
         session_scope(engine) as db,
-        pytest.raises(FilingUnavailable, match="run the settlement again"),
+        pytest.raises(DocumentUnavailable, match="run the settlement again"),
     ):
         filing_for_agency(db, cipher, aid, YEAR)
     service.run_settlement(engine, YEAR, agency_id=aid, actor="t")

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, insert, select, update
 from typer.testing import CliRunner
 
 from insa.cli import app
-from insa.people.models import Agency, Dependent, Employee
+from insa.people.models import Agency, Dependent, Employee, Payroll
 from insa.people.seed import seed
 from insa.people.synth import SeedConfig
 from insa.security.crypto import RRNCipher
@@ -47,7 +47,9 @@ def test_run_stores_everyone_and_every_stored_amount_is_the_scalar_engines(
     report = service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
     stored = _results(seeded)
     with seeded.connect() as conn:
-        paid = conn.scalar(select(func.count(func.distinct(Employee.id))))
+        paid = conn.scalar(
+            select(func.count(func.distinct(Payroll.employee_id))).where(Payroll.year == YEAR)
+        )
         assert report.employees == len(stored) and len(stored) >= paid - 5
         assert report.determined_tax == sum(r["determined_tax"] for r in stored.values())
         numbers = dict(conn.execute(select(Employee.id, Employee.employee_no)).all())
@@ -80,7 +82,7 @@ def test_rerun_replaces_with_the_next_version_and_agency_runs_touch_only_their_a
         )
     one = service.run_settlement(seeded, YEAR, agency_id=aid, actor="test")
     third = _results(seeded)
-    assert one.version == 1 and 0 < one.employees < len(third)
+    assert one.version == 3 and 0 < one.employees < len(third)  # labelled as its rows
     for r in third.values():
         assert r["version"] == (3 if r["agency_id"] == aid else 2)
     with seeded.connect() as conn:
@@ -202,3 +204,109 @@ def test_scalar_of_a_case_rebuilt_from_the_database_matches_compute(seeded: Engi
         s = compute(service.case_at(batch, i, str(i)))
         for k in RESULT_AMOUNTS:
             assert int(out[k][i]) == s[k], (i, k)
+
+
+def test_an_employee_who_moved_keeps_a_result_until_the_new_agency_settles(
+    seeded: Engine,
+) -> None:
+    service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
+    with seeded.begin() as conn:
+        a, b = (
+            conn.execute(
+                select(Employee.agency_id)
+                .group_by(Employee.agency_id)
+                .order_by(func.count().desc())
+            )
+            .scalars()
+            .all()[:2]
+        )
+        mover = conn.scalar(select(Employee.id).where(Employee.agency_id == a).limit(1))
+        conn.execute(update(Employee).where(Employee.id == mover).values(agency_id=b))
+    service.run_settlement(seeded, YEAR, agency_id=a, actor="test")  # the old agency
+    stored = _results(seeded)
+    assert stored[mover]["agency_id"] == a and stored[mover]["version"] == 1
+    service.run_settlement(seeded, YEAR, agency_id=b, actor="test")  # the new agency
+    stored = _results(seeded)
+    assert stored[mover]["agency_id"] == b and stored[mover]["version"] == 2
+
+
+def test_birth_order_counts_a_child_the_spouse_deducts(seeded: Engine, cipher: RRNCipher) -> None:
+    """Child 1 is deducted by the spouse; the newborn is still this employee's 2nd child."""
+    import datetime as dt
+
+    from insa.security.rrn import RRN
+
+    with seeded.begin() as conn:
+        me, spouse = conn.scalars(select(Employee.id).order_by(Employee.id).limit(2)).all()
+        conn.execute(delete(Dependent).where(Dependent.employee_id.in_([me, spouse])))
+        kids = [("2015-03-01", "1503013"), ("2025-06-01", "2506014")]
+        for born, head in kids:
+            digits = head + "00000"
+            rrn = _valid_rrn(digits)
+            for owner in (me, spouse) if born.startswith("2015") else (me,):
+                conn.execute(
+                    insert(Dependent).values(
+                        employee_id=owner, relation="child", name="아이",
+                        rrn_encrypted=cipher.encrypt(RRN(rrn)),
+                        rrn_pseudonym=cipher.pseudonym(RRN(rrn)),
+                        birth_date=dt.date.fromisoformat(born), sex="M",
+                        disabled=False, same_household=True, annual_income=0,
+                        public_servant=False,
+                    )
+                )  # fmt: skip
+        # make the spouse the higher earner, so the spouse deducts the first child
+        conn.execute(
+            update(Payroll)
+            .where(Payroll.employee_id == spouse)
+            .values(taxable_pay=Payroll.taxable_pay + 10_000_000)
+        )
+    with seeded.connect() as conn:
+        ex = service.explain(conn, me, YEAR, "me")
+    assert ex is not None
+    assert [d.relation for d in ex.case.dependents] == ["child"]
+    newborn = ex.case.dependents[0]
+    assert newborn.born_or_adopted_this_year and newborn.birth_order == 2
+    assert ex.result["birth_credit"] == 500_000  # 2nd child (ITA §59-2 ③)
+    assert len(ex.excluded) == 1
+
+
+def _valid_rrn(first12: str) -> str:
+    from insa.security.rrn import check_digit
+
+    return first12[:12] + check_digit(first12[:12])
+
+
+def test_simplified_data_reaches_the_engine_field_by_field(seeded: Engine, tmp_path: Path) -> None:
+    """Every simplified-data amount lands in its own place: distinct values, read back."""
+    with seeded.connect() as conn:
+        eid, no = conn.execute(select(Employee.id, Employee.employee_no).limit(1)).one()
+    doc = {
+        "employee_no": no, "tax_year": YEAR,
+        "declaration": {"disabled": True, "single_parent": False, "household_head": True, "married_this_year": True},
+        "contributions": {"employment": 101},
+        "cards": {"credit": 102, "debit": 103, "cash_receipt": 104, "culture": 105, "traditional_market": 106, "public_transport": 107},
+        "insurance": {"general": 108, "disabled": 109},
+        "medical": {"self_senior_disabled_child6": 110, "other_dependents": 111, "infertility": 112, "premature": 113, "reimbursed": 114},
+        "education": {"self": 115, "preschool_school": [116, 117], "university": [118], "disabled": 119},
+        "donations": {"political": 120, "hometown": 121, "general": 122, "religious": 123},
+        "monthly_rent": 124,
+        "pension_account": {"pension_savings": 125, "irp": 126},
+        "housing": {"subscription_savings": 127, "lease_loan_repayment": 128, "mortgage_interest": 129},
+    }  # fmt: skip
+    (tmp_path / "one.json").write_text(json.dumps(doc), encoding="utf-8")
+    import_nts(seeded, tmp_path / "one.json", actor="test")
+    with seeded.connect() as conn:
+        batch = service.load_batch(conn, YEAR, employee_ids=[eid])
+    case = service.case_at(batch, 0, no).model_dump(mode="json")
+    for group in (
+        "cards",
+        "insurance",
+        "medical",
+        "education",
+        "donations",
+        "pension_account",
+        "housing",
+    ):
+        assert case[group] == doc[group], group
+    assert case["monthly_rent"] == 124 and case["contributions"]["employment"] == 101
+    assert {k: case["taxpayer"][k] for k in doc["declaration"]} == doc["declaration"]

@@ -256,7 +256,7 @@ def yearend_receipt(
     from insa.db.engine import session_scope
     from insa.people.models import Employee
     from insa.security.audit import cli_actor, record
-    from insa.yearend.documents import receipt_for
+    from insa.yearend.documents import DocumentUnavailable, receipt_for
     from insa.yearend.models import results_table as rt
     from insa.yearend.service import explain
 
@@ -290,7 +290,11 @@ def yearend_receipt(
                 if ex is None:
                     err.print(f"[yellow]{no}: no payroll in {year} — skipped[/]")
                     continue
-                (out / f"receipt-{year}-{no}.pdf").write_bytes(receipt_for(db, cipher, emp, ex))
+                try:
+                    pdf = receipt_for(db, cipher, emp, ex)
+                except DocumentUnavailable as exc:
+                    raise fail(str(exc)) from None
+                (out / f"receipt-{year}-{no}.pdf").write_bytes(pdf)
                 record(
                     db, actor=cli_actor(), actor_role="cli", action="yearend.receipt",
                     target_type="employee", target_id=emp.id, agency_id=emp.agency_id,
@@ -313,7 +317,7 @@ def yearend_filing(
     from insa import clikit
     from insa.db.engine import session_scope
     from insa.security.audit import cli_actor, record
-    from insa.yearend.documents import FilingUnavailable, filing_for_agency
+    from insa.yearend.documents import DocumentUnavailable, filing_for_agency
     from insa.yearend.filing import FilingError
 
     engine = clikit.engine()
@@ -323,7 +327,7 @@ def yearend_filing(
         assert aid is not None
         try:
             data, name = filing_for_agency(db, cipher, aid, year)
-        except (FilingUnavailable, FilingError) as exc:
+        except (DocumentUnavailable, FilingError) as exc:
             raise fail(str(exc)) from None
         record(
             db, actor=cli_actor(), actor_role="cli", action="yearend.filing",

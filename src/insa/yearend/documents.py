@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.kr import brn as stdnum_brn
@@ -16,8 +17,9 @@ from stdnum.kr import brn as stdnum_brn
 from insa.people.models import Agency, Dependent, Employee, OrgUnit, Payroll
 from insa.security.crypto import RRNCipher
 from insa.yearend.rules import rules_for
-from insa.yearend.scalar import DependentStatus, dependent_status
+from insa.yearend.scalar import DependentStatus, dependent_status, is_senior
 from insa.yearend.schemas import Case
+from insa.yearend.schemas import Dependent as CaseDependent
 from insa.yearend.service import RELATION_LABELS, Explanation
 
 BONUS_COLUMNS = (Payroll.holiday_bonus, Payroll.longevity_allowance, Payroll.longevity_bonus)
@@ -72,24 +74,16 @@ def work_period(hire: dt.date, year: int, pay: dict[str, int]) -> tuple[dt.date,
 
 
 def matched_dependents(
-    rows: Sequence[Dependent], ex_case: Case, excluded: Sequence[tuple[str, dt.date]], year: int
-) -> list[tuple[Dependent, DependentStatus | None]]:
-    """Each HR dependent with what it qualified for in the settlement (None: not deducted
-    here — claimed by another employee, or not in the case)."""
+    rows: Sequence[Dependent], case: Case, dependent_ids: Sequence[int], year: int
+) -> list[tuple[Dependent, CaseDependent | None, DependentStatus | None]]:
+    """Each HR dependent with its entry in the case and what it qualified for (None: not
+    deducted here — claimed by another employee). Matched by id: twins stay apart."""
     rules = rules_for(year)
-    left_out = list(excluded)
-    case_deps = list(ex_case.dependents)
-    out: list[tuple[Dependent, DependentStatus | None]] = []
+    by_id = dict(zip(dependent_ids, case.dependents, strict=True))
+    out: list[tuple[Dependent, CaseDependent | None, DependentStatus | None]] = []
     for d in rows:
-        key = (d.relation, d.birth_date)
-        if key in left_out:
-            left_out.remove(key)
-            out.append((d, None))
-            continue
-        match = next((c for c in case_deps if (c.relation, c.birth_date) == key), None)
-        if match is not None:
-            case_deps.remove(match)
-        out.append((d, dependent_status(match, year, rules) if match else None))
+        entry = by_id.get(d.id)
+        out.append((d, entry, dependent_status(entry, year, rules) if entry else None))
     return out
 
 
@@ -128,13 +122,12 @@ def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation)
             emp.name,
             cipher.decrypt(emp.rrn_encrypted).masked(),
             basic=True,
-            senior=year - emp.birth_date.year
-            >= rules_for(year)["deductions.personal_additional"]["senior_age"],
+            senior=is_senior(emp.birth_date, year, rules_for(year)),
             disabled=ex.case.taxpayer.disabled,
         )
     ]
     rows = _dependent_rows(db, [emp.id], year).get(emp.id, [])
-    for d, status in matched_dependents(rows, ex.case, ex.excluded, year):
+    for d, _entry, status in matched_dependents(rows, ex.case, ex.dependent_ids, year):
         dependents.append(
             ReceiptDependent(
                 RELATION_LABELS.get(d.relation, d.relation),
@@ -170,8 +163,19 @@ def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation)
 
 
 def receipt_for(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation) -> bytes:
+    """The receipt of the stored settlement: refused before a run, or when the data changed
+    since (the receipt would show amounts nobody settled)."""
     from insa.yearend.receipt import render_receipt_pdf
 
+    if ex.stored is None:
+        raise DocumentUnavailable(
+            f"{emp.employee_no}: no stored {ex.tax_year} settlement yet — run the settlement first"
+        )
+    if ex.stale:
+        raise DocumentUnavailable(
+            f"{emp.employee_no}: the data changed after the last {ex.tax_year} run — "
+            "run the settlement again before issuing the receipt"
+        )
     return render_receipt_pdf(receipt_data(db, cipher, emp, ex))
 
 
@@ -184,8 +188,8 @@ NTS_RELATION = {
 TAX_OFFICE = "305"
 
 
-class FilingUnavailable(RuntimeError):
-    pass
+class DocumentUnavailable(RuntimeError):
+    """A receipt or filing file cannot be made from the stored settlement (none, or stale)."""
 
 
 def filing_for_agency(
@@ -216,35 +220,34 @@ def filing_for_agency(
     from insa.yearend.models import RESULT_AMOUNTS
     from insa.yearend.models import results_table as rt
     from insa.yearend.scalar import compute
-    from insa.yearend.service import RELATION_NAMES, case_at, load_batch
+    from insa.yearend.service import case_at, load_batch
 
     agency = db.get(Agency, agency_id)
     if agency is None:
-        raise FilingUnavailable(f"no agency {agency_id}")
+        raise DocumentUnavailable(f"no agency {agency_id}")
     stored = {
         int(r.employee_id): r._mapping
         for r in db.execute(select(rt).where(rt.c.tax_year == year, rt.c.agency_id == agency_id))
     }
     if not stored:
-        raise FilingUnavailable(f"{agency.name_ko}: no stored {year} settlement — run it first")
+        raise DocumentUnavailable(f"{agency.name_ko}: no stored {year} settlement — run it first")
     batch = load_batch(db, year, agency_id=agency_id)
     ids = [int(e) for e in batch.employee_id]
     emps = {e.id: e for e in db.scalars(select(Employee).where(Employee.id.in_(list(stored))))}
     pays = pay_splits(db, year, ids)
     deps = _dependent_rows(db, ids, year)
     rules = rules_for(year)
-    senior_age = rules["deductions.personal_additional"]["senior_age"]
     statements = []
     for i, eid in enumerate(ids):
         if eid not in stored:
-            raise FilingUnavailable(
+            raise DocumentUnavailable(
                 f"{agency.name_ko}: employees were paid after the last {year} run — run it again"
             )
         emp = emps[eid]
         case = case_at(batch, i, emp.employee_no)
         result = compute(case)
         if any(result[k] != stored[eid][k] for k in RESULT_AMOUNTS):
-            raise FilingUnavailable(
+            raise DocumentUnavailable(
                 f"{agency.name_ko}: the data of employee {emp.employee_no} changed after the "
                 f"last {year} run — run the settlement again before filing"
             )
@@ -252,25 +255,20 @@ def filing_for_agency(
         people = [
             FilingDependent(
                 "0", emp.name, me, basic=True,
-                senior=year - emp.birth_date.year >= senior_age, disabled=case.taxpayer.disabled,
+                senior=is_senior(emp.birth_date, year, rules), disabled=case.taxpayer.disabled,
                 woman=result["woman_deduction"] > 0, single_parent=result["single_parent_deduction"] > 0,
             )
         ]  # fmt: skip
-        excluded = [
-            (RELATION_NAMES[int(rel)], dt.date.fromordinal(int(b)))
-            for c, rel, b in zip(
-                batch.excluded_case, batch.excluded_rel, batch.excluded_birth_ordinal, strict=True
-            )
-            if int(c) == i
-        ]
-        for d, st in matched_dependents(deps.get(eid, []), case, excluded, year):
-            if st is None or not st.basic:
+        lo, hi = np.searchsorted(batch.cols.dep_case, [i, i + 1])
+        dep_ids = [int(x) for x in batch.dep_id[lo:hi]]
+        for d, entry, st in matched_dependents(deps.get(eid, []), case, dep_ids, year):
+            if entry is None or st is None or not st.basic:
                 continue
             people.append(
                 FilingDependent(
                     NTS_RELATION[d.relation], d.name, cipher.decrypt(d.rrn_encrypted).reveal(),
                     basic=True, senior=st.senior, disabled=st.disabled, child=st.child_credit,
-                    birth_adoption=_birth_code(d, case, year) if st.birth else "",
+                    birth_adoption=str(min(max(entry.birth_order, 1), 3)) if st.birth else "",
                 )
             )  # fmt: skip
         pay = pays[eid]
@@ -308,11 +306,3 @@ def filing_for_agency(
         ],
     )  # fmt: skip
     return write_filing(submission, year), f"C{brn[:7]}.{brn[7:]}"
-
-
-def _birth_code(d: Dependent, case: Case, year: int) -> str:
-    """출산·입양 code: 1 first, 2 second, 3 third or later child (by the case's birth order)."""
-    for c in case.dependents:
-        if (c.relation, c.birth_date) == (d.relation, d.birth_date):
-            return str(min(max(c.birth_order, 1), 3))
-    return "1"

@@ -8,6 +8,7 @@ checks that both agree to the won.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -129,7 +130,7 @@ def _sum_by(case: I64, values: npt.ArrayLike, n: int) -> I64:
 def settle(cols: Columns) -> dict[str, I64]:
     """All amounts for every case (int64 columns), the better of itemized and standard."""
     r = rules_for(cols.year)
-    on = __import__("datetime").date(cols.year, 12, 31)
+    on = dt.date(cols.year, 12, 31)
     n, c, y = cols.n, cols.c, cols.year
     s = c["total_salary"]
     eid = core.earned_income_deduction(s, on)
@@ -283,8 +284,9 @@ def settle(cols: Columns) -> dict[str, I64]:
     medical = _medical(c, s, r["credits.medical"])
     mr = r["credits.monthly_rent"]
     rent_base = np.minimum(c["monthly_rent"], mr["cap"])
+    rent_head = (c["household_head"] == 1) | (not mr["household_head_required"])
     rent = np.where(
-        s <= mr["salary_limit"],
+        (s <= mr["salary_limit"]) & rent_head,
         np.where(
             s <= mr["rate_limit"], _mul(rent_base, mr["rate_low"]), _mul(rent_base, mr["rate_high"])
         ),

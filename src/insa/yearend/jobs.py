@@ -8,12 +8,15 @@ gets the running job back). Jobs live in this process's memory; the run itself i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from insa.security.audit import record
+from insa.security.principal import Principal
 from insa.yearend.service import RunReport, SettlementError, run_settlement
 
 
@@ -37,11 +40,33 @@ class Job:
 
 
 _jobs: dict[str, Job] = {}
+KEEP = dt.timedelta(hours=6)  # finished jobs are forgotten after this
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
 def get(job_id: str) -> Job | None:
     return _jobs.get(job_id)
+
+
+def visible(job: Job, principal: Principal) -> bool:
+    """Who may watch a run: whoever started it, central administrators, and the officers of
+    the agency it settles (a colleague who clicked while it ran)."""
+    if principal.role == "central_admin" or job.actor == principal.username:
+        return True
+    return job.agency_id is not None and job.agency_id == principal.agency_id
+
+
+def _overlaps(job: Job, tax_year: int, agency_id: int | None) -> bool:
+    """Two runs of one tax year overlap when either covers every agency or both the same."""
+    return job.tax_year == tax_year and (
+        job.agency_id is None or agency_id is None or job.agency_id == agency_id
+    )
+
+
+def _prune(now: dt.datetime) -> None:
+    for key in [k for k, j in _jobs.items() if j.status != "running" and now - j.started_at > KEEP]:
+        del _jobs[key]
 
 
 def start(
@@ -54,9 +79,10 @@ def start(
     client_addr: str | None,
 ) -> Job:
     with _lock:
+        _prune(dt.datetime.now(dt.UTC))
         for job in _jobs.values():
-            if job.status == "running" and (job.tax_year, job.agency_id) == (tax_year, agency_id):
-                return job
+            if job.status == "running" and _overlaps(job, tax_year, agency_id):
+                return job  # the page shows that run's progress (or, if not theirs, a 404)
         job = Job(secrets.token_urlsafe(12), tax_year, agency_id, actor)
         _jobs[job.id] = job
 
@@ -77,8 +103,16 @@ def start(
             job.status = "done"
         except SettlementError as exc:
             job.error, job.status = str(exc), "failed"
-        except Exception as exc:  # shown to the officer; the transaction rolled back
+        except Exception as exc:  # the transaction rolled back; the officer sees the kind
+            log.exception("year-end run %s failed", job.id)
             job.error, job.status = f"정산 중 오류: {type(exc).__name__}", "failed"
+        if job.status == "failed":
+            with engine.begin() as conn:
+                record(
+                    conn, actor=actor, actor_role=actor_role, action="yearend.run_failed",
+                    target_type="yearend_run", agency_id=agency_id, client_addr=client_addr,
+                    detail={"tax_year": tax_year, "error": job.error},
+                )  # fmt: skip
 
     threading.Thread(target=work, name=f"yearend-{job.id}", daemon=True).start()
     return job

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from insa.db.engine import get_engine
 from insa.people.models import Agency
@@ -56,10 +57,12 @@ def _get(data: Any, dotted: str) -> int:
 
 
 def _year(ctx: CtxDep, year: int | None) -> int:
-    years = scoped.payroll_years(ctx)
-    if year is not None:
-        return year
-    return years[0] if years else 2025
+    """The requested tax year if the rules cover it, else last year; an unknown year is 404."""
+    if year is None:
+        return scoped.default_year()
+    if year not in scoped.tax_years():
+        raise NotFound()
+    return year
 
 
 @router.get("/yearend", response_class=HTMLResponse)
@@ -91,7 +94,7 @@ def yearend_home(
         request,
         template,
         year=y,
-        years=scoped.payroll_years(ctx) or [y],
+        years=scoped.tax_years(),
         runs=scoped.list_runs(ctx, y),
         results=results,
         q=q,
@@ -131,9 +134,7 @@ def yearend_run(
 def yearend_job(request: Request, ctx: CtxDep, job_id: str) -> Response:
     request.state.principal = ctx.principal
     job = jobs.get(job_id)
-    if job is None or (
-        job.actor != ctx.principal.username and ctx.principal.role != "central_admin"
-    ):
+    if job is None or not jobs.visible(job, ctx.principal):
         raise NotFound()
     template = "yearend/_job.html" if request.headers.get("hx-request") else "yearend/job.html"
     return render(request, template, job=job)
@@ -153,7 +154,7 @@ def _explained(ctx: CtxDep, employee_id: int, year: int | None) -> tuple[Any, An
     emp = scoped.visible_employee(ctx, employee_id)
     if emp is None:
         raise NotFound()
-    y = year or _year(ctx, None)
+    y = _year(ctx, year)
     ex = explain(ctx.db, employee_id, y, emp.employee_no)
     ctx.audit(
         "yearend.view_result",
@@ -188,11 +189,18 @@ async def yearend_what_if(
     request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
 ) -> Response:
     """Change a deduction and see the new result; nothing is stored."""
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in WHAT_IF_FIELDS}
+    return await run_in_threadpool(_what_if, request, ctx, employee_id, year, values)
+
+
+def _what_if(
+    request: Request, ctx: CtxDep, employee_id: int, year: int | None, form: dict[str, str]
+) -> Response:
     request.state.principal = ctx.principal
     emp, ex, y = _explained(ctx, employee_id, year)
     if ex is None:
         raise NotFound()
-    form = await request.form()
     data = ex.case.model_dump(mode="json")
     errors: list[str] = []
     changed: list[tuple[str, int, int]] = []
@@ -200,8 +208,8 @@ async def yearend_what_if(
         raw = str(form.get(key, "")).replace(",", "").strip()
         if raw == "":
             continue
-        if not raw.isdigit():
-            errors.append(f"{label}: 0 이상의 원 단위 정수로 입력하세요.")
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 13:
+            errors.append(f"{label}: 0 이상의 원 단위 정수(13자리까지)로 입력하세요.")
             continue
         node = data
         *path, last = key.split(".")
@@ -228,13 +236,25 @@ async def yearend_what_if(
 
 
 @router.get("/yearend/employees/{employee_id}/receipt.pdf")
-def yearend_receipt(ctx: CtxDep, employee_id: int, year: int | None = None) -> Response:
-    from insa.yearend.documents import receipt_for
+def yearend_receipt(
+    request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
+) -> Response:
+    from insa.yearend.documents import DocumentUnavailable, receipt_for
 
+    request.state.principal = ctx.principal
     emp, ex, y = _explained(ctx, employee_id, year)
     if ex is None:
         raise NotFound()
-    pdf = receipt_for(ctx.db, ctx.cipher, emp, ex)
+    try:
+        pdf = receipt_for(ctx.db, ctx.cipher, emp, ex)
+    except DocumentUnavailable as exc:
+        return render(
+            request,
+            "error.html",
+            status_code=409,
+            title="영수증을 만들 수 없습니다",
+            message=str(exc),
+        )
     ctx.audit(
         "yearend.receipt",
         target_type="employee",
@@ -252,15 +272,15 @@ def yearend_receipt(ctx: CtxDep, employee_id: int, year: int | None = None) -> R
     )
 
 
-@router.get("/yearend/filing")
+@router.post("/yearend/filing")
 def yearend_filing(
     request: Request,
     ctx: CtxDep,
-    year: int | None = None,
-    agency: Annotated[str, Query(alias="agency_id")] = "",
+    year: Annotated[int | None, Form()] = None,
+    agency: Annotated[str, Form(alias="agency_id")] = "",
 ) -> Response:
     """The agency's electronic filing file (근로소득 지급명세서 전산매체), from stored results."""
-    from insa.yearend.documents import FilingUnavailable, filing_for_agency
+    from insa.yearend.documents import DocumentUnavailable, filing_for_agency
     from insa.yearend.filing import FilingError
 
     request.state.principal = ctx.principal
@@ -274,7 +294,7 @@ def yearend_filing(
     year = _year(ctx, year)
     try:
         data, name = filing_for_agency(ctx.db, ctx.cipher, aid, year)
-    except (FilingUnavailable, FilingError) as exc:
+    except (DocumentUnavailable, FilingError) as exc:
         return render(
             request,
             "error.html",

@@ -56,3 +56,16 @@ def mul(amount: int, rate: Fraction) -> int:
 def truncate(amount: int, unit: int) -> int:
     """Toward zero to a multiple of ``unit`` (−101,658 → −101,650)."""
     return -((-amount) // unit * unit) if amount < 0 else amount // unit * unit
+
+
+def tax_years(today: dt.date | None = None) -> list[int]:
+    """Tax years the parameters cover, up to this year, newest first."""
+    last = (today or dt.date.today()).year
+    out = []
+    for year in range(last, 2019, -1):
+        try:
+            rules_for(year)
+        except LookupError:
+            continue
+        out.append(year)
+    return out

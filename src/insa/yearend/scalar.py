@@ -7,6 +7,7 @@ Every intermediate amount drops fractions of a won.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,16 @@ class Explainer:
 
 def won(n: int) -> str:
     return f"{n:,}원"
+
+
+# The three core formulas below are written again here on purpose, in plain integers, apart
+# from the array versions in core.py: the two engines are checked against each other, and a
+# shared formula would make that check blind to its own mistakes.
+
+
+def is_senior(birth_date: dt.date, year: int, r: Rules) -> bool:
+    """경로우대: aged 70 or more as the law counts (tax year − birth year)."""
+    return year - birth_date.year >= int(r["deductions.personal_additional"]["senior_age"])
 
 
 def earned_income_deduction(s: int, r: Rules) -> int:
@@ -105,7 +116,7 @@ def dependent_status(d: Dependent, year: int, r: Rules) -> DependentStatus:
     child = basic and d.relation in CHILD_LIKE
     return DependentStatus(
         basic=basic,
-        senior=basic and age >= r["deductions.personal_additional"]["senior_age"],
+        senior=basic and is_senior(d.birth_date, year, r),
         disabled=basic and d.disabled,
         child_credit=child and age >= r["credits.child"]["min_age"],
         birth=child and d.born_or_adopted_this_year,
@@ -238,7 +249,7 @@ def compute(case: Case) -> dict[str, Any]:
     add_p = r["deductions.personal_additional"]
     basic_each = r["deductions.personal_basic"]
     basic_n = 1
-    senior = int(y - t.birth_date.year >= add_p["senior_age"])
+    senior = int(is_senior(t.birth_date, y, r))
     disabled = int(t.disabled)
     children = 0  # basic-deduction children (card cap increase)
     children8 = 0
@@ -341,7 +352,7 @@ def compute(case: Case) -> dict[str, Any]:
         medical = medical_credit(case, s, r)
         mr = r["credits.monthly_rent"]
         rent = 0
-        if s <= mr["salary_limit"]:
+        if s <= mr["salary_limit"] and (t.household_head or not mr["household_head_required"]):
             rent = mul(
                 min(case.monthly_rent, mr["cap"]),
                 _f(mr["rate_low"] if s <= mr["rate_limit"] else mr["rate_high"]),

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Won = Annotated[int, Field(ge=0, strict=True)]
+# integer won, 0 to 10 trillion: far above any wage, and safely inside int64 arithmetic
+Won = Annotated[int, Field(ge=0, le=10**13, strict=True)]
 Relation = Literal[
     "spouse", "child", "grandchild", "parent", "grandparent", "sibling", "foster_child"
 ]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
-from insa.people.models import Agency, Employee, Payroll
+from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
 from insa.security.principal import restrict
+from insa.yearend import rules
 from insa.yearend.models import results_table as rt
 from insa.yearend.models import runs_table
 
@@ -22,14 +24,15 @@ def visible_employee(ctx: Ctx, employee_id: int) -> Employee | None:
     return ctx.db.scalar(stmt)
 
 
-def payroll_years(ctx: Ctx) -> list[int]:
-    p = ctx.principal
-    stmt = select(Payroll.year).distinct().order_by(Payroll.year.desc())
-    if p.role == "employee":
-        stmt = stmt.where(Payroll.employee_id == (p.employee_id or -1))
-    elif p.role != "central_admin":
-        stmt = stmt.where(Payroll.agency_id == (p.agency_id or -1))
-    return [int(y) for y in ctx.db.scalars(stmt)]
+def tax_years() -> list[int]:
+    return rules.tax_years()
+
+
+def default_year(today: dt.date | None = None) -> int:
+    """Year-end settlement of year Y happens early in Y+1: last year, if it has rules."""
+    years = rules.tax_years(today)
+    last = (today or dt.date.today()).year - 1
+    return last if last in years else years[0]
 
 
 def run_scope(ctx: Ctx, requested_agency: int | None) -> int | None:
@@ -54,9 +57,21 @@ def list_runs(ctx: Ctx, year: int, limit: int = 10) -> list[dict[str, Any]]:
         .order_by(runs_table.c.id.desc())
         .limit(limit)
     )
-    if p.role != "central_admin":
-        stmt = stmt.where(runs_table.c.agency_id == p.agency_id)
-    return [dict(r._mapping) for r in ctx.db.execute(stmt)]
+    if p.role == "central_admin":
+        return [dict(r._mapping) for r in ctx.db.execute(stmt)]
+    if p.agency_id is None:
+        return []
+    # an officer sees the agency's runs and the government-wide runs that covered it, the
+    # latter without the government-wide totals
+    stmt = stmt.where(or_(runs_table.c.agency_id == p.agency_id, runs_table.c.agency_id.is_(None)))
+    out = []
+    for r in ctx.db.execute(stmt):
+        row = dict(r._mapping)
+        if row["agency_id"] is None:
+            for k in ("employees", "determined_tax", "balance_income_tax", "refunds"):
+                row[k] = None
+        out.append(row)
+    return out
 
 
 @dataclass

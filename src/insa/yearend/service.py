@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, String, cast, delete, func, insert, or_, select
+from sqlalchemy import Connection, Engine, String, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from insa.db.bulk import bulk_writer
@@ -32,6 +32,7 @@ from insa.yearend.engine import REL, Columns, settle
 from insa.yearend.models import NTS_AMOUNTS, NTS_FLAGS, RESULT_AMOUNTS, nts_table, runs_table
 from insa.yearend.models import results_table as rt
 from insa.yearend.schemas import Case
+from insa.yearend.schemas import Dependent as CaseDependent
 
 I64 = npt.NDArray[np.int64]
 Progress = Callable[[str, int, int], None]
@@ -56,9 +57,11 @@ class Batch:
     birth_ordinal: I64
     cols: Columns
     dep_birth_ordinal: I64
+    dep_id: I64  # dependents.id of each kept dependent (the receipt and filing name them)
     excluded_case: I64  # case index of each dependent another employee deducts
     excluded_rel: I64
     excluded_birth_ordinal: I64
+    excluded_id: I64
     edu_items: dict[int, dict[str, list[int]]] = field(default_factory=dict)
 
     @property
@@ -153,13 +156,14 @@ def load_batch(
             Dependent.disabled,
             Dependent.annual_income,
             Dependent.rrn_pseudonym,
+            Dependent.id,
         )
         .join(Employee, Employee.id == Dependent.employee_id)
         .where(Dependent.birth_date <= dt.date(year, 12, 31))
         .order_by(Dependent.employee_id, Dependent.birth_date, Dependent.id)
     )
     drows = conn.execute(_scope(dstmt, agency_id, employee_ids)).all()
-    dt_: list[Sequence[Any]] = list(zip(*drows, strict=True)) if drows else [() for _ in range(6)]
+    dt_: list[Sequence[Any]] = list(zip(*drows, strict=True)) if drows else [() for _ in range(7)]
     d_emp = np.asarray(dt_[0], dtype=np.int64)
     d_case = np.searchsorted(emp, d_emp) if n else np.zeros(len(d_emp), dtype=np.int64)
     paid = (d_case < n) & (emp[np.minimum(d_case, max(n - 1, 0))] == d_emp) if n else d_case < 0
@@ -168,13 +172,14 @@ def load_batch(
     d_dis = np.asarray(dt_[3], dtype=bool)
     d_inc = np.asarray(dt_[4], dtype=np.int64)
     pseud = np.asarray(dt_[5], dtype=object)
+    d_id = np.asarray(dt_[6], dtype=np.int64)
     excluded = paid & _claimed_elsewhere(conn, year, d_emp, pseud, paid, emp, c["total_salary"])
+    # birth order counts every child of the employee, also one the spouse deducts
+    order = _birth_order(d_case, paid & (d_rel == REL["child"]))
 
     keep = paid & ~excluded
     d_case_k, d_rel_k, d_birth_k = d_case[keep], d_rel[keep], d_birth[keep]
     d_by = _years(d_birth_k) if keep.any() else np.zeros(0, dtype=np.int64)
-    child = np.isin(d_rel_k, CHILD_RELS)
-    order = _birth_order(d_case_k, child)
 
     edu_case, edu_uni, edu_amount = [], [], []
     for i, items in sorted(edu_items.items()):
@@ -193,7 +198,7 @@ def load_batch(
         dep_disabled=d_dis[keep],
         dep_income=d_inc[keep],
         dep_born=d_by == year,
-        dep_order=order,
+        dep_order=order[keep],
         edu_case=np.asarray(edu_case, dtype=np.int64),
         edu_university=np.asarray(edu_uni, dtype=bool),
         edu_amount=np.asarray(edu_amount, dtype=np.int64),
@@ -205,7 +210,9 @@ def load_batch(
         birth_ordinal=birth,
         cols=cols,
         dep_birth_ordinal=d_birth_k,
+        dep_id=d_id[keep],
         excluded_case=d_case[excluded].astype(np.int64),
+        excluded_id=d_id[excluded],
         excluded_rel=d_rel[excluded],
         excluded_birth_ordinal=d_birth[excluded],
         edu_items=edu_items,
@@ -242,28 +249,43 @@ def _claimed_elsewhere(
     out = np.zeros(len(d_emp), dtype=bool)
     if not paid.any():
         return out
-    shared = (
-        select(Dependent.rrn_pseudonym)
-        .group_by(Dependent.rrn_pseudonym)
-        .having(func.count(func.distinct(Dependent.employee_id)) > 1)
-    )
-    pairs = conn.execute(
-        select(Dependent.rrn_pseudonym, Dependent.employee_id).where(
-            Dependent.rrn_pseudonym.in_(shared)
+    wanted = sorted({str(p) for p in pseud[paid]})
+    if len(wanted) <= 2000:  # one employee or a small scope: look up just their dependents
+        rows = conn.execute(
+            select(Dependent.rrn_pseudonym, Dependent.employee_id).where(
+                Dependent.rrn_pseudonym.in_(wanted)
+            )
+        ).all()
+        claimants: dict[str, set[int]] = {}
+        for p, e in rows:
+            claimants.setdefault(p, set()).add(int(e))
+        pairs = [(p, e) for p, es in claimants.items() if len(es) > 1 for e in es]
+    else:
+        shared = (
+            select(Dependent.rrn_pseudonym)
+            .group_by(Dependent.rrn_pseudonym)
+            .having(func.count(func.distinct(Dependent.employee_id)) > 1)
         )
-    ).all()
+        pairs = [
+            (str(p), int(e))
+            for p, e in conn.execute(
+                select(Dependent.rrn_pseudonym, Dependent.employee_id).where(
+                    Dependent.rrn_pseudonym.in_(shared)
+                )
+            )
+        ]
     if not pairs:
         return out
     known = dict(zip(emp.tolist(), salary.tolist(), strict=True))
     others = sorted({int(e) for _, e in pairs} - known.keys())
     for i in range(0, len(others), 5000):
         chunk = others[i : i + 5000]
-        rows = conn.execute(
+        sums = conn.execute(
             select(Payroll.employee_id, func.sum(Payroll.taxable_pay))
             .where(Payroll.year == year, Payroll.employee_id.in_(chunk))
             .group_by(Payroll.employee_id)
         )
-        known.update({int(e): int(s) for e, s in rows})
+        known.update({int(e): int(s) for e, s in sums})
     winner: dict[str, tuple[int, int]] = {}
     for p, eid in pairs:
         s = known.get(eid)
@@ -287,7 +309,8 @@ def case_at(batch: Batch, i: int, case_id: str | int) -> Case:
     c = {k: int(v[i]) for k, v in batch.cols.c.items()}
     cols = batch.cols
     deps = []
-    for j in np.flatnonzero(cols.dep_case == i):
+    lo, hi = np.searchsorted(cols.dep_case, [i, i + 1])  # dep_case is sorted
+    for j in range(int(lo), int(hi)):
         deps.append(
             {
                 "relation": RELATION_NAMES[int(cols.dep_rel[j])],
@@ -394,6 +417,7 @@ def run_settlement(
         step("결과 저장 / storing", 2)
         report = _store(conn, batch, out, year, agency_id, actor, started, t1 - t0, t2 - t1)
         t3 = time.perf_counter()
+        step("감사 기록·확정 / committing", 3)
         report.store_s = t3 - t2
         conn.execute(
             runs_table.update()
@@ -429,7 +453,9 @@ def _store(
     scope = rt.c.tax_year == year
     if agency_id is not None:
         in_agency = select(Employee.id).where(Employee.agency_id == agency_id)
-        scope = scope & or_(rt.c.agency_id == agency_id, rt.c.employee_id.in_(in_agency))
+        # the agency's current members (one who moved out keeps the old agency's result until
+        # the new agency settles them)
+        scope = scope & rt.c.employee_id.in_(in_agency)
     prev = conn.execute(select(rt.c.employee_id, rt.c.version).where(scope)).all()
     version = np.ones(batch.n, dtype=np.int64)
     if prev:
@@ -440,13 +466,8 @@ def _store(
         hit = (pos < len(pe)) & (pe[np.minimum(pos, len(pe) - 1)] == batch.employee_id)
         version[hit] = pv[pos[hit]] + 1
     runs = runs_table
-    last = conn.scalar(
-        select(func.max(runs.c.version)).where(
-            runs.c.tax_year == year,
-            runs.c.agency_id == agency_id if agency_id is not None else runs.c.agency_id.is_(None),
-        )
-    )
-    run_version = (last or 0) + 1
+    # a run is labelled with the highest result version it wrote (what its people see)
+    run_version = int(version.max())
     now = dt.datetime.now(dt.UTC)
     totals = {
         "determined_tax": int(out["determined_tax"].sum()),
@@ -489,6 +510,14 @@ class Explanation:
     result: dict[str, Any]
     stored: dict[str, Any] | None  # the stored result of the last run, if any
     excluded: list[tuple[str, dt.date]]  # (relation, birth date) deducted by another employee
+    dependent_ids: list[int]  # dependents.id of each of case.dependents, in order
+    excluded_ids: list[int]
+
+    def dependent_of(self, dependent_id: int) -> CaseDependent | None:
+        """The case's entry for an HR dependent (None when another employee deducts them)."""
+        if dependent_id in self.dependent_ids:
+            return self.case.dependents[self.dependent_ids.index(dependent_id)]
+        return None
 
     @property
     def stale(self) -> bool:
@@ -529,7 +558,16 @@ def explain(
         select(rt).where(rt.c.employee_id == employee_id, rt.c.tax_year == year)
     ).first()
     stored = dict(row._mapping) if row is not None else None
-    return Explanation(employee_id, year, case, result, stored, excluded)
+    return Explanation(
+        employee_id,
+        year,
+        case,
+        result,
+        stored,
+        excluded,
+        [int(x) for x in batch.dep_id],
+        [int(x) for x in batch.excluded_id],
+    )
 
 
 RELATION_LABELS = {
