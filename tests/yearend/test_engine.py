@@ -193,7 +193,18 @@ def test_vector_equals_scalar(batch: list[Case]) -> None:
 @given(
     cases(),
     st.sampled_from(
-        ["insurance", "medical", "donations", "cards", "pension_account", "monthly_rent"]
+        [
+            "insurance",
+            "medical",
+            "donations",
+            "cards",
+            "pension_account",
+            "monthly_rent",
+            "education",
+            "lease",
+            "mortgage",
+            "religious",
+        ]
     ),
     st.integers(1, 5_000_000),
 )
@@ -210,6 +221,14 @@ def test_claiming_more_never_raises_the_tax(batch: list[Case], what: str, extra:
         more.cards.debit += extra
     elif what == "pension_account":
         more.pension_account.irp += extra
-    else:
+    elif what == "monthly_rent":
         more.monthly_rent += extra
+    elif what == "education":
+        more.education.self += extra
+    elif what == "lease":
+        more.housing.lease_loan_repayment += extra
+    elif what == "mortgage":
+        more.housing.mortgage_interest += extra
+    else:
+        more.donations.religious += extra
     assert compute(more)["determined_tax"] <= compute(c)["determined_tax"]
