@@ -177,7 +177,7 @@ def cases(draw: st.DrawFn) -> list[Case]:
     return out
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_vector_equals_scalar(batch: list[Case]) -> None:
     v = settle(columns_from_cases(batch))
