@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, String, cast, delete, func, insert, select
+from sqlalchemy import BigInteger, Connection, Engine, String, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from insa.db.bulk import bulk_writer
@@ -88,6 +88,17 @@ def _years(ordinals: I64) -> I64:
     return days.astype("datetime64[Y]").astype(np.int64) + 1970
 
 
+def _fetch(conn: Connection | Session, stmt: Any) -> list[Any]:
+    """Plain DBAPI tuples: at 400,000 rows, building a Row object per row costs seconds.
+    The statements select only ints, text (dates cast to ISO text) and booleans."""
+    c = conn.connection() if isinstance(conn, Session) else conn
+    result = c.execute(stmt)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
 def _scope(stmt: Any, agency_id: int | None, employee_ids: Sequence[int] | None) -> Any:
     if agency_id is not None:
         stmt = stmt.where(Employee.agency_id == agency_id)
@@ -104,7 +115,7 @@ def load_batch(
     employee_ids: Sequence[int] | None = None,
 ) -> Batch:
     """Everyone in scope who was paid in ``year``: payroll, dependents, simplified data."""
-    sums = [func.coalesce(func.sum(col), 0) for _, col in _PAYROLL_SUMS]
+    sums = [cast(func.coalesce(func.sum(col), 0), BigInteger) for _, col in _PAYROLL_SUMS]
     stmt = (
         select(Employee.id, Employee.agency_id, _iso(Employee.birth_date), Employee.sex, *sums)
         .join(Payroll, Payroll.employee_id == Employee.id)
@@ -112,7 +123,7 @@ def load_batch(
         .group_by(Employee.id, Employee.agency_id, Employee.birth_date, Employee.sex)
         .order_by(Employee.id)
     )
-    rows = conn.execute(_scope(stmt, agency_id, employee_ids)).all()
+    rows = _fetch(conn, _scope(stmt, agency_id, employee_ids))
     n = len(rows)
     cols_t: list[Sequence[Any]] = (
         list(zip(*rows, strict=True)) if rows else [() for _ in range(4 + len(sums))]
@@ -134,7 +145,7 @@ def load_batch(
         .join(Employee, Employee.id == nts_table.c.employee_id)
         .where(nts_table.c.tax_year == year)
     )
-    nrows = conn.execute(_scope(nstmt, agency_id, employee_ids)).all()
+    nrows = _fetch(conn, _scope(nstmt, agency_id, employee_ids))
     edu_items: dict[int, dict[str, list[int]]] = {}
     if nrows and n:
         nt = list(zip(*nrows, strict=True))
@@ -162,7 +173,7 @@ def load_batch(
         .where(Dependent.birth_date <= dt.date(year, 12, 31))
         .order_by(Dependent.employee_id, Dependent.birth_date, Dependent.id)
     )
-    drows = conn.execute(_scope(dstmt, agency_id, employee_ids)).all()
+    drows = _fetch(conn, _scope(dstmt, agency_id, employee_ids))
     dt_: list[Sequence[Any]] = list(zip(*drows, strict=True)) if drows else [() for _ in range(7)]
     d_emp = np.asarray(dt_[0], dtype=np.int64)
     d_case = np.searchsorted(emp, d_emp) if n else np.zeros(len(d_emp), dtype=np.int64)
@@ -173,7 +184,10 @@ def load_batch(
     d_inc = np.asarray(dt_[4], dtype=np.int64)
     pseud = np.asarray(dt_[5], dtype=object)
     d_id = np.asarray(dt_[6], dtype=np.int64)
-    excluded = paid & _claimed_elsewhere(conn, year, d_emp, pseud, paid, emp, c["total_salary"])
+    excluded = paid & _claimed_elsewhere(
+        conn, year, d_emp, pseud, paid, emp, c["total_salary"],
+        everyone=agency_id is None and employee_ids is None,
+    )  # fmt: skip
     # birth order counts every child of the employee, also one the spouse deducts
     order = _birth_order(d_case, paid & (d_rel == REL["child"]))
 
@@ -240,20 +254,29 @@ def _claimed_elsewhere(
     paid: npt.NDArray[np.bool_],
     emp: I64,
     salary: I64,
+    *,
+    everyone: bool,
 ) -> npt.NDArray[np.bool_]:
     """True for a dependent another employee deducts (higher salary, then lower id).
 
     The other employee may be outside the scope (a spouse in another agency): the pairs come
     from the whole dependents table, and salaries missing from the batch are summed in SQL.
+    When the batch is everyone paid in the year, it holds every possible claimant already.
     """
     out = np.zeros(len(d_emp), dtype=bool)
     if not paid.any():
         return out
-    wanted = sorted({str(p) for p in pseud[paid]})
-    if len(wanted) <= 2000:  # one employee or a small scope: look up just their dependents
+    paid_pseud: list[str] = pseud[paid].tolist()
+    wanted = set(paid_pseud)
+    if everyone:
+        claimants_all: dict[str, set[int]] = {}
+        for p, e in zip(paid_pseud, d_emp[paid].tolist(), strict=True):
+            claimants_all.setdefault(p, set()).add(e)
+        pairs = [(p, e) for p, es in claimants_all.items() if len(es) > 1 for e in es]
+    elif len(wanted) <= 2000:  # one employee or a small scope: look up just their dependents
         rows = conn.execute(
             select(Dependent.rrn_pseudonym, Dependent.employee_id).where(
-                Dependent.rrn_pseudonym.in_(wanted)
+                Dependent.rrn_pseudonym.in_(sorted(wanted))
             )
         ).all()
         claimants: dict[str, set[int]] = {}
@@ -294,9 +317,11 @@ def _claimed_elsewhere(
         best = winner.get(p)
         if best is None or (s, -eid) > (best[0], -best[1]):
             winner[p] = (s, eid)
-    for k in np.flatnonzero(paid):
-        w = winner.get(pseud[k])
-        if w is not None and w[1] != d_emp[k]:
+    idx = np.flatnonzero(paid).tolist()
+    owners = d_emp[paid].tolist()
+    for k, p, owner in zip(idx, paid_pseud, owners, strict=True):
+        w = winner.get(p)
+        if w is not None and w[1] != owner:
             out[k] = True
     return out
 
