@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from insa import clikit
+from insa.allowance.cli import allowance_app
 from insa.settings import MissingKeyError, get_settings, new_key
 from insa.yearend.cli import yearend_app
 
@@ -32,6 +33,7 @@ users_app = typer.Typer(help="사용자·역할 관리 / Users and roles", no_ar
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(yearend_app, name="yearend")
+app.add_typer(allowance_app, name="allowance")
 app.add_typer(people_app, name="people")
 app.add_typer(keys_app, name="keys")
 

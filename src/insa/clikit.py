@@ -10,7 +10,7 @@ from rich.console import Console
 from insa.settings import MissingKeyError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
     from insa.security.crypto import RRNCipher
 
@@ -42,3 +42,27 @@ def engine() -> Engine:
             "the database is not at the latest schema: run `insa db upgrade` first / 먼저 insa db upgrade 를 실행하세요"
         )
     return eng
+
+
+def agency_id(conn: Connection, code: str | None) -> int | None:
+    from sqlalchemy import select
+
+    from insa.people.models import Agency
+
+    if code is None:
+        return None
+    found = conn.scalar(select(Agency.id).where(Agency.code == code.upper()))
+    if found is None:
+        raise fail(f"no agency with code {code!r} (see `insa people agencies`)")
+    return int(found)
+
+
+def employee_id(conn: Connection, employee_no: str) -> int:
+    from sqlalchemy import select
+
+    from insa.people.models import Employee
+
+    found = conn.scalar(select(Employee.id).where(Employee.employee_no == employee_no))
+    if found is None:
+        raise fail(f"no employee {employee_no}")
+    return int(found)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from insa.clikit import console, err, fail
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
+from insa.clikit import agency_id, console, employee_id, err, fail
 
 yearend_app = typer.Typer(help="연말정산 / Year-end tax settlement", no_args_is_help=True)
 
@@ -27,30 +23,6 @@ def _progress(label: str) -> Progress:
         TimeElapsedColumn(),
         console=err,
     )
-
-
-def agency_id(conn: Connection, code: str | None) -> int | None:
-    from sqlalchemy import select
-
-    from insa.people.models import Agency
-
-    if code is None:
-        return None
-    found = conn.scalar(select(Agency.id).where(Agency.code == code.upper()))
-    if found is None:
-        raise fail(f"no agency with code {code!r} (see `insa people agencies`)")
-    return int(found)
-
-
-def employee_id(conn: Connection, employee_no: str) -> int:
-    from sqlalchemy import select
-
-    from insa.people.models import Employee
-
-    found = conn.scalar(select(Employee.id).where(Employee.employee_no == employee_no))
-    if found is None:
-        raise fail(f"no employee {employee_no}")
-    return int(found)
 
 
 @yearend_app.command("compute")

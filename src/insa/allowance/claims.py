@@ -1,0 +1,308 @@
+"""The family-allowance claims exchange format — a fixed public contract.
+
+One CSV (UTF-8, header row) or Parquet file per reporting organisation, one row per claim,
+with exactly the columns of :data:`COLUMNS`. ``claimant_key`` / ``dependent_key`` are the
+lowercase hex HMAC-SHA256 of the 13-digit resident registration number under the key the
+organisations share; ``dependent_key`` may be empty where an organisation has no resident
+numbers. Months are ``YYYY-MM``; an empty ``end_month`` means the claim is ongoing.
+
+Files are read and validated in DuckDB (set-based, so millions of rows are checked in seconds);
+every bad value is reported as ``file:row:column: message`` (row = the line in a CSV, the
+header being line 1; the record number in a Parquet file).
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+COLUMNS: tuple[str, ...] = (
+    "claim_id", "source_org", "claimant_key", "claimant_name", "claimant_birth_date",
+    "dependent_key", "dependent_name", "dependent_birth_date", "relation", "child_order",
+    "start_month", "end_month", "monthly_amount",
+)  # fmt: skip
+RELATIONS = ("spouse", "child", "lineal_ascendant", "other")
+MAX_MONTHLY = 10_000_000  # far above any family allowance; guards the integer arithmetic
+
+# (column, SQL condition that is TRUE for a bad value, message). Values are VARCHAR.
+_HEX64 = "regexp_full_match({c}, '[0-9a-f]{{64}}')"
+_MONTH = "regexp_full_match({c}, '[0-9]{{4}}-(0[1-9]|1[0-2])')"
+_DATE = "(regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND try_strptime({c}, '%Y-%m-%d') IS NOT NULL)"
+_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("claim_id", "coalesce(trim(claim_id), '') = ''", "claim_id is empty"),
+    ("source_org", "coalesce(trim(source_org), '') = ''", "source_org is empty"),
+    ("claimant_key", f"NOT coalesce({_HEX64.format(c='claimant_key')}, false)",
+     "claimant_key must be 64 lowercase hex digits (HMAC-SHA256)"),
+    ("claimant_name", "coalesce(trim(claimant_name), '') = ''", "claimant_name is empty"),
+    ("claimant_birth_date", f"NOT coalesce({_DATE.format(c='claimant_birth_date')}, false)",
+     "claimant_birth_date must be a date YYYY-MM-DD"),
+    ("dependent_key",
+     f"coalesce(dependent_key, '') <> '' AND NOT {_HEX64.format(c='dependent_key')}",
+     "dependent_key must be empty or 64 lowercase hex digits (HMAC-SHA256)"),
+    ("dependent_name", "coalesce(trim(dependent_name), '') = ''", "dependent_name is empty"),
+    ("dependent_birth_date", f"NOT coalesce({_DATE.format(c='dependent_birth_date')}, false)",
+     "dependent_birth_date must be a date YYYY-MM-DD"),
+    ("relation", f"coalesce(relation, '') NOT IN {RELATIONS!r}",
+     "relation must be one of spouse, child, lineal_ascendant, other"),
+    ("child_order",
+     "coalesce(child_order, '') <> '' AND NOT regexp_full_match(child_order, '[1-9][0-9]?')",
+     "child_order must be empty or a whole number from 1"),
+    ("start_month", f"NOT coalesce({_MONTH.format(c='start_month')}, false)",
+     "start_month must be YYYY-MM"),
+    ("end_month", f"coalesce(end_month, '') <> '' AND NOT {_MONTH.format(c='end_month')}",
+     "end_month must be empty or YYYY-MM"),
+    ("end_month",
+     f"coalesce(end_month, '') <> '' AND {_MONTH.format(c='end_month')} AND "
+     f"coalesce({_MONTH.format(c='start_month')}, false) AND end_month < start_month",
+     "end_month is before start_month"),
+    ("monthly_amount",
+     f"NOT coalesce(regexp_full_match(monthly_amount, '[0-9]{{1,8}}'), false) "
+     f"OR try_cast(monthly_amount AS BIGINT) > {MAX_MONTHLY}",
+     f"monthly_amount must be whole won from 0 to {MAX_MONTHLY:,}"),
+)  # fmt: skip
+
+
+class ClaimsError(ValueError):
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        super().__init__("\n".join(errors[:20]) + more)
+
+
+@dataclass
+class LoadReport:
+    files: list[str]
+    rows: int
+    bad_files: dict[str, list[str]]  # file → its errors (skipped with skip_bad_files)
+
+
+def claim_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise ClaimsError([f"{directory}: not a directory"])
+    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in (".csv", ".parquet"))
+    if not files:
+        raise ClaimsError([f"{directory}: no *.csv or *.parquet claim files"])
+    return files
+
+
+def _source(path: Path) -> str:
+    p = str(path).replace("'", "''")
+    if path.suffix.lower() == ".parquet":
+        return f"read_parquet('{p}')"
+    return (
+        f"read_csv('{p}', header=true, all_varchar=true, delim=',', quote='\"', "
+        "escape='\"', encoding='utf-8', null_padding=false, strict_mode=true)"
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
+    """Load one file as VARCHAR columns plus its line number into ``table``; return errors."""
+    name = path.name
+    try:
+        cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {_source(path)}").fetchall()]
+    except duckdb.Error as exc:
+        return [f"{name}: cannot be read: {str(exc).splitlines()[0]}"]
+    missing = [c for c in COLUMNS if c not in cols]
+    extra = [c for c in cols if c not in COLUMNS]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            parts.append(f"unknown column(s) {', '.join(extra)}")
+        return [f"{name}:1: {'; '.join(parts)} (the header must be exactly: {','.join(COLUMNS)})"]
+    first = 2 if path.suffix.lower() == ".csv" else 1
+    select_cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in COLUMNS)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, "
+            f"row_number() OVER () + {first - 1} AS _row FROM {_source(path)}"
+        )
+    except duckdb.Error as exc:
+        return [f"{name}: cannot be read: {str(exc).splitlines()[0]}"]
+    errors: list[str] = []
+    for column, bad, message in _CHECKS:
+        rows = con.execute(
+            f"SELECT _row FROM {table} WHERE {bad} ORDER BY _row LIMIT 1000"
+        ).fetchall()
+        errors += [f"{name}:{r[0]}:{column}: {message}" for r in rows]
+    dups = con.execute(
+        f"SELECT claim_id, min(_row), count(*) FROM {table} GROUP BY claim_id "
+        "HAVING count(*) > 1 ORDER BY 2 LIMIT 1000"
+    ).fetchall()
+    errors += [f"{name}:{r[1]}:claim_id: {r[0]!r} appears {r[2]} times in this file" for r in dups]
+    errors.sort(key=lambda e: int(e.split(":")[1]) if e.split(":")[1].isdigit() else 0)
+    return errors
+
+
+def load_claims(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    *,
+    skip_bad_files: bool = False,
+    on_file: Callable[[int, int, str], None] | None = None,
+) -> LoadReport:
+    """Read and validate every file into the typed table ``claims``.
+
+    A bad file stops the run (``ClaimsError`` with every error of every bad file) unless
+    ``skip_bad_files``, when the run goes on without it and the report says which.
+    """
+    files = claim_files(directory)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE claims (claim_id VARCHAR, source_org VARCHAR, "
+        "claimant_key VARCHAR, claimant_name VARCHAR, claimant_birth_date DATE, "
+        "dependent_key VARCHAR, dependent_name VARCHAR, dependent_birth_date DATE, "
+        "relation VARCHAR, child_order INTEGER, start_m INTEGER, end_m INTEGER, "
+        "monthly_amount BIGINT, file VARCHAR, line BIGINT)"
+    )
+    bad: dict[str, list[str]] = {}
+    used: list[str] = []
+    for n, path in enumerate(files, start=1):
+        if on_file:
+            on_file(n - 1, len(files), path.name)
+        errors = _stage(con, path, "staged")
+        if errors:
+            bad[path.name] = errors
+            continue
+        f = path.name.replace("'", "''")
+        con.execute(
+            f"""INSERT INTO claims SELECT trim(claim_id), trim(source_org), claimant_key,
+            trim(claimant_name), CAST(claimant_birth_date AS DATE),
+            nullif(coalesce(dependent_key, ''), ''), trim(dependent_name),
+            CAST(dependent_birth_date AS DATE), relation,
+            CAST(nullif(coalesce(child_order, ''), '') AS INTEGER),
+            {_month_index("start_month")},
+            CASE WHEN coalesce(end_month, '') = '' THEN NULL ELSE {_month_index("end_month")} END,
+            CAST(monthly_amount AS BIGINT), '{f}', _row FROM staged"""
+        )
+        used.append(path.name)
+    if on_file:
+        on_file(len(files), len(files), "")
+    if bad and not skip_bad_files:
+        raise ClaimsError([e for errs in bad.values() for e in errs])
+    dup = con.execute(
+        "SELECT source_org, claim_id, string_agg(file, ', ') FROM claims "
+        "GROUP BY source_org, claim_id HAVING count(*) > 1 LIMIT 20"
+    ).fetchall()
+    if dup:
+        raise ClaimsError(
+            [f"{d[2]}: claim {d[0]}:{d[1]} is reported in more than one file" for d in dup]
+        )
+    rows = int(con.execute("SELECT count(*) FROM claims").fetchone()[0])  # type: ignore[index]
+    return LoadReport(used, rows, bad)
+
+
+def _month_index(col: str) -> str:
+    """YYYY-MM → year × 12 + month − 1 (an integer that orders and subtracts months)."""
+    return f"(CAST(substr({col}, 1, 4) AS INTEGER) * 12 + CAST(substr({col}, 6, 2) AS INTEGER) - 1)"
+
+
+def month_index(ym: str) -> int:
+    year, month = ym.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def month_text(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+# ------------------------------------------------------------------ pseudonymisation
+
+
+def read_key_file(path: Path) -> bytes:
+    """The shared HMAC key: url-safe base64 text (as ``insa keys generate`` prints), ≥ 32 bytes."""
+    import base64
+    import binascii
+
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (OSError, UnicodeDecodeError, binascii.Error, ValueError) as exc:
+        raise ClaimsError([f"{path}: cannot read the key ({exc})"]) from None
+    if len(key) < 32:
+        raise ClaimsError([f"{path}: the key must be at least 32 bytes (url-safe base64)"])
+    return key
+
+
+def key_of(key: bytes, rrn_digits: str) -> str:
+    """The exchange key: lowercase hex HMAC-SHA256 of the 13 digits (no hyphen)."""
+    return hmac.new(key, rrn_digits.encode("ascii"), sha256).hexdigest()
+
+
+PSEUDONYMIZE_IN = tuple(
+    "claimant_rrn" if c == "claimant_key" else "dependent_rrn" if c == "dependent_key" else c
+    for c in COLUMNS
+)
+
+
+def pseudonymize(src: Path, dst: Path, key: bytes) -> int:
+    """A claims file with ``claimant_rrn`` / ``dependent_rrn`` → the exchange format.
+
+    Every resident number is checked (format and checksum, python-stdnum) before anything is
+    written; an error names the row and column, never the number. The output holds keys
+    only. Returns the number of rows.
+    """
+    from stdnum.kr import rrn as stdnum_rrn
+
+    errors: list[str] = []
+    rows: list[dict[str, str]] = []
+    name = src.name
+    try:
+        with src.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            header = tuple(reader.fieldnames or ())
+            if set(header) != set(PSEUDONYMIZE_IN):
+                missing = [c for c in PSEUDONYMIZE_IN if c not in header]
+                extra = [c for c in header if c not in PSEUDONYMIZE_IN]
+                raise ClaimsError(
+                    [f"{name}:1: header must be {','.join(PSEUDONYMIZE_IN)}"
+                     f" (missing: {', '.join(missing) or '—'}; unknown: {', '.join(extra) or '—'})"]
+                )  # fmt: skip
+            for line, row in enumerate(reader, start=2):
+                rows.append(row)
+                for col, required in (("claimant_rrn", True), ("dependent_rrn", False)):
+                    value = (row.get(col) or "").strip()
+                    if not value and not required:
+                        continue
+                    digits = value.replace("-", "")
+                    if not stdnum_rrn.is_valid(digits):
+                        errors.append(
+                            f"{name}:{line}:{col}: not a valid resident registration number"
+                        )
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClaimsError([f"{name}: cannot be read ({exc})"]) from None
+    if errors:
+        raise ClaimsError(errors)
+    tmp = dst.with_name(dst.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            out = dict(row)
+            out["claimant_key"] = key_of(key, row["claimant_rrn"].strip().replace("-", ""))
+            dep = (row.get("dependent_rrn") or "").strip().replace("-", "")
+            out["dependent_key"] = key_of(key, dep) if dep else ""
+            writer.writerow([out[c] for c in COLUMNS])
+    tmp.replace(dst)  # all or nothing: the output appears only when complete
+    return len(rows)
+
+
+def write_claims_csv(path: Path, rows: Iterator[tuple[Any, ...]]) -> int:
+    """Write exchange-format rows (in :data:`COLUMNS` order), all or nothing."""
+    tmp = path.with_name(path.name + ".part")
+    n = 0
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+            n += 1
+    tmp.replace(path)
+    return n

@@ -1,0 +1,232 @@
+"""``insa allowance``: entitlement, pseudonymize, export-claims, verify."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from insa.clikit import agency_id, console, err, fail
+
+allowance_app = typer.Typer(
+    help="가족수당 산정과 이중수급 검증 / Family allowance and double-claim verification",
+    no_args_is_help=True,
+)
+
+
+def _as_of(text: str) -> int:
+    from insa.allowance.claims import month_index
+
+    parts = text.split("-")
+    if (
+        len(parts) != 2
+        or not (parts[0].isdigit() and parts[1].isdigit())
+        or not 1 <= int(parts[1]) <= 12
+    ):
+        raise fail(f"--as-of must be YYYY-MM, not {text!r}")
+    return month_index(text)
+
+
+@allowance_app.command("entitlement")
+def allowance_entitlement(
+    year: int = typer.Option(..., "--year", help="연도 / year"),
+    agency: str | None = typer.Option(None, "--agency", help="기관코드 / agency code"),
+    out: Path | None = typer.Option(None, "-o", "--output", help="차이 CSV / differences CSV"),
+) -> None:
+    """규정에 따른 가족수당과 실제 지급액 비교 / Due allowance by the rules against what payroll paid."""
+    import csv
+
+    from insa import clikit
+    from insa.allowance.service import entitlement
+    from insa.security.audit import cli_actor, record
+
+    engine = clikit.engine()
+    with engine.begin() as conn:
+        aid = agency_id(conn, agency)
+        diffs = entitlement(conn, year, aid)
+        record(
+            conn, actor=cli_actor(), actor_role="cli", action="allowance.entitlement",
+            agency_id=aid, detail={"year": year, "differences": len(diffs)},
+        )  # fmt: skip
+    over = sum(d.difference for d in diffs if d.difference > 0)
+    under = -sum(d.difference for d in diffs if d.difference < 0)
+    people = len({d.employee_no for d in diffs})
+    t = Table(title=f"{year}년 가족수당 산정 / entitlement")
+    t.add_column("항목 / item")
+    t.add_column("값 / value", justify="right")
+    t.add_row("차이가 있는 직원 / employees with a difference", f"{people:,}")
+    t.add_row("과지급 / paid above the rules", f"{over:,}원")
+    t.add_row("미지급 / paid below the rules", f"{under:,}원")
+    console.print(t)
+    if out:
+        with out.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["employee_no", "agency", "month", "paid", "due", "difference"])
+            for d in diffs:
+                w.writerow(
+                    [d.employee_no, d.agency, f"{year}-{d.month:02d}", d.paid, d.due, d.difference]
+                )
+        console.print(f"[green]wrote[/] {len(diffs):,} rows → {out}")
+
+
+@allowance_app.command("pseudonymize")
+def allowance_pseudonymize(
+    src: Path = typer.Argument(
+        ..., help="claimant_rrn/dependent_rrn 열이 있는 CSV / CSV with RRN columns"
+    ),
+    dst: Path = typer.Argument(..., help="교환 형식 CSV / exchange-format CSV"),
+    key_file: Path = typer.Option(..., "--key-file", help="공유 HMAC 키 파일 / shared key file"),
+) -> None:
+    """주민등록번호를 키로 바꿔 교환 형식으로 / Replace resident numbers by keyed pseudonyms."""
+    from insa.allowance.claims import ClaimsError, pseudonymize, read_key_file
+
+    try:
+        n = pseudonymize(src, dst, read_key_file(key_file))
+    except ClaimsError as exc:
+        for e in exc.errors:
+            typer.echo(e, err=True)
+        raise fail(f"{len(exc.errors)} error(s); nothing written", 1) from None
+    console.print(f"[green]wrote[/] {n:,} claims → {dst} (keys only, no resident numbers)")
+
+
+@allowance_app.command("export-claims")
+def allowance_export_claims(
+    out_dir: Path = typer.Argument(..., help="출력 폴더 (기관별 CSV) / output folder"),
+    key_file: Path = typer.Option(..., "--key-file", help="공유 HMAC 키 파일 / shared key file"),
+    as_of: str = typer.Option(..., "--as-of", help="기준월 YYYY-MM / as-of month"),
+    agency: str | None = typer.Option(None, "--agency", help="기관코드 / agency code"),
+) -> None:
+    """insa 기관의 가족수당 청구를 교환 형식으로 / insa's own claims in the exchange format."""
+    from insa import clikit
+    from insa.allowance.claims import ClaimsError, read_key_file, write_claims_csv
+    from insa.allowance.service import export_claims
+    from insa.security.audit import cli_actor, record
+
+    _as_of(as_of)
+    try:
+        key = read_key_file(key_file)
+    except ClaimsError as exc:
+        raise fail(str(exc)) from None
+    engine = clikit.engine()
+    cipher = clikit.cipher()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with engine.begin() as conn:
+        aid = agency_id(conn, agency)
+        per_agency = export_claims(conn, cipher, key, as_of, aid)
+        total = 0
+        for code, rows in sorted(per_agency.items()):
+            total += write_claims_csv(out_dir / f"{code}.csv", rows)
+        record(
+            conn, actor=cli_actor(), actor_role="cli", action="allowance.export_claims",
+            agency_id=aid, detail={"as_of": as_of, "agencies": len(per_agency), "claims": total},
+        )  # fmt: skip
+    console.print(f"[green]wrote[/] {total:,} claims of {len(per_agency)} agencies → {out_dir}")
+
+
+@allowance_app.command("verify")
+def allowance_verify(
+    sources: Path = typer.Argument(..., help="기관별 청구 파일 폴더 / folder of claims files"),
+    as_of: str = typer.Option(
+        ..., "--as-of", help="기준월 YYYY-MM / count overlap up to this month"
+    ),
+    output: Path | None = typer.Option(None, "-o", "--output", help="발견 CSV / findings CSV"),
+    reports: Path | None = typer.Option(
+        None,
+        "--reports",
+        help="기관별 XLSX와 요약 폴더 / folder for per-organisation XLSX and summary",
+    ),
+    skip_bad_files: bool = typer.Option(
+        False, "--skip-bad-files", help="오류 파일을 빼고 계속 / go on without bad files"
+    ),
+    probabilistic: bool = typer.Option(
+        True,
+        "--probabilistic/--exact-only",
+        help="키 없는 청구의 확률적 연계 / linkage of keyless claims",
+    ),
+    threshold: float = typer.Option(
+        0.9, "--threshold", min=0.5, max=0.9999, help="확률 기준 / match probability"
+    ),
+    store: bool = typer.Option(
+        True,
+        "--store/--no-store",
+        help="발견을 DB에 저장 (처리 상태 유지) / keep findings in the database",
+    ),
+) -> None:
+    """이중수급 검증 / Find double claims across organisations."""
+    import duckdb
+
+    from insa.allowance.claims import ClaimsError, load_claims
+    from insa.allowance.reports import write_findings_csv, write_org_reports, write_summary
+    from insa.allowance.verify import KIND_LABELS, verify
+    from insa.security.audit import cli_actor
+
+    as_of_idx = _as_of(as_of)
+    engine = None
+    if store:
+        from insa import clikit
+
+        engine = clikit.engine()
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]청구 파일 / claims files"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("", total=None)
+        try:
+            loaded = load_claims(
+                con,
+                sources,
+                skip_bad_files=skip_bad_files,
+                on_file=lambda d, t, name: progress.update(
+                    task, completed=d, total=t, description=name
+                ),
+            )
+        except ClaimsError as exc:
+            for e in exc.errors:
+                typer.echo(e, err=True)
+            raise fail(
+                f"{len(exc.errors)} error(s) in the claims files; nothing verified "
+                "(fix them, or --skip-bad-files to go on without those files)",
+                1,
+            ) from None
+    for name, errors in loaded.bad_files.items():
+        err.print(f"[yellow]{name}: skipped ({len(errors)} error(s)), e.g. {errors[0]}[/]")
+    with console.status("검증 중 / verifying…") as status:
+        report = verify(
+            con, as_of_idx, probabilistic=probabilistic, threshold=threshold,
+            on_step=lambda s: status.update(f"검증 중 / verifying: {s}"),
+        )  # fmt: skip
+    if output:
+        write_findings_csv(output, report)
+    if reports:
+        write_org_reports(reports, report)
+        write_summary(reports / "summary.xlsx", report)
+    stored = None
+    if engine is not None:
+        from insa.allowance.service import store_findings
+
+        with engine.begin() as conn:
+            stored = store_findings(conn, report, files=len(loaded.files), actor=cli_actor())
+    t = Table(
+        title=f"이중수급 검증 — {report.as_of}까지, 청구 {report.claims:,}건 ({len(loaded.files)} files)"
+    )
+    t.add_column("유형 / kind")
+    t.add_column("일치 / match")
+    t.add_column("건수 / findings", justify="right")
+    t.add_column("과지급액 / overpaid", justify="right")
+    for (kind, match), n in sorted(report.counts().items()):
+        won = sum(f.overpaid_amount for f in report.findings if (f.kind, f.match) == (kind, match))
+        t.add_row(KIND_LABELS.get(kind, kind), match, f"{n:,}", f"{won:,}원")
+    console.print(t)
+    console.print(
+        f"{time.perf_counter() - t0:.1f} s"
+        + (
+            f"; stored: {stored.new:,} new, {stored.seen_again:,} seen before (status kept)"
+            if stored
+            else ""
+        )
+    )

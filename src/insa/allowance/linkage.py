@@ -1,0 +1,197 @@
+"""Probable double claims where a side has no ``dependent_key``: Splink, DuckDB backend.
+
+Candidates are claims in force by ``as_of`` (the ``active`` table of :mod:`verify`). Only
+pairs with at least one side lacking a key are generated — two keyed records never pair
+here, so namesakes with different keys are never reported — and pairs of the same claimant
+at the same organisation are left out.
+
+The model is fixed, not trained at run time: m and u probabilities per comparison level, set
+below from judgement and from ``estimate_u_using_random_sampling`` on generated data, so a
+run is deterministic and needs no labelled data. Names are compared on Hangul letters (jamo):
+one syllable is three letters, so 김민준/김민중 differ by one letter where a syllable-level
+distance would see a third of the name changed; common spelling confusions (ㅐ/ㅔ, tense and
+plain consonants, final ㄴ/ㅇ) are folded before comparing.
+
+On Spark, the same settings run through ``splink.SparkAPI(spark_session=…)`` in place of
+``DuckDBAPI`` (see docs/allowance.md); the jamo columns are then precomputed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+
+# Hangul syllable → conjoining jamo (the same result as Unicode NFD), in SQL.
+_JAMO_MACRO = """CREATE OR REPLACE TEMP MACRO hangul_jamo(s) AS (
+  array_to_string(list_transform(string_split(s, ''), lambda c:
+    CASE WHEN unicode(c) BETWEEN 44032 AND 55203 THEN
+      chr(4352 + (unicode(c) - 44032) // 588)
+      || chr(4449 + ((unicode(c) - 44032) % 588) // 28)
+      || CASE WHEN (unicode(c) - 44032) % 28 > 0 THEN chr(4519 + (unicode(c) - 44032) % 28)
+              ELSE '' END
+    ELSE c END), ''))"""
+# spelling confusions folded together: tense → plain initials; ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ;
+# finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ
+_FOLD_FROM = "".join(
+    map(chr, (0x1101, 0x1104, 0x1108, 0x110A, 0x110D, 0x1162, 0x1164, 0x116B, 0x1170, 0x1174,
+              0x11BC, 0x11A9, 0x11BB))
+)  # fmt: skip
+_FOLD_TO = "".join(
+    map(chr, (0x1100, 0x1103, 0x1107, 0x1109, 0x110C, 0x1166, 0x1168, 0x116C, 0x116C, 0x1175,
+              0x11AB, 0x11A8, 0x11BA))
+)  # fmt: skip
+
+# Expected share of keyless claims that double another claim: sets the prior match probability.
+DUPLICATE_SHARE = 0.08
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    con.execute(_JAMO_MACRO)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE link_input AS
+        WITH t AS (
+          SELECT ref AS unique_id, source_org, claimant_key, dependent_key,
+                 regexp_replace(nfc_normalize(dependent_name), '\\s+', '', 'g') AS dependent_name,
+                 strftime(dependent_birth_date, '%Y-%m-%d') AS dependent_birth_date, relation,
+                 start_m, stop_m, monthly_amount
+          FROM active),
+        j AS (
+          SELECT *, hangul_jamo(dependent_name) AS name_jamo,
+                 translate(hangul_jamo(dependent_name), '{_FOLD_FROM}', '{_FOLD_TO}') AS name_fold
+          FROM t)
+        SELECT * FROM j
+        -- a keyed claim can only pair with a keyless one of the same birth date or name
+        WHERE dependent_key IS NULL
+          OR dependent_birth_date IN (SELECT dependent_birth_date FROM j WHERE dependent_key IS NULL)
+          OR name_fold IN (SELECT name_fold FROM j WHERE dependent_key IS NULL)"""
+    )
+    row = con.execute(
+        "SELECT count(*) FILTER (WHERE dependent_key IS NULL), count(*) FROM link_input"
+    ).fetchall()[0]
+    return int(row[0]), int(row[1])
+
+
+def _settings(keyless: int, total: int) -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+    from splink.blocking_rule_library import And, CustomRule
+
+    def level(lvl: Any, m: float, u: float) -> Any:
+        return lvl.configure(m_probability=m, u_probability=u)
+
+    name = cl.CustomComparison(
+        output_column_name="dependent_name",
+        comparison_levels=[
+            cll.NullLevel("dependent_name"),
+            level(cll.ExactMatchLevel("dependent_name"), 0.80, 3e-4),
+            level(cll.CustomLevel("name_fold_l = name_fold_r", "spelling confusion"), 0.08, 2e-4),
+            level(
+                cll.CustomLevel(
+                    "abs(length(dependent_name_l) - length(dependent_name_r)) = 1 "
+                    "AND levenshtein(dependent_name_l, dependent_name_r) = 1",
+                    "one syllable missing",
+                ),
+                0.06,
+                6e-5,
+            ),
+            level(
+                cll.CustomLevel(
+                    "damerau_levenshtein(name_jamo_l, name_jamo_r) <= 1", "one other letter"
+                ),
+                0.03,
+                1e-3,
+            ),
+            level(
+                cll.CustomLevel("levenshtein(name_fold_l, name_fold_r) <= 2", "two letters"),
+                0.01,
+                6e-3,
+            ),
+            level(cll.ElseLevel(), 0.02, 0.9905),
+        ],
+    )
+    born = cl.CustomComparison(
+        output_column_name="dependent_birth_date",
+        comparison_levels=[
+            cll.NullLevel("dependent_birth_date"),
+            level(cll.ExactMatchLevel("dependent_birth_date"), 0.95, 6e-5),
+            level(
+                cll.CustomLevel(
+                    "substr(dependent_birth_date_l, 1, 4) = substr(dependent_birth_date_r, 1, 4)"
+                    " AND substr(dependent_birth_date_l, 6, 2) = substr(dependent_birth_date_r, 9, 2)"
+                    " AND substr(dependent_birth_date_l, 9, 2) = substr(dependent_birth_date_r, 6, 2)",
+                    "day and month swapped",
+                ),
+                0.01,
+                2.5e-5,
+            ),
+            level(
+                cll.AbsoluteDateDifferenceLevel(
+                    "dependent_birth_date", input_is_string=True, threshold=3, metric="day"
+                ),
+                0.01,
+                3.3e-4,
+            ),
+            level(cll.LevenshteinLevel("dependent_birth_date", 1), 0.02, 1.2e-3),
+            level(cll.ElseLevel(), 0.01, 0.9984),
+        ],
+    )
+    relation = cl.ExactMatch("relation").configure(
+        m_probabilities=[0.95, 0.05], u_probabilities=[0.43, 0.57]
+    )
+    pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
+    prior = min(max(DUPLICATE_SHARE * keyless / max(pairs, 1.0), 1e-12), 0.5)
+    one_keyless = CustomRule("l.dependent_key IS NULL OR r.dependent_key IS NULL")
+    not_same_place = CustomRule(
+        "NOT (l.claimant_key = r.claimant_key AND l.source_org = r.source_org)"
+    )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[name, born, relation],
+        blocking_rules_to_generate_predictions=[
+            And(block_on("dependent_birth_date"), one_keyless, not_same_place),
+            And(block_on("name_fold", "relation"), one_keyless, not_same_place),
+        ],
+        probability_two_random_records_match=prior,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=[
+            "dependent_key", "source_org", "claimant_key", "start_m", "stop_m", "monthly_amount",
+        ],
+    )  # fmt: skip
+
+
+def probable_pairs(
+    con: duckdb.DuckDBPyConnection, *, threshold: float = 0.9
+) -> Iterator[tuple[dict[str, Any], float]]:
+    """Pairs scored at or above ``threshold`` that also overlap in time, as verify rows."""
+    from splink import DuckDBAPI, Linker
+
+    keyless, total = _prepare(con)
+    if keyless == 0:
+        return
+    db_api = DuckDBAPI(con)
+    table = db_api.register("link_input", dataset_display_name="claims")
+    linker = Linker(table, _settings(keyless, total), log_level=logging.WARNING)
+    pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE probable AS
+        SELECT p.match_probability AS probability,
+          least(p.unique_id_l, p.unique_id_r) AS ref_a, greatest(p.unique_id_l, p.unique_id_r) AS ref_b
+        FROM {pred.physical_name} p
+        WHERE (p.dependent_key_l IS NULL OR p.dependent_key_r IS NULL)
+          AND greatest(p.start_m_l, p.start_m_r) <= least(p.stop_m_l, p.stop_m_r)"""
+    )
+    from insa.allowance.verify import _PAIR_COLUMNS, _dicts
+
+    rows = _dicts(
+        con,
+        f"""SELECT {_PAIR_COLUMNS}, p.probability FROM probable p
+        JOIN active a ON a.ref = p.ref_a JOIN active b ON b.ref = p.ref_b
+        ORDER BY a.ref, b.ref""",
+    )
+    for r in rows:
+        yield r, float(r["probability"])

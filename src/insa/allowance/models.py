@@ -1,0 +1,73 @@
+"""Stored verification findings and their resolution (확인 / 해당없음 / 환수 완료).
+
+A finding's id is stable across runs (a hash of its kind and its two claims): a re-run
+updates the amounts and ``last_seen_run`` of the findings it sees again, keeps their status,
+and adds only new ones. ``agency_a_id`` / ``agency_b_id`` link the two claims' organisations
+to insa's agencies where the organisation is one (matched on the agency code); scoping uses
+them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from insa.db.base import Base, Money
+
+STATUSES = ("open", "confirmed", "dismissed", "recovered")
+STATUS_LABELS = {
+    "open": "미처리",
+    "confirmed": "확인",
+    "dismissed": "해당 없음",
+    "recovered": "환수 완료",
+}
+
+
+class VerificationRun(Base):
+    """이중수급 검증 실행 — one run of ``insa allowance verify``."""
+
+    __tablename__ = "allowance_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[str] = mapped_column(String(7))
+    files: Mapped[int] = mapped_column(Integer)
+    claims: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[int] = mapped_column(Integer)
+    new_findings: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Finding(Base):
+    """이중수급 의심 건."""
+
+    __tablename__ = "allowance_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    match: Mapped[str] = mapped_column(String(8))
+    probability: Mapped[float] = mapped_column(Float)
+    claim_a: Mapped[str] = mapped_column(String(120))
+    claim_b: Mapped[str] = mapped_column(String(120))
+    org_a: Mapped[str] = mapped_column(String(40), index=True)
+    org_b: Mapped[str] = mapped_column(String(40), index=True)
+    agency_a_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    agency_b_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    dependent_key: Mapped[str] = mapped_column(String(64))
+    dependent_name: Mapped[str] = mapped_column(String(50))
+    relation: Mapped[str] = mapped_column(String(20))
+    overlap_start: Mapped[str] = mapped_column(String(7))
+    overlap_end: Mapped[str] = mapped_column(String(7))
+    overlap_months: Mapped[int] = mapped_column(Integer)
+    overpaid_amount: Mapped[int] = mapped_column(Money)
+    recover_from: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    reason: Mapped[str | None] = mapped_column(Text)
+    recovered_amount: Mapped[int | None] = mapped_column(Money)
+    first_seen_run: Mapped[int] = mapped_column(ForeignKey("allowance_runs.id"))
+    last_seen_run: Mapped[int] = mapped_column(ForeignKey("allowance_runs.id"), index=True)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
