@@ -20,7 +20,15 @@ PARAMS = {
     "employee_id": lambda w: w.emps_b[0].id,
     "token_id": lambda w: 10_000,
     "job_id": lambda w: _b_job(w),
+    "finding_id": lambda w: _b_finding(w),
 }
+
+
+def _b_finding(world: World) -> str:
+    """A double-claim finding between agency B and an organisation outside insa."""
+    from .test_allowance import add_finding
+
+    return add_finding(world, "b0000000000000ff", "MSIT", "EDU-BUSAN", "MSIT", 100_000)
 
 
 def _b_job(world: World) -> str:

@@ -64,6 +64,7 @@ class Finding(Base):
     overlap_months: Mapped[int] = mapped_column(Integer)
     overpaid_amount: Mapped[int] = mapped_column(Money)
     recover_from: Mapped[str] = mapped_column(String(120))
+    recover_org: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(12), default="open")
     reason: Mapped[str | None] = mapped_column(Text)
     recovered_amount: Mapped[int | None] = mapped_column(Money)

@@ -180,6 +180,7 @@ def store_findings(
             "relation": f.relation, "overlap_start": f.overlap_start,
             "overlap_end": f.overlap_end, "overlap_months": f.overlap_months,
             "overpaid_amount": f.overpaid_amount, "recover_from": f.recover_from,
+            "recover_org": f.recover_org,
             "last_seen_run": run_id,
         }  # fmt: skip
         if f.finding_id in existing:

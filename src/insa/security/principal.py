@@ -8,9 +8,9 @@ scope is simply not found (the web layer answers 404). Permission names follow
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVarTuple
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 
 from insa.people.models import Employee
 from insa.security.models import ApproverAssignment
@@ -34,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_payroll",
             "yearend.view_result",
             "yearend.run_settlement",
+            "allowance.view_finding",
+            "allowance.resolve_finding",
         }
     ),
     "finance_officer": frozenset(
@@ -43,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_dependents",
             "people.view_payroll",
             "yearend.view_result",
+            "allowance.view_finding",
         }
     ),
     "approver": frozenset({"people.search_employee", "people.view_employee"}),
@@ -55,6 +58,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "security.view_audit",
             "yearend.view_result",
             "yearend.run_settlement",
+            "allowance.view_finding",
+            "allowance.resolve_finding",
         }
     ),
     "security_operator": frozenset({"cyber.view_center"}),
@@ -97,4 +102,19 @@ def restrict(stmt: Select[*Ts], principal: Principal, permission: str) -> Select
         return stmt
     if role == "employee" and principal.employee_id is not None:
         return stmt.where(Employee.id == principal.employee_id)
+    return stmt.where(false())
+
+
+def restrict_agencies(
+    stmt: Select[*Ts], principal: Principal, permission: str, *agency_columns: Any
+) -> Select[*Ts]:
+    """Limit a statement over records that belong to agencies (``agency_columns``: one or
+    more agency-id columns; a record is in scope when any of them is the actor's agency).
+    Central administrators see all; other roles with the permission see their agency's."""
+    if not principal.can(permission):
+        return stmt.where(false())
+    if principal.role == "central_admin":
+        return stmt
+    if principal.role in AGENCY_ROLES and principal.agency_id is not None:
+        return stmt.where(or_(*(c == principal.agency_id for c in agency_columns)))
     return stmt.where(false())

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from insa import __version__
+from insa.allowance import routes as allowance_routes
 from insa.db.engine import get_engine
 from insa.web import api, pages
 from insa.web.deps import (
@@ -68,6 +69,8 @@ def create_app() -> FastAPI:
     )
     app.include_router(yearend_routes.router)
     app.include_router(yearend_routes.api_router)
+    app.include_router(allowance_routes.router)
+    app.include_router(allowance_routes.api_router)
     app.include_router(pages.router)
     app.include_router(api.router)
 
