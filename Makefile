@@ -26,6 +26,9 @@ demo: install
 	INSA_DEMO=1 $(BIN)/insa seed --employees $(DEMO_EMPLOYEES) --if-empty
 	INSA_DEMO=1 $(BIN)/insa yearend synth-nts var/nts-2025.jsonl --year 2025
 	INSA_DEMO=1 $(BIN)/insa yearend import-nts var/nts-2025.jsonl
+	INSA_DEMO=1 $(BIN)/insa allowance new-key var/exchange.key --if-missing
+	INSA_DEMO=1 $(BIN)/insa allowance export-claims var/claims --key-file var/exchange.key --as-of 2025-12
+	INSA_DEMO=1 $(BIN)/insa allowance verify var/claims --as-of 2025-12 --reports var/allowance-reports
 	@echo ""
 	@echo "  insa demo → http://$(HOST):$(PORT)/   (all data is synthetic)"
 	@INSA_DEMO=1 $(BIN)/insa users demo

@@ -230,3 +230,29 @@ def allowance_verify(
             else ""
         )
     )
+
+
+@allowance_app.command("new-key")
+def allowance_new_key(
+    path: Path = typer.Argument(..., help="키 파일 / key file to create"),
+    if_missing: bool = typer.Option(
+        False, "--if-missing", help="있으면 그대로 / keep an existing file"
+    ),
+) -> None:
+    """기관 간 공유 HMAC 키 생성 (0600) / Create a shared exchange key file (mode 0600)."""
+    import base64
+    import os
+    import secrets
+
+    if path.exists():
+        if if_missing:
+            console.print(f"{path} exists; kept")
+            return
+        raise fail(f"{path} exists; refusing to overwrite a shared key")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() + "\n")
+    console.print(
+        f"[green]wrote[/] a new 256-bit key → {path} (share it only with the organisations)"
+    )
