@@ -1,0 +1,72 @@
+"""An HR officer works through the agency's double-claim findings in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+from playwright.sync_api import Browser, expect
+from sqlalchemy import Engine, select
+
+from insa.allowance.claims import load_claims, month_index, write_claims_csv
+from insa.allowance.service import export_claims, store_findings
+from insa.allowance.verify import verify
+from insa.db.engine import session_scope
+from insa.people.models import Agency
+from insa.security.crypto import RRNCipher
+from insa.security.users import create_user
+
+from .conftest import PASSWORD, SHOTS
+
+
+def test_hr_officer_confirms_and_dismisses_findings(
+    server: str, browser: Browser, migrated: Engine, cipher: RRNCipher, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    out = Path(str(tmp_path)) / "claims"
+    out.mkdir()
+    with migrated.begin() as conn:
+        for code, rows in export_claims(conn, cipher, b"e" * 32, "2025-12", None).items():
+            write_claims_csv(out / f"{code}.csv", rows)
+    con = duckdb.connect()
+    load_claims(con, out)
+    report = verify(con, month_index("2025-12"), probabilistic=False)
+    assert report.findings
+    with migrated.begin() as conn:
+        store_findings(conn, report, files=1, actor="t")
+    org = report.findings[0].recover_org
+    with session_scope(migrated) as db:
+        assert db.scalar(select(Agency.id).where(Agency.code == org))
+        create_user(
+            db,
+            username="hr-verify",
+            role="hr_officer",
+            password=PASSWORD,
+            agency_code=org,
+            actor="t",
+        )
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    page.goto(f"{server}/allowance/findings")
+    page.get_by_label("아이디").fill("hr-verify")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_label("비밀번호").press("Enter")
+    expect(page.get_by_role("heading", name="가족수당 이중수급 검증 결과")).to_be_visible()
+    rows = page.locator("table tbody tr")
+    expect(rows.first).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "allowance-findings-desktop.png"), full_page=True)
+    rows.first.locator("a").first.click()
+    expect(page.get_by_test_id("status")).to_contain_text("미처리")
+    page.get_by_label("해당 없음 (사유 필수)").check()
+    page.get_by_role("button", name="저장").click()
+    expect(page.get_by_role("alert")).to_contain_text("사유를 적어")
+    page.get_by_label("해당 없음 (사유 필수)").check()
+    page.get_by_label("사유", exact=True).fill("배우자 기관에서 이미 중지함")
+    page.get_by_role("button", name="저장").click()
+    expect(page.get_by_test_id("status")).to_contain_text(
+        re.compile("해당 없음 — 배우자 기관에서 이미 중지함")
+    )
+    page.get_by_role("link", name="목록으로").click()
+    expect(page.locator(".cards")).to_contain_text("해당 없음")
