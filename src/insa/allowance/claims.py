@@ -69,6 +69,18 @@ _CHECKS: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 
 
+def connect(memory_limit: str = "3GB") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for a verification run: bounded memory, spilling to a temp dir."""
+    import os
+    import tempfile
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/insa-duckdb-{os.getpid()}'")
+    con.execute(f"SET threads = {max(os.cpu_count() or 1, 1)}")
+    return con
+
+
 class ClaimsError(ValueError):
     def __init__(self, errors: list[str]) -> None:
         self.errors = errors

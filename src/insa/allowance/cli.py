@@ -156,7 +156,6 @@ def allowance_verify(
     ),
 ) -> None:
     """이중수급 검증 / Find double claims across organisations."""
-    import duckdb
 
     from insa.allowance.claims import ClaimsError, load_claims
     from insa.allowance.reports import write_findings_csv, write_org_reports, write_summary
@@ -169,7 +168,9 @@ def allowance_verify(
         from insa import clikit
 
         engine = clikit.engine()
-    con = duckdb.connect()
+    from insa.allowance.claims import connect
+
+    con = connect()
     t0 = time.perf_counter()
     with Progress(
         TextColumn("[bold]청구 파일 / claims files"), BarColumn(), MofNCompleteColumn(),

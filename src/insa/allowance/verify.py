@@ -146,7 +146,7 @@ def verify(
     as_of: int,
     *,
     probabilistic: bool = True,
-    threshold: float = 0.9,
+    threshold: float | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> VerifyReport:
     """Run the passes over the loaded ``claims`` table; ``as_of`` is a month index."""
@@ -159,12 +159,13 @@ def verify(
     findings = [_finding(r, "exact", 1.0) for r in _dicts(con, _EXACT)]
     seconds["exact"] = time.perf_counter() - t
     if probabilistic:
-        from insa.allowance.linkage import probable_pairs
+        from insa.allowance.linkage import DEFAULT_THRESHOLD, probable_pairs
 
         if on_step:
             on_step("probable")
         t = time.perf_counter()
-        for row, p in probable_pairs(con, threshold=threshold):
+        cut = DEFAULT_THRESHOLD if threshold is None else threshold
+        for row, p in probable_pairs(con, threshold=cut):
             findings.append(_finding(row, "probable", p))
         seconds["probable"] = time.perf_counter() - t
     findings.sort(key=lambda f: (f.kind, f.match, f.claim_a, f.claim_b))
