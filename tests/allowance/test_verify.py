@@ -213,3 +213,23 @@ def test_cli_verify_writes_the_fixed_columns_and_keeps_status_on_rerun(
     assert "seen before (status kept)" in r.output
     bad = CliRunner().invoke(app, ["allowance", "verify", str(sources), "--as-of", "2025-13"])
     assert bad.exit_code == 2
+
+
+def test_parquet_files_are_read_like_csv(sources: Path) -> None:
+    con = duckdb.connect()
+    src = str(sources / "MOE.csv").replace("'", "''")
+    dst = str(sources / "MOE.parquet").replace("'", "''")
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{src}', all_varchar=true)) TO '{dst}' (FORMAT parquet)"
+    )
+    (sources / "MOE.csv").unlink()
+    found = _run(sources)
+    assert ("LG-SEOUL:s1", "MOE:m1") in found
+    bad = duckdb.connect()
+    bad.execute(
+        f"COPY (SELECT * REPLACE ('bad' AS relation) FROM read_parquet('{dst}')) "
+        f"TO '{dst}' (FORMAT parquet)"
+    )
+    with pytest.raises(ClaimsError) as exc:
+        load_claims(duckdb.connect(), sources)
+    assert any(e.startswith("MOE.parquet:1:relation:") for e in exc.value.errors)
