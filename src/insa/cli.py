@@ -13,6 +13,7 @@ from rich.table import Table
 from insa import clikit
 from insa.allowance.cli import allowance_app
 from insa.settings import MissingKeyError, get_settings, new_key
+from insa.travel.cli import travel_app
 from insa.yearend.cli import yearend_app
 
 console, err = clikit.console, clikit.err
@@ -34,6 +35,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(yearend_app, name="yearend")
 app.add_typer(allowance_app, name="allowance")
+app.add_typer(travel_app, name="travel")
 app.add_typer(people_app, name="people")
 app.add_typer(keys_app, name="keys")
 

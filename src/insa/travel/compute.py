@@ -1,0 +1,212 @@
+"""The stateless travel computation — a fixed public contract (``insa travel compute``).
+
+Input, one trip: ``id``, ``band`` (1|2), ``kind`` ("outside"|"within"), ``start``, ``end``
+(ISO local date-times), ``official_vehicle``, ``tickets[{mode, class, fare, status}]``,
+``nights[{region, lodging, relatives}]``. Output: ``id, fare, daily_allowance, meals,
+lodging, total, flags[], lines[{item, amount, rule, source}]``. Money is integer won.
+
+Added to the contract (optional): a ticket's ``standard_fare`` (the entitled-class fare, paid
+instead of a higher class's fare) and a night's ``unavoidable`` (lodging above the cap for an
+unavoidable reason: up to 3/10 more, 공무원 여비 규정 제16조①).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from insa.params import load
+
+Won = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Ticket(_M):
+    mode: Literal["rail", "bus", "air", "ship"]
+    class_: Literal["standard", "first"] = Field("standard", alias="class")
+    fare: Won
+    status: Literal["issued", "changed", "refunded"] = "issued"
+    standard_fare: Won | None = None
+
+
+class Night(_M):
+    region: Literal["seoul", "metro", "other"]
+    lodging: Won = 0
+    relatives: bool = False
+    unavoidable: bool = False
+
+
+class Trip(_M):
+    id: str | int
+    band: Literal[1, 2]
+    kind: Literal["outside", "within"] = "outside"
+    start: dt.datetime
+    end: dt.datetime
+    official_vehicle: bool = False
+    tickets: list[Ticket] = []
+    nights: list[Night] = []
+
+    @model_validator(mode="after")
+    def _order(self) -> Trip:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if (self.end.date() - self.start.date()).days > 366:
+            raise ValueError("a trip of more than a year")
+        return self
+
+
+def _source(name: str, on: dt.date) -> str:
+    e = load("travel")[name].entry(on)
+    text = f"{e.reference.get('title', '')} {e.reference.get('article', '')}".strip()
+    return text if e.confirmed else f"{text} (확인 필요)"
+
+
+def _frac(text: str) -> Fraction:
+    return Fraction(text)
+
+
+def compute(trip: Trip) -> dict[str, Any]:
+    """One trip's travel expenses, every amount with the rule and source it comes from."""
+    on = trip.start.date()
+    p = load("travel")
+    flags: list[str] = []
+    lines: list[dict[str, Any]] = []
+
+    def line(item: str, amount: int, rule: str, param: str) -> int:
+        lines.append({"item": item, "amount": amount, "rule": rule, "source": _source(param, on)})
+        return amount
+
+    days = (trip.end.date() - trip.start.date()).days + 1
+    if trip.kind == "within":
+        w = p.get("rates.within_station", on)
+        total_w = 0
+        day = trip.start.date()
+        while day <= trip.end.date():
+            begin = max(trip.start, dt.datetime.combine(day, dt.time()))
+            finish = min(trip.end, dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+            hours = (finish - begin).total_seconds() / 3600
+            amount = w["from_4h"] if hours >= w["hours_threshold"] else w["under_4h"]
+            if trip.official_vehicle:
+                amount = max(amount - w["official_vehicle_reduction"], 0)
+            amount = min(amount, w["daily_cap"])
+            total_w += line(
+                f"근무지 내 출장 ({day.isoformat()})",
+                amount,
+                f"{hours:.1f}시간: {'4시간 이상' if hours >= w['hours_threshold'] else '4시간 미만'}"
+                + (", 공용차량 감액" if trip.official_vehicle else ""),
+                "rates.within_station",
+            )
+            day += dt.timedelta(days=1)
+        if trip.tickets or trip.nights:
+            flags.append("within_station_tickets_or_nights_ignored")
+        return _result(trip, 0, total_w, 0, 0, flags, lines)
+
+    d = p.get("rates.domestic", on)
+    entitled = d["fare_class"][trip.band]
+    fare = 0
+    for i, t in enumerate(trip.tickets, start=1):
+        if t.status == "refunded":
+            flags.append(f"ticket_{i}_refunded_excluded")
+            line(f"운임 {i} ({t.mode}, 환불)", 0, "환불된 표는 지급하지 않음", "rates.domestic")
+            continue
+        allowed_first = entitled.get(t.mode) == "first" or entitled.get(t.mode) == "actual"
+        amount = t.fare
+        rule = f"실비 ({'특실·1등' if t.class_ == 'first' else '일반실·2등'})"
+        if t.class_ == "first" and not allowed_first:
+            flags.append(f"ticket_{i}_first_class_for_band_{trip.band}")
+            if t.standard_fare is not None:
+                amount = min(t.fare, t.standard_fare)
+                rule = f"{trip.band}호 해당자는 일반실·2등 운임까지 (상위 등급 차액 제외)"
+            else:
+                rule += " — 상위 등급: 일반실 운임 확인 필요"
+        fare += line(f"운임 {i} ({t.mode})", amount, rule, "rates.domestic")
+
+    share = _frac(d["official_vehicle_daily_share"]) if trip.official_vehicle else Fraction(1)
+    per_day = d["daily_allowance"] * share.numerator // share.denominator
+    daily = line(
+        "일비",
+        days * per_day,
+        f"{days}일 × {per_day:,}원"
+        + (" (공용차량 이용: 2분의 1)" if trip.official_vehicle else ""),
+        "rates.domestic",
+    )
+    meals = line("식비", days * d["meals"], f"{days}일 × {d['meals']:,}원", "rates.domestic")
+
+    if len(trip.nights) > days - 1:
+        flags.append("more_nights_than_the_trip_has")
+    lodging = 0
+    caps = d["lodging_cap"][trip.band]
+    overage = _frac(d["lodging_overage_share"])
+    relatives = p.get("rates.relatives", on)
+    for n, night in enumerate(trip.nights, start=1):
+        if night.relatives:
+            lodging += line(
+                f"숙박 {n}박 (친지 집)",
+                relatives,
+                f"친지 집 숙박 1박 {relatives:,}원",
+                "rates.relatives",
+            )
+            continue
+        if caps is None:
+            lodging += line(
+                f"숙박 {n}박", night.lodging, "실비 (1호 해당자는 상한 없음)", "rates.domestic"
+            )
+            continue
+        cap = caps[night.region]
+        limit = cap + cap * overage.numerator // overage.denominator if night.unavoidable else cap
+        amount = min(night.lodging, limit)
+        rule = f"실비, 상한 {cap:,}원 ({night.region})"
+        if night.lodging > cap:
+            flags.append(f"night_{n}_lodging_over_cap")
+            rule += (
+                f" — 부득이한 사유로 10분의 3까지 가산, {limit:,}원 한도"
+                if night.unavoidable
+                else f" — 초과분 {night.lodging - cap:,}원 제외"
+            )
+        lodging += line(f"숙박 {n}박", amount, rule, "rates.domestic")
+    return _result(trip, fare, daily, meals, lodging, flags, lines)
+
+
+def _result(
+    trip: Trip,
+    fare: int,
+    daily: int,
+    meals: int,
+    lodging: int,
+    flags: list[str],
+    lines: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "id": trip.id,
+        "fare": fare,
+        "daily_allowance": daily,
+        "meals": meals,
+        "lodging": lodging,
+        "total": fare + daily + meals + lodging,
+        "flags": flags,
+        "lines": lines,
+    }
+
+
+def compute_trips(raw: list[Any]) -> tuple[list[dict[str, Any]], int]:
+    """Results in input order; a malformed trip becomes ``{id, errors}``; failures counted."""
+    out: list[dict[str, Any]] = []
+    failed = 0
+    for i, item in enumerate(raw):
+        trip_id = item.get("id", f"#{i + 1}") if isinstance(item, dict) else f"#{i + 1}"
+        try:
+            out.append(compute(Trip.model_validate(item)))
+        except ValidationError as exc:
+            failed += 1
+            errors = [
+                {"field": ".".join(str(x) for x in e["loc"]) or "(trip)", "message": e["msg"]}
+                for e in exc.errors()
+            ]
+            out.append({"id": trip_id, "errors": errors})
+    return out, failed
