@@ -1,0 +1,109 @@
+"""The three-step state machine and the checks on trips, tickets and receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from insa.travel.checks import (
+    ReceiptRecord,
+    TicketRecord,
+    TripRecord,
+    claimed_twice,
+    holiday_trips,
+    overlapping_trips,
+    receipts_outside_trip,
+)
+from insa.travel.workflow import TransitionError, TripState, apply, can_edit, refunds_to_collect
+
+
+def test_the_three_steps_and_payment() -> None:
+    t = TripState()
+    assert can_edit(t, "request") and not can_edit(t, "settlement")
+    apply(t, "approve", actor="park", part="approver")
+    assert can_edit(t, "settlement") and not can_edit(t, "request")
+    apply(t, "settle", actor="lee", part="traveller")
+    apply(t, "pay", actor="kim", part="finance_officer")
+    assert t.state == "paid" and not can_edit(t, "settlement")
+    assert [e.action for e in t.history] == ["approve", "settle", "pay"]
+
+
+@pytest.mark.parametrize(
+    ("steps", "action", "part", "message"),
+    [
+        ([], "settle", "traveller", "cannot settle a trip that is 신청"),  # not approved yet
+        ([], "pay", "finance_officer", "cannot pay"),
+        ([], "approve", "traveller", "a traveller cannot approve"),
+        ([("approve", "approver")], "approve", "approver", "cannot approve a trip that is 승인"),
+        ([("approve", "approver"), ("settle", "traveller"), ("pay", "finance_officer")], "cancel", "traveller", "cannot cancel a trip that is 지급 완료"),
+        ([("reject", "approver")], "settle", "traveller", "cannot settle a trip that is 반려"),
+        ([], "pay", "approver", "cannot pay"),
+    ],
+)  # fmt: skip
+def test_illegal_transitions_are_rejected(
+    steps: list[tuple[str, str]], action: str, part: str, message: str
+) -> None:
+    t = TripState()
+    for a, p in steps:
+        apply(t, a, actor="x", part=p, reason="사유")
+    before = (t.state, len(t.history))
+    with pytest.raises(TransitionError, match=message):
+        apply(t, action, actor="y", part=part)
+    assert (t.state, len(t.history)) == before  # nothing changed
+
+
+def test_rejection_needs_a_reason_and_cancelled_tickets_become_refunds() -> None:
+    t = TripState()
+    with pytest.raises(TransitionError, match="reason"):
+        apply(t, "reject", actor="park", part="approver", reason="  ")
+    apply(t, "approve", actor="park", part="approver")
+    apply(t, "cancel", actor="lee", part="traveller", reason="일정 취소")
+    assert refunds_to_collect(t.state, ["issued", "changed", "refunded"]) == 2
+    assert refunds_to_collect("paid", ["issued"]) == 0
+
+
+def trip(tid: str, who: str, start: str, end: str) -> TripRecord:
+    return TripRecord(tid, who, dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
+
+
+def test_holiday_trips_include_lunar_holidays() -> None:
+    flags = holiday_trips([
+        trip("chuseok", "a", "2025-10-06T09:00", "2025-10-06T18:00"),  # 추석 (lunar)
+        trip("plain", "a", "2025-10-14T09:00", "2025-10-15T18:00"),
+        trip("seollal", "b", "2026-02-16T09:00", "2026-02-18T18:00"),  # 설날 연휴
+    ])  # fmt: skip
+    assert [f.trip_ids for f in flags] == [("chuseok",), ("seollal",)]
+    assert "추석" in flags[0].message
+
+
+def test_overlapping_trips_of_one_person_only() -> None:
+    flags = overlapping_trips([
+        trip("t1", "a", "2025-03-10T08:00", "2025-03-12T18:00"),
+        trip("t2", "a", "2025-03-12T09:00", "2025-03-13T18:00"),  # overlaps t1
+        trip("t3", "a", "2025-03-13T19:00", "2025-03-14T18:00"),  # after t2 ended
+        trip("t4", "b", "2025-03-10T08:00", "2025-03-12T18:00"),  # someone else
+    ])  # fmt: skip
+    assert [f.trip_ids for f in flags] == [("t1", "t2")]
+
+
+def test_receipts_outside_the_trip_and_claimed_twice() -> None:
+    trips = [trip("t1", "a", "2025-03-10T08:00", "2025-03-12T18:00")]
+    receipts = [
+        ReceiptRecord("t1", "a", "1234567890|2025-03-11|88000|A1", dt.date(2025, 3, 11)),
+        ReceiptRecord("t1", "a", "1234567890|2025-03-14|50000|A2", dt.date(2025, 3, 14)),
+    ]
+    flags = receipts_outside_trip(trips, receipts)
+    assert [f.kind for f in flags] == ["receipt_outside_trip"] and "2025-03-14" in flags[0].message
+    twice = claimed_twice([
+        receipts[0],
+        ReceiptRecord("t9", "b", "1234567890|2025-03-11|88000|A1", dt.date(2025, 3, 11)),  # by two
+        TicketRecord("t1", "a", "K-123", "korail"),
+        TicketRecord("t5", "a", "K-123", "korail"),  # by one person twice
+        TicketRecord("t6", "c", "K-123", "srt"),  # another operator's ticket: not the same
+    ])  # fmt: skip
+    assert sorted((f.kind, f.trip_ids) for f in twice) == [
+        ("receipt_claimed_twice", ("t1", "t9")),
+        ("ticket_claimed_twice", ("t1", "t5")),
+    ]
+    assert any("2명이" in f.message for f in twice) and any("한 사람이" in f.message for f in twice)
