@@ -26,4 +26,5 @@ def import_all_models() -> None:
     import insa.allowance.models  # noqa: F401
     import insa.people.models  # noqa: F401
     import insa.security.models  # noqa: F401
+    import insa.travel.models  # noqa: F401
     import insa.yearend.models  # noqa: F401

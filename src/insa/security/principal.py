@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_dependents",
             "people.view_payroll",
             "yearend.view_result",
+            "travel.request_trip",
         }
     ),
     "hr_officer": frozenset(
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "yearend.run_settlement",
             "allowance.view_finding",
             "allowance.resolve_finding",
+            "travel.view_trip",
         }
     ),
     "finance_officer": frozenset(
@@ -46,9 +48,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_payroll",
             "yearend.view_result",
             "allowance.view_finding",
+            "travel.pay_trip",
+            "travel.view_trip",
         }
     ),
-    "approver": frozenset({"people.search_employee", "people.view_employee"}),
+    "approver": frozenset(
+        {"people.search_employee", "people.view_employee", "travel.approve_trip"}
+    ),
     "central_admin": frozenset(
         {
             "people.search_employee",

@@ -1,0 +1,91 @@
+"""Trips, their nights and the operators' tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from insa.db.base import Base, Money
+
+
+class TravelTrip(Base):
+    """출장 — one official trip through its three steps (state in ``travel.workflow``)."""
+
+    __tablename__ = "travel_trips"
+    __table_args__ = (Index("ix_travel_trips_agency_state", "agency_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    purpose: Mapped[str] = mapped_column(String(200))
+    destination: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(8))  # seoul | metro | other
+    kind: Mapped[str] = mapped_column(String(8))  # outside | within
+    start_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    transport: Mapped[str] = mapped_column(String(16))  # rail | bus | air | ship | car
+    official_vehicle: Mapped[bool] = mapped_column(Boolean, default=False)
+    band: Mapped[int] = mapped_column(SmallInteger)
+    state: Mapped[str] = mapped_column(String(12), default="requested")
+    reason: Mapped[str | None] = mapped_column(Text)  # rejection or cancellation
+    fare: Mapped[int | None] = mapped_column(Money)
+    daily_allowance: Mapped[int | None] = mapped_column(Money)
+    meals: Mapped[int | None] = mapped_column(Money)
+    lodging: Mapped[int | None] = mapped_column(Money)
+    total: Mapped[int | None] = mapped_column(Money)
+    flags: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TravelNight(Base):
+    __tablename__ = "travel_nights"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trip_id: Mapped[int] = mapped_column(
+        ForeignKey("travel_trips.id", ondelete="CASCADE"), index=True
+    )
+    night: Mapped[dt.date] = mapped_column(Date)
+    region: Mapped[str] = mapped_column(String(8))
+    lodging: Mapped[int] = mapped_column(Money, default=0)
+    relatives: Mapped[bool] = mapped_column(Boolean, default=False)
+    unavoidable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TravelTicket(Base):
+    """An operator's ticket (latest event), linked to the trip it matched, if any."""
+
+    __tablename__ = "travel_tickets"
+    __table_args__ = (UniqueConstraint("operator", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trip_id: Mapped[int | None] = mapped_column(
+        ForeignKey("travel_trips.id", ondelete="SET NULL"), index=True
+    )
+    operator: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[str] = mapped_column(String(64))
+    passenger_key: Mapped[str] = mapped_column(String(64), index=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    seat_class: Mapped[str] = mapped_column(String(8))
+    from_station: Mapped[str] = mapped_column(String(64))
+    to_station: Mapped[str] = mapped_column(String(64))
+    departure: Mapped[dt.datetime] = mapped_column(DateTime)
+    arrival: Mapped[dt.datetime] = mapped_column(DateTime)
+    fare: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(10))
+    event_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -1,0 +1,209 @@
+"""The three steps over the database. Every query is scoped by ``restrict``; every change goes
+through the state machine of :mod:`insa.travel.workflow` and into the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from insa.people.models import Employee, Grade
+from insa.security.context import Ctx
+from insa.security.principal import restrict
+from insa.travel.compute import Trip, compute
+from insa.travel.models import TravelNight, TravelTicket, TravelTrip
+from insa.travel.regions import cap_class
+from insa.travel.workflow import TransitionError, TripState, apply, can_edit
+
+REQUEST, APPROVE, PAY, VIEW = (
+    "travel.request_trip", "travel.approve_trip", "travel.pay_trip", "travel.view_trip",
+)  # fmt: skip
+PART = {REQUEST: "traveller", APPROVE: "approver", PAY: "finance_officer"}
+
+
+def band_of(ctx: Ctx, employee: Employee) -> int:
+    from insa.params import load
+
+    bands = load("travel").get("rates.bands", dt.date.today())
+    code = ctx.db.scalar(select(Grade.code).where(Grade.id == employee.grade_id))
+    return 1 if code in bands["band1_grades"] else 2
+
+
+def _visible(ctx: Ctx, trip_id: int, permission: str) -> TravelTrip | None:
+    stmt = select(TravelTrip).join(Employee, Employee.id == TravelTrip.employee_id)
+    trip: TravelTrip | None = ctx.db.scalar(
+        restrict(stmt, ctx.principal, permission).where(TravelTrip.id == trip_id)
+    )
+    return trip
+
+
+def get_trip(ctx: Ctx, trip_id: int) -> tuple[TravelTrip, str] | None:
+    """The trip and the part the caller plays in it (traveller, approver, finance_officer, viewer)."""
+    for permission in (REQUEST, APPROVE, PAY, VIEW):
+        if ctx.principal.can(permission):
+            trip = _visible(ctx, trip_id, permission)
+            if trip is not None:
+                ctx.audit(
+                    "travel.view_trip",
+                    target_type="travel_trip",
+                    target_id=trip_id,
+                    agency_id=trip.agency_id,
+                )
+                return trip, PART.get(permission, "viewer")
+    return None
+
+
+def request_trip(
+    ctx: Ctx, *, purpose: str, destination: str, start: dt.datetime, end: dt.datetime,
+    transport: str, official_vehicle: bool, kind: str = "outside",
+) -> TravelTrip:  # fmt: skip
+    """① The traveller files a request (their own employee record; band from the grade)."""
+    p = ctx.principal
+    if not p.can(REQUEST) or p.employee_id is None:
+        raise PermissionError("출장을 신청할 권한이 없습니다.")
+    if end <= start:
+        raise ValueError("돌아오는 일시가 출발 일시보다 늦어야 합니다.")
+    if not purpose.strip() or not destination.strip():
+        raise ValueError("출장 목적과 출장지를 적어 주세요.")
+    emp = ctx.db.get(Employee, p.employee_id)
+    assert emp is not None
+    now = dt.datetime.now(dt.UTC)
+    region = cap_class(destination)
+    trip = TravelTrip(
+        employee_id=emp.id, agency_id=emp.agency_id, purpose=purpose.strip()[:200],
+        destination=destination.strip()[:200], region=region, kind=kind, start_at=start, end_at=end,
+        transport=transport, official_vehicle=official_vehicle, band=band_of(ctx, emp),
+        state="requested", created_at=now, updated_at=now,
+    )  # fmt: skip
+    ctx.db.add(trip)
+    ctx.db.flush()
+    day = start.date()
+    while day < end.date():
+        ctx.db.add(TravelNight(trip_id=trip.id, night=day, region=region, lodging=0))
+        day += dt.timedelta(days=1)
+    ctx.audit(
+        "travel.request_trip", target_type="travel_trip", target_id=trip.id, agency_id=emp.agency_id
+    )
+    return trip
+
+
+def _transition(ctx: Ctx, trip: TravelTrip, action: str, part: str, reason: str = "") -> None:
+    state = TripState(trip.state)
+    apply(state, action, actor=ctx.principal.username, part=part, reason=reason)
+    trip.state = state.state
+    if reason:
+        trip.reason = reason.strip()
+    trip.updated_at = dt.datetime.now(dt.UTC)
+    ctx.audit(
+        f"travel.{action}_trip", target_type="travel_trip", target_id=trip.id,
+        agency_id=trip.agency_id, detail={"to": trip.state, "reason": reason[:200]},
+    )  # fmt: skip
+
+
+def list_trips(
+    ctx: Ctx, permission: str, states: tuple[str, ...] = ()
+) -> list[tuple[TravelTrip, str, str]]:
+    """Trips the caller may act on in ``permission``'s part, with the traveller's name and number."""
+    stmt = select(TravelTrip, Employee.name, Employee.employee_no).join(
+        Employee, Employee.id == TravelTrip.employee_id
+    )
+    stmt = restrict(stmt, ctx.principal, permission)
+    if states:
+        stmt = stmt.where(TravelTrip.state.in_(states))
+    rows = ctx.db.execute(
+        stmt.order_by(TravelTrip.start_at.desc(), TravelTrip.id.desc()).limit(200)
+    ).all()
+    ctx.audit("travel.list_trips", target_type="travel_trip", agency_id=ctx.principal.agency_id,
+              detail={"permission": permission, "results": len(rows)})  # fmt: skip
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def decide(ctx: Ctx, trip_ids: list[int], action: str, reason: str = "") -> int:
+    """② Approve (several at once) or reject (with a reason) as the traveller's approver."""
+    done = 0
+    for tid in trip_ids:
+        trip = _visible(ctx, tid, APPROVE)
+        if trip is None:
+            raise LookupError(f"trip {tid}")
+        _transition(ctx, trip, action, "approver", reason)
+        done += 1
+    return done
+
+
+def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
+    """③ The settlement computed from the trip, its matched tickets and its nights."""
+    tickets = ctx.db.scalars(
+        select(TravelTicket).where(TravelTicket.trip_id == trip.id).order_by(TravelTicket.departure)
+    ).all()
+    nights = ctx.db.scalars(
+        select(TravelNight).where(TravelNight.trip_id == trip.id).order_by(TravelNight.night)
+    ).all()
+    case = Trip.model_validate({
+        "id": trip.id, "band": trip.band, "kind": trip.kind,
+        "start": trip.start_at, "end": trip.end_at, "official_vehicle": trip.official_vehicle,
+        "tickets": [{"mode": t.mode, "class": t.seat_class, "fare": t.fare, "status": t.status} for t in tickets],
+        "nights": [{"region": n.region, "lodging": n.lodging, "relatives": n.relatives,
+                    "unavoidable": n.unavoidable} for n in nights],
+    })  # fmt: skip
+    result = compute(case)
+    result["tickets"] = tickets
+    result["night_rows"] = nights
+    return result
+
+
+def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool]]) -> None:
+    """The traveller corrects the nights (lodging paid, stayed with relatives) before settling."""
+    if not can_edit(TripState(trip.state), "settlement"):
+        raise TransitionError("정산을 고칠 수 없는 상태입니다.")
+    for night in ctx.db.scalars(select(TravelNight).where(TravelNight.trip_id == trip.id)):
+        if night.id in lodging:
+            night.lodging, night.relatives = lodging[night.id]
+    ctx.audit(
+        "travel.update_settlement",
+        target_type="travel_trip",
+        target_id=trip.id,
+        agency_id=trip.agency_id,
+    )
+
+
+def settle(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
+    """The traveller confirms: the computed amounts are fixed on the trip."""
+    result = settlement(ctx, trip)
+    _transition(ctx, trip, "settle", "traveller")
+    trip.fare, trip.daily_allowance, trip.meals = (
+        result["fare"],
+        result["daily_allowance"],
+        result["meals"],
+    )
+    trip.lodging, trip.total = result["lodging"], result["total"]
+    trip.flags = json.dumps(result["flags"], ensure_ascii=False)
+    return result
+
+
+def cancel(ctx: Ctx, trip: TravelTrip, part: str, reason: str) -> None:
+    _transition(ctx, trip, "cancel", part, reason)
+
+
+def pay(ctx: Ctx, trip_ids: list[int]) -> list[TravelTrip]:
+    """The finance officer pays settled trips; returns them for the payment file."""
+    paid = []
+    for tid in trip_ids:
+        trip = _visible(ctx, tid, PAY)
+        if trip is None:
+            raise LookupError(f"trip {tid}")
+        _transition(ctx, trip, "pay", "finance_officer")
+        paid.append(trip)
+    return paid
+
+
+def payment_rows(ctx: Ctx, trips: list[TravelTrip]) -> list[tuple[str, str, str, int]]:
+    """(employee_no, name, account reference, amount) — the account reference is the payroll
+    account on file, identified by the employee number (insa holds no bank numbers)."""
+    out = []
+    for t in trips:
+        emp = ctx.db.get(Employee, t.employee_id)
+        assert emp is not None
+        out.append((emp.employee_no, emp.name, f"PAYROLL-{emp.employee_no}", int(t.total or 0)))
+    return out
