@@ -21,7 +21,14 @@ PARAMS = {
     "token_id": lambda w: 10_000,
     "job_id": lambda w: _b_job(w),
     "finding_id": lambda w: _b_finding(w),
+    "trip_id": lambda w: _b_trip(w),
 }
+
+
+def _b_trip(world: World) -> int:
+    from .test_travel import add_trip
+
+    return add_trip(world, agency="b")
 
 
 def _b_finding(world: World) -> str:

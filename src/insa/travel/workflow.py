@@ -4,8 +4,8 @@ requested ──approve──▶ approved ──settle──▶ settled ──pa
     │  └──reject──▶ rejected          │          │
     └──cancel──▶ cancelled ◀──cancel──┴──cancel──┘   (a settled trip cancelled before payment)
 
-Editing is allowed while ``requested`` (the request) and while ``approved`` or ``settled``
-(the settlement: the traveller confirms or corrects); never after payment. A cancelled trip's
+Editing is allowed while ``requested`` (the request) and while ``approved`` (the settlement:
+the traveller corrects it, then confirms it, which fixes the amounts); never after that. A cancelled trip's
 tickets become refunds to collect. Every transition names who did it and why.
 """
 
@@ -31,7 +31,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
         frozenset({"traveller", "approver"}),
     ),
 }
-EDITABLE = {"request": frozenset({"requested"}), "settlement": frozenset({"approved", "settled"})}
+EDITABLE = {"request": frozenset({"requested"}), "settlement": frozenset({"approved"})}
 
 
 class TransitionError(ValueError):

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from insa import __version__
 from insa.allowance import routes as allowance_routes
 from insa.db.engine import get_engine
+from insa.travel import routes as travel_routes
 from insa.web import api, pages
 from insa.web.deps import (
     ApiUnauthorized,
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
     app.include_router(yearend_routes.api_router)
     app.include_router(allowance_routes.router)
     app.include_router(allowance_routes.api_router)
+    app.include_router(travel_routes.router)
     app.include_router(pages.router)
     app.include_router(api.router)
 

@@ -1,0 +1,223 @@
+"""The three steps in the web app, phone first: request → approve → settle (then payment)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from insa.travel import service
+from insa.travel.workflow import STATE_LABELS, TransitionError, TripState, can_edit
+from insa.web.deps import CtxDep, Forbidden, NotFound, csrf_protect
+from insa.web.pages import render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+TRANSPORT = {
+    "rail": "철도",
+    "bus": "버스",
+    "air": "항공",
+    "ship": "선박",
+    "car": "자가용",
+    "official": "공용차량",
+}
+
+
+def _conflict(request: Request, message: str) -> Response:
+    return render(
+        request, "error.html", status_code=409, title="처리할 수 없습니다", message=message
+    )
+
+
+@router.get("/travel", response_class=HTMLResponse)
+def travel_home(request: Request, ctx: CtxDep) -> Response:
+    p = ctx.principal
+    request.state.principal = p
+    if p.can(service.APPROVE):
+        return RedirectResponse("/travel/approvals", status_code=303)
+    if p.can(service.PAY):
+        return RedirectResponse("/travel/finance", status_code=303)
+    if not p.can(service.REQUEST):
+        raise Forbidden()
+    trips = service.list_trips(ctx, service.REQUEST)
+    today = dt.date.today()
+    return render(
+        request, "travel/index.html", trips=trips, labels=STATE_LABELS, transport=TRANSPORT,
+        default_start=f"{today + dt.timedelta(days=7)}T08:00", default_end=f"{today + dt.timedelta(days=7)}T19:00",
+    )  # fmt: skip
+
+
+@router.post("/travel", response_class=HTMLResponse)
+def travel_request(
+    request: Request,
+    ctx: CtxDep,
+    purpose: Annotated[str, Form()],
+    destination: Annotated[str, Form()],
+    start: Annotated[str, Form()],
+    end: Annotated[str, Form()],
+    transport: Annotated[str, Form()] = "rail",
+    official_vehicle: Annotated[str, Form()] = "",
+) -> Response:
+    request.state.principal = ctx.principal
+    try:
+        trip = service.request_trip(
+            ctx, purpose=purpose, destination=destination,
+            start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end),
+            transport=transport if transport in TRANSPORT else "rail",
+            official_vehicle=bool(official_vehicle) or transport == "official",
+        )  # fmt: skip
+    except PermissionError as exc:
+        raise Forbidden(str(exc)) from None
+    except ValueError as exc:
+        return render(
+            request, "error.html", status_code=422, title="신청할 수 없습니다", message=str(exc)
+        )
+    return RedirectResponse(f"/travel/{trip.id}", status_code=303)
+
+
+@router.get("/travel/approvals", response_class=HTMLResponse)
+def travel_approvals(request: Request, ctx: CtxDep) -> Response:
+    request.state.principal = ctx.principal
+    if not ctx.principal.can(service.APPROVE):
+        raise Forbidden()
+    pending = service.list_trips(ctx, service.APPROVE, ("requested",))
+    return render(request, "travel/approvals.html", trips=pending, transport=TRANSPORT)
+
+
+@router.post("/travel/approvals", response_class=HTMLResponse)
+async def travel_bulk_approve(request: Request, ctx: CtxDep) -> Response:
+    form = await request.form()
+    ids = [int(str(v)) for v in form.getlist("trip_id") if str(v).isdigit()]
+    try:
+        service.decide(ctx, ids, "approve")
+    except LookupError:
+        raise NotFound() from None
+    except TransitionError as exc:
+        return _conflict(request, str(exc))
+    return RedirectResponse("/travel/approvals", status_code=303)
+
+
+@router.get("/travel/finance", response_class=HTMLResponse)
+def travel_finance(request: Request, ctx: CtxDep) -> Response:
+    request.state.principal = ctx.principal
+    if not ctx.principal.can(service.PAY):
+        raise Forbidden()
+    settled = service.list_trips(ctx, service.PAY, ("settled",))
+    return render(request, "travel/finance.html", trips=settled)
+
+
+@router.post("/travel/finance/pay")
+async def travel_pay(request: Request, ctx: CtxDep) -> Response:
+    form = await request.form()
+    ids = [int(str(v)) for v in form.getlist("trip_id") if str(v).isdigit()]
+    fmt = str(form.get("format", "csv"))
+    try:
+        paid = service.pay(ctx, ids)
+    except LookupError:
+        raise NotFound() from None
+    except TransitionError as exc:
+        return _conflict(request, str(exc))
+    rows = service.payment_rows(ctx, paid)
+    header = ("employee_no", "name", "account_reference", "amount")
+    stamp = dt.date.today().isoformat()
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "여비 지급"
+        ws.append(["직원번호", "성명", "계좌 참조", "지급액(원)"])
+        for r in rows:
+            ws.append(list(r))
+        buf = io.BytesIO()
+        wb.save(buf)
+        return Response(
+            buf.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="travel-payment-{stamp}.xlsx"'},
+        )
+    text = io.StringIO()
+    w = csv.writer(text)
+    w.writerow(header)
+    w.writerows(rows)
+    return Response(
+        text.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="travel-payment-{stamp}.csv"'},
+    )
+
+
+@router.get("/travel/{trip_id}", response_class=HTMLResponse)
+def travel_trip(request: Request, ctx: CtxDep, trip_id: int) -> Response:
+    request.state.principal = ctx.principal
+    found = service.get_trip(ctx, trip_id)
+    if found is None:
+        raise NotFound()
+    trip, part = found
+    result = (
+        service.settlement(ctx, trip) if trip.state in ("approved", "settled", "paid") else None
+    )
+    return render(
+        request, "travel/trip.html", trip=trip, part=part, result=result, labels=STATE_LABELS,
+        transport=TRANSPORT, editable=can_edit(TripState(trip.state), "settlement"),
+    )  # fmt: skip
+
+
+@router.post("/travel/{trip_id}/nights", response_class=HTMLResponse)
+async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response:
+    form = await request.form()
+    found = service.get_trip(ctx, trip_id)
+    if found is None or found[1] != "traveller":
+        raise NotFound()
+    values: dict[int, tuple[int, bool]] = {}
+    for key, value in form.items():
+        if key.startswith("lodging-"):
+            nid = int(key.split("-", 1)[1])
+            text = str(value).replace(",", "").strip() or "0"
+            if not (text.isascii() and text.isdigit()) or len(text) > 9:
+                return render(
+                    request,
+                    "error.html",
+                    status_code=422,
+                    title="입력 오류",
+                    message="숙박비는 원 단위 정수로 적어 주세요.",
+                )
+            values[nid] = (int(text), bool(form.get(f"relatives-{nid}")))
+    try:
+        service.update_nights(ctx, found[0], values)
+    except TransitionError as exc:
+        return _conflict(request, str(exc))
+    return RedirectResponse(f"/travel/{trip_id}", status_code=303)
+
+
+@router.post("/travel/{trip_id}/action", response_class=HTMLResponse)
+def travel_action(
+    request: Request, ctx: CtxDep, trip_id: int,
+    action: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    request.state.principal = ctx.principal
+    found = service.get_trip(ctx, trip_id)
+    if found is None:
+        raise NotFound()
+    trip, part = found
+    try:
+        if action == "settle" and part == "traveller":
+            service.settle(ctx, trip)
+        elif action == "cancel" and part in ("traveller", "approver"):
+            service.cancel(ctx, trip, part, reason or "취소")
+        elif action in ("approve", "reject") and part == "approver":
+            service.decide(ctx, [trip.id], action, reason)
+        elif action == "pay" and part == "finance_officer":
+            service.pay(ctx, [trip.id])
+        else:
+            raise TransitionError(
+                f"{STATE_LABELS.get(trip.state, trip.state)} 상태의 출장에는 이 처리를 할 수 없습니다."
+            )
+    except TransitionError as exc:
+        ctx.db.rollback()
+        return _conflict(request, str(exc))
+    return RedirectResponse(f"/travel/{trip_id}", status_code=303)

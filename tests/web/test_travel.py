@@ -1,0 +1,137 @@
+"""The three steps in the web app: request → approve → settle → pay, states enforced."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select
+
+from insa.security.models import AuditLog
+from insa.travel.models import TravelTrip
+
+from .conftest import World, csrf_of
+
+
+def add_trip(
+    world: World, employee_index: int = 0, agency: str = "a", state: str = "requested"
+) -> int:
+    emp = (world.emps_a if agency == "a" else world.emps_b)[employee_index]
+    now = dt.datetime.now(dt.UTC)
+    with world.engine.begin() as conn:
+        key = conn.execute(
+            insert(TravelTrip).values(
+                employee_id=emp.id, agency_id=emp.agency_id, purpose="현장 점검", destination="대구광역시 중구",
+                region="metro", kind="outside", start_at=dt.datetime(2025, 3, 10, 8), end_at=dt.datetime(2025, 3, 10, 20),
+                transport="rail", official_vehicle=False, band=2, state=state, created_at=now, updated_at=now,
+            )
+        ).inserted_primary_key  # fmt: skip
+    assert key is not None
+    return int(key[0])
+
+
+def test_request_approve_settle_pay(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user("emp-a")
+    home = client.get("/travel")
+    assert home.status_code == 200 and "① 출장 신청" in home.text
+    r = client.post("/travel", data={
+        "csrf_token": csrf_of(home.text), "purpose": "지방청 업무 협의", "destination": "부산광역시 연제구 중앙대로 1001",
+        "start": "2025-03-10T08:00", "end": "2025-03-11T19:00", "transport": "rail",
+    }, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    trip_url = r.headers["location"]
+    trip_id = int(trip_url.rsplit("/", 1)[1])
+    page = client.get(trip_url)
+    assert "신청" in page.text and "정산 확정" not in page.text
+    # no settling before approval: the server refuses, whatever the form says
+    r = client.post(
+        f"{trip_url}/action", data={"csrf_token": csrf_of(page.text), "action": "settle"}
+    )
+    assert r.status_code == 409
+
+    client = as_user("appr-a")
+    pending = client.get("/travel/approvals")
+    assert "지방청 업무 협의" in pending.text
+    r = client.post("/travel/approvals", data={"csrf_token": csrf_of(pending.text), "trip_id": str(trip_id)},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+
+    client = as_user("emp-a")
+    page = client.get(trip_url)
+    assert "③ 정산" in page.text and "정산 확정" in page.text
+    # one night in Busan (metro cap 80,000): paid 95,000 → 80,000; 2 days × (25,000 + 25,000)
+    night = re.search(r'name="(lodging-\d+)"', page.text)
+    assert night
+    r = client.post(f"{trip_url}/nights", data={"csrf_token": csrf_of(page.text), night.group(1): "95,000"},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    page = client.get(trip_url)
+    total = re.search(r'data-testid="total">([\d,]+)<', page.text)
+    assert total and int(total.group(1).replace(",", "")) == 80_000 + 2 * 50_000
+    assert "night_1_lodging_over_cap" in page.text
+    r = client.post(f"{trip_url}/action", data={"csrf_token": csrf_of(page.text), "action": "settle"},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    page = client.get(trip_url)
+    r = client.post(
+        f"{trip_url}/nights", data={"csrf_token": csrf_of(page.text), night.group(1): "1"}
+    )
+    assert r.status_code == 409  # a confirmed settlement cannot be changed
+
+    client = as_user("fin-a")
+    fin = client.get("/travel/finance")
+    assert "지방청 업무 협의" not in fin.text or str(trip_id) in fin.text
+    r = client.post(
+        "/travel/finance/pay", data={"csrf_token": csrf_of(fin.text), "trip_id": str(trip_id)}
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert rows == [{"employee_no": world.emps_a[0].employee_no, "name": world.emps_a[0].name,
+                     "account_reference": f"PAYROLL-{world.emps_a[0].employee_no}", "amount": "180000"}]  # fmt: skip
+    # paid: no more changes
+    again = client.post(
+        "/travel/finance/pay", data={"csrf_token": csrf_of(fin.text), "trip_id": str(trip_id)}
+    )
+    assert again.status_code == 409
+    with world.engine.connect() as conn:
+        assert conn.scalar(select(TravelTrip.state).where(TravelTrip.id == trip_id)) == "paid"
+        actions = conn.scalars(
+            select(AuditLog.action).where(AuditLog.action.like("travel.%"))
+        ).all()
+    for a in (
+        "travel.request_trip",
+        "travel.approve_trip",
+        "travel.settle_trip",
+        "travel.pay_trip",
+    ):
+        assert a in actions
+
+
+def test_scope_rejection_and_cancellation(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    other = add_trip(world, employee_index=5)  # not assigned to the approver
+    b_trip = add_trip(world, agency="b")
+    mine = add_trip(world, employee_index=1)
+    client: TestClient = as_user("appr-a")
+    assert client.get(f"/travel/{other}").status_code == 404
+    assert client.get(f"/travel/{b_trip}").status_code == 404
+    page = client.get(f"/travel/{mine}")
+    r = client.post(
+        f"/travel/{mine}/action", data={"csrf_token": csrf_of(page.text), "action": "reject"}
+    )
+    assert r.status_code == 409 and "reason" in r.text
+    r = client.post(f"/travel/{mine}/action", data={"csrf_token": csrf_of(page.text), "action": "reject",
+                                                     "reason": "예산 부족"}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    assert "반려" in client.get(f"/travel/{mine}").text
+    client = as_user("fin-a")
+    assert client.get(f"/travel/{b_trip}").status_code == 404
+    client = as_user("emp-a")
+    own = add_trip(world, employee_index=0, state="approved")
+    page = client.get(f"/travel/{own}")
+    r = client.post(f"/travel/{own}/action", data={"csrf_token": csrf_of(page.text), "action": "cancel",
+                                                    "reason": "일정 변경"}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and "취소" in client.get(f"/travel/{own}").text
+    assert client.get(f"/travel/{mine}").status_code == 404  # someone else's trip
