@@ -41,3 +41,40 @@ def travel_compute(
             typer.echo(f"{input_file.name}: trip {r['id']}: {e['field']}: {e['message']}", err=True)
     if failed:
         raise typer.Exit(1)
+
+
+@travel_app.command("import-tickets")
+def travel_import_tickets(
+    file: Path = typer.Argument(
+        ..., help="운송사 예매 내역 JSON Lines / operators' booking export"
+    ),
+) -> None:
+    """승차권 자료를 가져와 출장에 연결 (같은 파일을 다시 넣어도 그대로) / Import tickets and link them to trips."""
+    from insa import clikit
+    from insa.clikit import console
+    from insa.db.engine import session_scope
+    from insa.security.audit import cli_actor
+    from insa.travel.service import import_tickets
+    from insa.travel.tickets import TicketFileError, read_events
+
+    try:
+        events = read_events(file)
+    except TicketFileError as exc:
+        for e in exc.errors:
+            typer.echo(e, err=True)
+        raise fail(f"{len(exc.errors)} error(s); nothing imported", 1) from None
+    with session_scope(clikit.engine()) as db:
+        report = import_tickets(db, events, actor=cli_actor())
+    console.print(
+        f"[green]tickets[/] {report['tickets']:,}: {report['inserted']:,} new, {report['updated']:,} updated, "
+        f"{report['unchanged']:,} unchanged; {report['linked']:,} linked to trips"
+    )
+    if report["unmatched_tickets"]:
+        console.print(
+            f"[yellow]no trip for {len(report['unmatched_tickets'])} ticket(s):[/] "
+            + ", ".join(report["unmatched_tickets"][:20])
+        )
+    if report["trips_without_tickets"]:
+        console.print(
+            f"[yellow]approved trips without tickets:[/] {', '.join(map(str, report['trips_without_tickets'][:20]))}"
+        )

@@ -207,3 +207,82 @@ def payment_rows(ctx: Ctx, trips: list[TravelTrip]) -> list[tuple[str, str, str,
         assert emp is not None
         out.append((emp.employee_no, emp.name, f"PAYROLL-{emp.employee_no}", int(t.total or 0)))
     return out
+
+
+def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
+    """Store the operators' ticket events (latest state per ticket) and link tickets to trips.
+
+    Idempotent: an event no newer than the stored state changes nothing. Returns counts and the
+    lists for the finance officer: tickets that match no trip, and approved trips without any.
+    """
+    from insa.security.audit import record
+    from insa.travel.tickets import TripWindow, latest, match
+
+    rank = {"issued": 0, "changed": 1, "refunded": 2}
+    state = latest(events)
+    stored = {
+        (t.operator, t.ticket_id): t
+        for t in db.scalars(
+            select(TravelTicket).where(TravelTicket.ticket_id.in_([k[1] for k in state]))
+        )
+    }
+    inserted = updated = unchanged = 0
+    for key, ev in state.items():
+        row = stored.get(key)
+        if row is not None and (row.event_at, rank[row.status]) >= (
+            ev.event_at.replace(tzinfo=None),
+            rank[ev.status],
+        ):
+            unchanged += 1
+            continue
+        values = {
+            "passenger_key": ev.passenger_key, "mode": ev.mode, "seat_class": ev.class_,
+            "from_station": ev.from_station, "to_station": ev.to_station,
+            "departure": ev.departure.replace(tzinfo=None), "arrival": ev.arrival.replace(tzinfo=None),
+            "fare": ev.fare, "status": ev.status, "event_at": ev.event_at.replace(tzinfo=None),
+        }  # fmt: skip
+        if row is None:
+            db.add(TravelTicket(operator=key[0], ticket_id=key[1], **values))
+            inserted += 1
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+            updated += 1
+    db.flush()
+    passengers = {ev.passenger_key for ev in state.values()}
+    trips = db.execute(
+        select(
+            TravelTrip.id,
+            Employee.employee_no,
+            TravelTrip.start_at,
+            TravelTrip.end_at,
+            TravelTrip.destination,
+        )
+        .join(Employee, Employee.id == TravelTrip.employee_id)
+        .where(
+            Employee.employee_no.in_(sorted(passengers)),
+            TravelTrip.state.in_(("approved", "settled")),
+        )
+    ).all()
+    windows = [TripWindow(str(t[0]), t[1], t[2], t[3], t[4]) for t in trips]
+    tickets = {
+        (t.operator, t.ticket_id): t
+        for t in db.scalars(
+            select(TravelTicket).where(TravelTicket.passenger_key.in_(sorted(passengers)))
+        )
+    }
+    as_events = {k: state.get(k) for k in tickets if k in state}
+    m = match({k: v for k, v in as_events.items() if v is not None}, windows)
+    linked = 0
+    for key, trip_id in m.matched.items():
+        if tickets[key].trip_id != int(trip_id):
+            tickets[key].trip_id = int(trip_id)
+            linked += 1
+    report = {
+        "tickets": len(state), "inserted": inserted, "updated": updated, "unchanged": unchanged,
+        "linked": linked, "unmatched_tickets": [f"{o}:{t}" for o, t in m.unmatched_tickets],
+        "trips_without_tickets": [int(t) for t in m.trips_without_tickets],
+    }  # fmt: skip
+    record(db, actor=actor, actor_role="cli", action="travel.import_tickets",
+           detail={k: v for k, v in report.items() if not isinstance(v, list)})  # fmt: skip
+    return report
