@@ -91,6 +91,14 @@ def test_request_approve_settle_pay(as_user, world: World) -> None:  # type: ign
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert rows == [{"employee_no": world.emps_a[0].employee_no, "name": world.emps_a[0].name,
                      "account_reference": f"PAYROLL-{world.emps_a[0].employee_no}", "amount": "180000"}]  # fmt: skip
+    dash = client.get("/travel/finance")
+    counters = re.search(
+        r'data-testid="counters">.*?<tbody><tr><td>([\d-]+)</td><td>[^<]+</td><td class="num">(\d+)</td><td class="num">([\d.]+)</td>',
+        dash.text,
+        re.S,
+    )
+    assert counters and counters.group(2) == "1"
+    assert float(counters.group(3)) == 5.0  # request, approve, a correction, settle, pay
     # paid: no more changes
     again = client.post(
         "/travel/finance/pay", data={"csrf_token": csrf_of(fin.text), "trip_id": str(trip_id)}

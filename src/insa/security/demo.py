@@ -53,7 +53,7 @@ def ensure_demo_users(db: Session, cipher: RRNCipher) -> list[DemoLogin]:
                 assign(
                     db,
                     approver=username,
-                    employee_nos=[e.employee_no for e in emps[1:]],
+                    employee_nos=[e.employee_no for e in emps],  # demo-employee too: trips
                     actor="demo",
                 )
             if role == "central_admin":

@@ -106,7 +106,7 @@ def travel_finance(request: Request, ctx: CtxDep) -> Response:
     if not ctx.principal.can(service.PAY):
         raise Forbidden()
     settled = service.list_trips(ctx, service.PAY, ("settled",))
-    return render(request, "travel/finance.html", trips=settled)
+    return render(request, "travel/finance.html", trips=settled, counters=service.counters(ctx))
 
 
 @router.post("/travel/finance/pay")

@@ -286,3 +286,62 @@ def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
     record(db, actor=actor, actor_role="cli", action="travel.import_tickets",
            detail={k: v for k, v in report.items() if not isinstance(v, list)})  # fmt: skip
     return report
+
+
+STEP_ACTIONS = (
+    "travel.request_trip",
+    "travel.approve_trip",
+    "travel.settle_trip",
+    "travel.pay_trip",
+)
+
+
+def counters(ctx: Ctx) -> list[dict[str, Any]]:
+    """Per agency and month of payment: settlements completed, steps taken per settlement
+    (state changes in the audit log, corrections included), and paper never printed (tickets
+    that came in as data instead of printed receipts)."""
+    from sqlalchemy import func
+
+    from insa.people.models import Agency
+    from insa.security.models import AuditLog
+
+    stmt = (
+        select(TravelTrip.id, TravelTrip.agency_id, Agency.name_ko, TravelTrip.updated_at)
+        .join(Employee, Employee.id == TravelTrip.employee_id)
+        .join(Agency, Agency.id == TravelTrip.agency_id)
+        .where(TravelTrip.state == "paid")
+    )
+    trips = ctx.db.execute(
+        restrict(stmt, ctx.principal, PAY if ctx.principal.can(PAY) else VIEW)
+    ).all()
+    if not trips:
+        return []
+    ids = [str(t[0]) for t in trips]
+    steps = dict(
+        ctx.db.execute(
+            select(AuditLog.target_id, func.count())
+            .where(AuditLog.target_type == "travel_trip", AuditLog.target_id.in_(ids),
+                   AuditLog.action.in_((*STEP_ACTIONS, "travel.update_settlement")))
+            .group_by(AuditLog.target_id)
+        ).all()
+    )  # fmt: skip
+    paperless = dict(
+        ctx.db.execute(
+            select(TravelTicket.trip_id, func.count())
+            .where(TravelTicket.trip_id.in_([t[0] for t in trips]))
+            .group_by(TravelTicket.trip_id)
+        ).all()
+    )
+    acc: dict[tuple[str, str], dict[str, Any]] = {}
+    for tid, _aid, name, at in trips:
+        key = (name, at.strftime("%Y-%m"))
+        row = acc.setdefault(
+            key, {"agency": name, "month": key[1], "settlements": 0, "steps": 0, "paperless": 0}
+        )
+        row["settlements"] += 1
+        row["steps"] += int(steps.get(str(tid), 0))
+        row["paperless"] += int(paperless.get(tid, 0))
+    out = sorted(acc.values(), key=lambda r: (r["month"], r["agency"]), reverse=True)
+    for r in out:
+        r["steps_per_settlement"] = round(r["steps"] / r["settlements"], 1)
+    return out
