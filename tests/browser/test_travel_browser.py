@@ -1,0 +1,100 @@
+"""The three travel steps on a phone-width page: request, approval, settlement, then payment."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import Engine, select
+
+from insa.db.engine import session_scope
+from insa.people.models import Agency, Employee
+from insa.security.users import assign, create_user
+
+from .conftest import PASSWORD, SHOTS
+
+
+def _login(browser: Browser, server: str, username: str, target: str) -> Page:
+    page = browser.new_page(
+        viewport={"width": 360, "height": 780}, device_scale_factor=2, locale="ko-KR"
+    )
+    page.goto(f"{server}{target}")
+    page.get_by_label("아이디").fill(username)
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_label("비밀번호").press("Enter")
+    return page
+
+
+def _fits(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"page is {width}px wide at a 360px viewport"
+
+
+def test_three_steps_on_a_phone(server: str, browser: Browser, migrated: Engine) -> None:
+    with session_scope(migrated) as db:
+        police = db.scalar(select(Agency.id).where(Agency.code == "KNPA"))
+        first = db.scalar(
+            select(Employee.employee_no).where(Employee.agency_id == police).order_by(Employee.id)
+        )
+        assert first
+        create_user(
+            db,
+            username="police-approver",
+            role="approver",
+            password=PASSWORD,
+            agency_code="KNPA",
+            actor="t",
+        )
+        assign(db, approver="police-approver", employee_nos=[first], actor="t")
+        create_user(
+            db,
+            username="police-finance",
+            role="finance_officer",
+            password=PASSWORD,
+            agency_code="KNPA",
+            actor="t",
+        )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    # ① request
+    page = _login(browser, server, "police-employee", "/travel")
+    expect(page.get_by_role("heading", name="① 출장 신청")).to_be_visible()
+    page.get_by_label("출장 목적").fill("부산청 합동 점검")
+    page.get_by_label("출장지 (주소)").fill("부산광역시 연제구 중앙대로 1001")
+    page.get_by_label("출발").fill("2025-03-10T08:00")
+    page.get_by_label("복귀").fill("2025-03-11T19:00")
+    _fits(page)
+    page.screenshot(path=str(SHOTS / "travel-1-request-phone.png"))
+    page.get_by_role("button", name="신청").click()
+    expect(page.get_by_test_id("state")).to_have_text("신청")
+    trip_url = page.url
+
+    # ② approval
+    approver = _login(browser, server, "police-approver", "/travel")
+    expect(approver.get_by_role("heading", name="② 출장 결재")).to_be_visible()
+    expect(approver.get_by_text("부산청 합동 점검")).to_be_visible()
+    _fits(approver)
+    approver.screenshot(path=str(SHOTS / "travel-2-approve-phone.png"))
+    approver.get_by_role("button", name="선택한 출장 일괄 승인").click()
+    expect(approver.get_by_text("결재할 출장이 없습니다.")).to_be_visible()
+
+    # ③ settlement: computed; the traveller enters the hotel bill and confirms
+    page.goto(trip_url)
+    expect(page.get_by_role("heading", name=re.compile("③ 정산"))).to_be_visible()
+    page.get_by_label(re.compile("숙박비")).fill("75000")
+    page.get_by_role("button", name="숙박 수정").click()
+    expect(page.get_by_test_id("total")).to_have_text("175,000")  # 2 × (25,000 + 25,000) + 75,000
+    _fits(page)
+    page.screenshot(path=str(SHOTS / "travel-3-settle-phone.png"), full_page=True)
+    page.get_by_role("button", name="정산 확정").click()
+    expect(page.get_by_test_id("state")).to_have_text("정산 확정")
+
+    # payment by the finance officer, with the payment file
+    finance = _login(browser, server, "police-finance", "/travel")
+    expect(finance.get_by_role("heading", name="여비 지급")).to_be_visible()
+    with finance.expect_download() as dl:
+        finance.get_by_role("button", name="지급 처리하고 지급 파일 받기").click()
+    content = open(dl.value.path(), encoding="utf-8").read()
+    assert f"{first}," in content and content.strip().endswith(",175000")
+    page.goto(trip_url)
+    expect(page.get_by_test_id("state")).to_have_text("지급 완료")
