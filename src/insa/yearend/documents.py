@@ -26,10 +26,11 @@ BONUS_COLUMNS = (Payroll.holiday_bonus, Payroll.longevity_allowance, Payroll.lon
 
 
 def agency_brn(code: str) -> str:
-    """A synthetic, checksum-valid 10-digit registration number (고유번호) for an agency.
+    """A synthetic 10-digit registration number (고유번호) for an agency, valid by
+    python-stdnum (``stdnum.kr.brn`` checks length and components).
 
     The registry holds no real numbers; this one is stable per agency code and uses the
-    ``83`` middle part that state bodies carry. The check digit is found by asking python-stdnum.
+    ``83`` middle part that state bodies carry.
     """
     digest = int(hashlib.sha256(code.encode()).hexdigest(), 16)
     head = f"{100 + digest % 900:03d}83{digest // 1000 % 10000:04d}"
