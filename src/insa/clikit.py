@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -66,3 +68,35 @@ def employee_id(conn: Connection, employee_no: str) -> int:
     if found is None:
         raise fail(f"no employee {employee_no}")
     return int(found)
+
+
+def json_contract(
+    input_file: Path,
+    output: Path | None,
+    compute: Callable[[list[Any]], tuple[list[dict[str, Any]], int]],
+    noun: str,
+) -> None:
+    """The shape every stateless ``compute`` command shares: a JSON array in, results in the
+    same order out (a file or stdout), one stderr line per error (``FILE: noun ID: FIELD:
+    message``), exit code 1 when any item failed."""
+    import json
+
+    try:
+        raw = json.loads(input_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise fail(f"{input_file}: {exc}") from None
+    if not isinstance(raw, list):
+        raise fail(f"{input_file}: the input must be a JSON array")
+    results, failed = compute(raw)
+    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+    for r in results:
+        for e in r.get("errors", []):
+            typer.echo(
+                f"{input_file.name}: {noun} {r['id']}: {e['field']}: {e['message']}", err=True
+            )
+    if failed:
+        raise typer.Exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -22,25 +21,10 @@ def travel_compute(
     ),
 ) -> None:
     """여비 계산 (저장하지 않음) / Compute travel expenses from a JSON file; nothing is stored."""
+    from insa.clikit import json_contract
     from insa.travel.compute import compute_trips
 
-    try:
-        raw = json.loads(input_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise fail(f"{input_file}: {exc}") from None
-    if not isinstance(raw, list):
-        raise fail(f"{input_file}: the input must be a JSON array of trips")
-    results, failed = compute_trips(raw)
-    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
-    if output:
-        output.write_text(text + "\n", encoding="utf-8")
-    else:
-        typer.echo(text)
-    for r in results:
-        for e in r.get("errors", []):
-            typer.echo(f"{input_file.name}: trip {r['id']}: {e['field']}: {e['message']}", err=True)
-    if failed:
-        raise typer.Exit(1)
+    json_contract(input_file, output, compute_trips, "trip")
 
 
 @travel_app.command("import-tickets")

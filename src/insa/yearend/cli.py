@@ -35,25 +35,10 @@ def yearend_compute(
     ),
 ) -> None:
     """연말정산 계산 (저장하지 않음) / Settle cases from a JSON file; nothing is stored."""
+    from insa.clikit import json_contract
     from insa.yearend.compute import compute_cases
 
-    try:
-        raw = json.loads(input_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise fail(f"{input_file}: {exc}") from None
-    if not isinstance(raw, list):
-        raise fail(f"{input_file}: the input must be a JSON array of cases")
-    results, failed = compute_cases(raw)
-    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
-    if output:
-        output.write_text(text + "\n", encoding="utf-8")
-    else:
-        typer.echo(text)
-    for r in results:
-        for e in r.get("errors", []):
-            typer.echo(f"{input_file.name}: case {r['id']}: {e['field']}: {e['message']}", err=True)
-    if failed:
-        raise typer.Exit(1)
+    json_contract(input_file, output, compute_cases, "case")
 
 
 @yearend_app.command("import-nts")
