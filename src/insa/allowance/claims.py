@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from insa.errors import RowErrors
+
 COLUMNS: tuple[str, ...] = (
     "claim_id", "source_org", "claimant_key", "claimant_name", "claimant_birth_date",
     "dependent_key", "dependent_name", "dependent_birth_date", "relation", "child_order",
@@ -81,11 +83,8 @@ def connect(memory_limit: str = "3GB") -> duckdb.DuckDBPyConnection:
     return con
 
 
-class ClaimsError(ValueError):
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-        super().__init__("\n".join(errors[:20]) + more)
+class ClaimsError(RowErrors):
+    pass
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from insa.params import load
+from insa.params import fraction, load
 
 Won = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
 
@@ -65,10 +65,6 @@ def _source(name: str, on: dt.date) -> str:
     e = load("travel")[name].entry(on)
     text = f"{e.reference.get('title', '')} {e.reference.get('article', '')}".strip()
     return text if e.confirmed else f"{text} (확인 필요)"
-
-
-def _frac(text: str) -> Fraction:
-    return Fraction(text)
 
 
 def compute(trip: Trip) -> dict[str, Any]:
@@ -127,7 +123,7 @@ def compute(trip: Trip) -> dict[str, Any]:
                 rule += " — 상위 등급: 일반실 운임 확인 필요"
         fare += line(f"운임 {i} ({t.mode})", amount, rule, "rates.domestic")
 
-    share = _frac(d["official_vehicle_daily_share"]) if trip.official_vehicle else Fraction(1)
+    share = fraction(d["official_vehicle_daily_share"]) if trip.official_vehicle else Fraction(1)
     per_day = d["daily_allowance"] * share.numerator // share.denominator
     daily = line(
         "일비",
@@ -142,7 +138,7 @@ def compute(trip: Trip) -> dict[str, Any]:
         flags.append("more_nights_than_the_trip_has")
     lodging = 0
     caps = d["lodging_cap"][trip.band]
-    overage = _frac(d["lodging_overage_share"])
+    overage = fraction(d["lodging_overage_share"])
     relatives = p.get("rates.relatives", on)
     for n, night in enumerate(trip.nights, start=1):
         if night.relatives:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +24,10 @@ TRANSPORT = {
     "car": "자가용",
     "official": "공용차량",
 }
+
+
+def _ids(form: Any) -> list[int]:
+    return [int(str(v)) for v in form.getlist("trip_id") if str(v).isdigit()]
 
 
 def _conflict(request: Request, message: str) -> Response:
@@ -90,7 +94,7 @@ def travel_approvals(request: Request, ctx: CtxDep) -> Response:
 @router.post("/travel/approvals", response_class=HTMLResponse)
 async def travel_bulk_approve(request: Request, ctx: CtxDep) -> Response:
     form = await request.form()
-    ids = [int(str(v)) for v in form.getlist("trip_id") if str(v).isdigit()]
+    ids = _ids(form)
     try:
         service.decide(ctx, ids, "approve")
     except LookupError:
@@ -112,7 +116,7 @@ def travel_finance(request: Request, ctx: CtxDep) -> Response:
 @router.post("/travel/finance/pay")
 async def travel_pay(request: Request, ctx: CtxDep) -> Response:
     form = await request.form()
-    ids = [int(str(v)) for v in form.getlist("trip_id") if str(v).isdigit()]
+    ids = _ids(form)
     fmt = str(form.get("format", "csv"))
     try:
         paid = service.pay(ctx, ids)

@@ -23,6 +23,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from insa.errors import RowErrors
+
 EARLY = dt.timedelta(hours=6)  # a ticket may depart before the trip's official start
 
 
@@ -53,10 +55,8 @@ class TicketEvent(BaseModel):
         return (self.operator, self.ticket_id)
 
 
-class TicketFileError(ValueError):
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(errors[:20]))
+class TicketFileError(RowErrors):
+    pass
 
 
 def read_events(path: Path) -> list[TicketEvent]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -116,11 +115,6 @@ def columns_from_cases(cases: Sequence[Case]) -> Columns:
     )  # fmt: skip
 
 
-def _mul(a: I64, rate: Any) -> I64:
-    f: Fraction = fraction(rate)
-    return (a * f.numerator) // f.denominator
-
-
 def _sum_by(case: I64, values: npt.ArrayLike, n: int) -> I64:
     out = np.zeros(n, dtype=np.int64)
     np.add.at(out, case, np.asarray(values, dtype=np.int64))
@@ -183,10 +177,12 @@ def settle(cols: Columns) -> dict[str, I64]:
     head = (c["household_head"] == 1) | (not hp["household_head_required"])
     sub = np.where(
         (s <= hp["subscription_salary_limit"]) & head,
-        _mul(np.minimum(c["subscription"], hp["subscription_paid_cap"]), hp["subscription_rate"]),
+        core.mul_rate(
+            np.minimum(c["subscription"], hp["subscription_paid_cap"]), hp["subscription_rate"]
+        ),
         0,
     )
-    lease = np.where(head, _mul(c["lease"], hp["lease_rate"]), 0)
+    lease = np.where(head, core.mul_rate(c["lease"], hp["lease_rate"]), 0)
     lease = np.minimum(lease, np.maximum(hp["combined_cap"] - sub, 0))
     sub = np.minimum(sub, hp["combined_cap"])
     mortgage = np.where(
@@ -207,12 +203,12 @@ def settle(cols: Columns) -> dict[str, I64]:
         (c["traditional_market"], cp["rates"]["traditional_market"]),
         (c["public_transport"], cp["rates"]["public_transport"]),
     ]
-    remaining = _mul(s, cp["threshold_rate"])
+    remaining = core.mul_rate(s, cp["threshold_rate"])
     parts = []
     for amount, rate in order_amounts:
         used = np.minimum(amount, remaining)
         remaining = remaining - used
-        parts.append(_mul(amount - used, rate))
+        parts.append(core.mul_rate(amount - used, rate))
     total_cards = sum(parts[1:], parts[0])
     inc_low, inc_high = cp["child_cap_increase"]["low"], cp["child_cap_increase"]["high"]
     inc = np.where(
@@ -240,7 +236,9 @@ def settle(cols: Columns) -> dict[str, I64]:
     )
     pa_rate = fraction(pa["rate_low"]), fraction(pa["rate_high"])
     pension_acct = np.where(
-        s <= pa["salary_limit"], _mul(pa_base, pa_rate[0]), _mul(pa_base, pa_rate[1])
+        s <= pa["salary_limit"],
+        core.mul_rate(pa_base, pa_rate[0]),
+        core.mul_rate(pa_base, pa_rate[1]),
     )
     dp = r["credits.donations"]
     num, den = dp["full_ratio"]
@@ -249,38 +247,40 @@ def settle(cols: Columns) -> dict[str, I64]:
     pol_high = np.maximum(pol - pol_full - dp["political_high_from"], 0)
     political = (
         pol_full * num // den
-        + _mul(pol - pol_full - pol_high, dp["political_rate"])
-        + _mul(pol_high, dp["political_high_rate"])
+        + core.mul_rate(pol - pol_full - pol_high, dp["political_rate"])
+        + core.mul_rate(pol_high, dp["political_high_rate"])
     )
     h = np.minimum(c["don_hometown"], dp["hometown_cap"])
     h_full = np.minimum(h, dp["hometown_full_upto"])
-    hometown = h_full * num // den + _mul(h - h_full, dp["hometown_rate"])
+    hometown = h_full * num // den + core.mul_rate(h - h_full, dp["hometown_rate"])
     g, rel_don = c["don_general"], c["don_religious"]
     limit = np.where(
         rel_don > 0,
-        _mul(e, dp["religious_limit_share"])
-        + np.minimum(_mul(e, dp["nonreligious_share_with_religious"]), g),
-        _mul(e, dp["general_limit_share"]),
+        core.mul_rate(e, dp["religious_limit_share"])
+        + np.minimum(core.mul_rate(e, dp["nonreligious_share_with_religious"]), g),
+        core.mul_rate(e, dp["general_limit_share"]),
     )
     eligible_don = np.minimum(g + rel_don, limit)
     d_low = np.minimum(eligible_don, dp["general_high_from"])
     d_top = np.maximum(eligible_don - dp["general_top_from"], 0)
     general_don = (
-        _mul(d_low, dp["general_rate"])
-        + _mul(eligible_don - d_low - d_top, dp["general_high_rate"])
-        + _mul(d_top, dp["general_top_rate"])
+        core.mul_rate(d_low, dp["general_rate"])
+        + core.mul_rate(eligible_don - d_low - d_top, dp["general_high_rate"])
+        + core.mul_rate(d_top, dp["general_top_rate"])
     )
     ins = r["credits.insurance"]
-    insurance = _mul(
+    insurance = core.mul_rate(
         np.minimum(c["insurance_general"], ins["general_cap"]), ins["general_rate"]
-    ) + _mul(np.minimum(c["insurance_disabled"], ins["disabled_cap"]), ins["disabled_rate"])
+    ) + core.mul_rate(
+        np.minimum(c["insurance_disabled"], ins["disabled_cap"]), ins["disabled_rate"]
+    )
     ed = r["credits.education"]
     capped_edu = np.minimum(
         cols.edu_amount,
         np.where(cols.edu_university, ed["university_cap"], ed["preschool_school_cap"]),
     )
     edu_base = c["edu_self"] + c["edu_disabled"] + _sum_by(cols.edu_case, capped_edu, n)
-    education = _mul(edu_base, ed["rate"])
+    education = core.mul_rate(edu_base, ed["rate"])
     medical = _medical(c, s, r["credits.medical"])
     mr = r["credits.monthly_rent"]
     rent_base = np.minimum(c["monthly_rent"], mr["cap"])
@@ -288,7 +288,9 @@ def settle(cols: Columns) -> dict[str, I64]:
     rent = np.where(
         (s <= mr["salary_limit"]) & rent_head,
         np.where(
-            s <= mr["rate_limit"], _mul(rent_base, mr["rate_low"]), _mul(rent_base, mr["rate_high"])
+            s <= mr["rate_limit"],
+            core.mul_rate(rent_base, mr["rate_low"]),
+            core.mul_rate(rent_base, mr["rate_high"]),
         ),
         0,
     )
@@ -319,7 +321,7 @@ def settle(cols: Columns) -> dict[str, I64]:
     use_std = st["determined_tax"] < it["determined_tax"]
     out = {key: np.where(use_std, st[key], it[key]) for key in it}
     lb = r["income_tax.local_and_balance"]
-    local = _mul(out["determined_tax"], lb["local_rate"])
+    local = core.mul_rate(out["determined_tax"], lb["local_rate"])
     out |= {
         "total_salary": s, "earned_income_deduction": eid, "earned_income_amount": e,
         "basic_deduction": basic, "additional_deduction": extra, "pension_deduction": pension,
@@ -345,7 +347,7 @@ def _medical(c: dict[str, I64], s: I64, p: dict[str, Any]) -> I64:
         refund = refund - take
         reduced.append(a - take)
     general, special, prem, inf = reduced
-    threshold = _mul(s, p["threshold_rate"])
+    threshold = core.mul_rate(s, p["threshold_rate"])
     over = general >= threshold
     short = np.where(over, 0, threshold - general)
     general = np.where(over, np.minimum(general - threshold, p["other_cap"]), 0)
@@ -356,7 +358,7 @@ def _medical(c: dict[str, I64], s: I64, p: dict[str, Any]) -> I64:
         rest.append(a - take)
     special, prem, inf = rest
     return (
-        _mul(general + special, p["rate"])
-        + _mul(prem, p["premature_rate"])
-        + _mul(inf, p["infertility_rate"])
+        core.mul_rate(general + special, p["rate"])
+        + core.mul_rate(prem, p["premature_rate"])
+        + core.mul_rate(inf, p["infertility_rate"])
     )

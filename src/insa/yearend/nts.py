@@ -26,11 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, Engine, delete, select, tuple_
 
 from insa.db.bulk import bulk_writer
+from insa.errors import RowErrors
 from insa.people.models import Employee
 from insa.security.audit import record
 from insa.yearend.models import NTS_AMOUNTS, NTS_FLAGS, nts_table
 from insa.yearend.schemas import (
     Cards,
+    Declaration,
     Donations,
     Education,
     Housing,
@@ -43,15 +45,6 @@ from insa.yearend.schemas import (
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Declaration(_M):
-    """소득·세액공제신고서: what the employee declares about themself."""
-
-    disabled: bool = False
-    single_parent: bool = False
-    household_head: bool = False
-    married_this_year: bool = False
 
 
 class EmployeeContributions(_M):
@@ -110,11 +103,8 @@ def content_hash(doc: NtsDocument) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class NtsImportError(ValueError):
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-        super().__init__("\n".join(errors[:20]) + more)
+class NtsImportError(RowErrors):
+    pass
 
 
 @dataclass

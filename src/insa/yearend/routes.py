@@ -56,7 +56,7 @@ def _get(data: Any, dotted: str) -> int:
     return int(data)
 
 
-def _year(ctx: CtxDep, year: int | None) -> int:
+def _year(year: int | None) -> int:
     """The requested tax year if the rules cover it, else last year; an unknown year is 404."""
     if year is None:
         return scoped.default_year()
@@ -81,7 +81,7 @@ def yearend_home(
         return RedirectResponse("/yearend/me", status_code=303)
     if not p.can(scoped.VIEW):
         raise Forbidden()
-    y = _year(ctx, year)
+    y = _year(year)
     agency_id = int(agency) if agency.isdigit() and p.role == "central_admin" else None
     results = scoped.list_results(ctx, y, q=q, agency_id=agency_id, only=only, page=page)
     agencies = (
@@ -154,7 +154,7 @@ def _explained(ctx: CtxDep, employee_id: int, year: int | None) -> tuple[Any, An
     emp = scoped.visible_employee(ctx, employee_id)
     if emp is None:
         raise NotFound()
-    y = _year(ctx, year)
+    y = _year(year)
     ex = explain(ctx.db, employee_id, y, emp.employee_no)
     ctx.audit(
         "yearend.view_result",
@@ -291,7 +291,7 @@ def yearend_filing(
         raise Forbidden(str(exc)) from None
     if aid is None:
         raise Forbidden("전산매체는 기관별로 만듭니다. 기관을 고르세요.")
-    year = _year(ctx, year)
+    year = _year(year)
     try:
         data, name = filing_for_agency(ctx.db, ctx.cipher, aid, year)
     except (DocumentUnavailable, FilingError) as exc:
@@ -378,7 +378,7 @@ def api_results(
     """Stored results in the caller's scope, largest balance to collect first."""
     if not ctx.principal.can(scoped.VIEW) or ctx.principal.role == "employee":
         raise Forbidden()
-    res = scoped.list_results(ctx, _year(ctx, year), q=q, only=only, page=page, size=size)
+    res = scoped.list_results(ctx, _year(year), q=q, only=only, page=page, size=size)
     return ResultPageOut(
         items=[ResultRow(**r) for r in res.items],
         total=res.total,

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from insa.params import fraction
 from insa.yearend.rules import Rules, mul, rules_for, truncate
 from insa.yearend.schemas import Case, Dependent
 
@@ -55,21 +56,15 @@ def earned_income_deduction(s: int, r: Rules) -> int:
     out = 0
     for lower, fixed, rate in p["bands"]:
         if s > lower or lower == 0:
-            out = fixed + mul(max(s - lower, 0), _f(rate))
+            out = fixed + mul(max(s - lower, 0), fraction(rate))
     return int(min(out, p["cap"]))
-
-
-def _f(x: Any) -> Any:
-    from insa.params import fraction
-
-    return fraction(x)
 
 
 def progressive_tax(base: int, r: Rules) -> int:
     lower = -1
     for upper, rate, quick in r["income_tax.rates"]:
         if base > lower and (upper is None or base <= upper):
-            return max(mul(base, _f(rate)) - int(quick), 0)
+            return max(mul(base, fraction(rate)) - int(quick), 0)
         lower = upper
     return 0
 
@@ -77,14 +72,14 @@ def progressive_tax(base: int, r: Rules) -> int:
 def earned_income_credit(tax: int, s: int, r: Rules) -> int:
     p = r["credits.earned_income"]
     if tax <= p["threshold"]:
-        credit = mul(tax, _f(p["rate_below"]))
+        credit = mul(tax, fraction(p["rate_below"]))
     else:
-        credit = p["base_above"] + mul(tax - p["threshold"], _f(p["rate_above"]))
+        credit = p["base_above"] + mul(tax - p["threshold"], fraction(p["rate_above"]))
     prev = 0
     cap = 0
     for upper, start, reduce_rate, floor in p["caps"]:
         if upper is None or s <= upper:
-            cap = max(start - mul(max(s - prev, 0), _f(reduce_rate)), floor)
+            cap = max(start - mul(max(s - prev, 0), fraction(reduce_rate)), floor)
             break
         prev = upper
     return int(min(credit, cap))
@@ -129,7 +124,7 @@ def card_deduction(case: Case, s: int, children: int, r: Rules) -> tuple[int, in
     low = s <= p["salary_limit"]
     c = case.cards
     culture_ok = s <= p["culture_salary_limit"]
-    rates = {k: _f(v) for k, v in p["rates"].items()}
+    rates = {k: fraction(v) for k, v in p["rates"].items()}
     # the threshold is used up by credit cards first, then debit / cash / culture, then market / transit
     order = [
         ("credit", c.credit + (0 if culture_ok else c.culture), rates["credit"]),
@@ -139,7 +134,7 @@ def card_deduction(case: Case, s: int, children: int, r: Rules) -> tuple[int, in
         ("traditional_market", c.traditional_market, rates["traditional_market"]),
         ("public_transport", c.public_transport, rates["public_transport"]),
     ]
-    remaining = mul(s, _f(p["threshold_rate"]))
+    remaining = mul(s, fraction(p["threshold_rate"]))
     parts: dict[str, int] = {}
     for name, amount, rate in order:
         used = min(amount, remaining)
@@ -173,7 +168,7 @@ def medical_credit(case: Case, s: int, r: Rules) -> int:
         amounts[i] -= take
         refund -= take
     general, special, prem, inf = amounts
-    threshold = mul(s, _f(p["threshold_rate"]))
+    threshold = mul(s, fraction(p["threshold_rate"]))
     if general >= threshold:
         general = min(general - threshold, p["other_cap"])
     else:
@@ -186,9 +181,9 @@ def medical_credit(case: Case, s: int, r: Rules) -> int:
             short -= take
         special, prem, inf = rest
     return (
-        mul(general + special, _f(p["rate"]))
-        + mul(prem, _f(p["premature_rate"]))
-        + mul(inf, _f(p["infertility_rate"]))
+        mul(general + special, fraction(p["rate"]))
+        + mul(prem, fraction(p["premature_rate"]))
+        + mul(inf, fraction(p["infertility_rate"]))
     )
 
 
@@ -203,28 +198,28 @@ def donation_credits(case: Case, e: int, r: Rules) -> tuple[int, int, int]:
     high_part = max(pol_rest - p["political_high_from"], 0)
     political = (
         pol_full * num // den
-        + mul(pol_rest - high_part, _f(p["political_rate"]))
-        + mul(high_part, _f(p["political_high_rate"]))
+        + mul(pol_rest - high_part, fraction(p["political_rate"]))
+        + mul(high_part, fraction(p["political_high_rate"]))
     )
     h = min(d.hometown, p["hometown_cap"])
     h_full = min(h, p["hometown_full_upto"])
-    hometown = h_full * num // den + mul(h - h_full, _f(p["hometown_rate"]))
+    hometown = h_full * num // den + mul(h - h_full, fraction(p["hometown_rate"]))
     # limit (ITA §34③): 30 % of the income amount; with religious donations,
     # 10 % + min(20 %, the non-religious donations)
     if d.religious > 0:
-        limit = mul(e, _f(p["religious_limit_share"])) + min(
-            mul(e, _f(p["nonreligious_share_with_religious"])), d.general
+        limit = mul(e, fraction(p["religious_limit_share"])) + min(
+            mul(e, fraction(p["nonreligious_share_with_religious"])), d.general
         )
     else:
-        limit = mul(e, _f(p["general_limit_share"]))
+        limit = mul(e, fraction(p["general_limit_share"]))
     eligible = min(d.general + d.religious, limit)
     low = min(eligible, p["general_high_from"])
     top = max(eligible - p["general_top_from"], 0)
     mid = eligible - low - top
     general = (
-        mul(low, _f(p["general_rate"]))
-        + mul(mid, _f(p["general_high_rate"]))
-        + mul(top, _f(p["general_top_rate"]))
+        mul(low, fraction(p["general_rate"]))
+        + mul(mid, fraction(p["general_high_rate"]))
+        + mul(top, fraction(p["general_top_rate"]))
     )
     return political, hometown, general
 
@@ -298,12 +293,12 @@ def compute(case: Case) -> dict[str, Any]:
     sub = (
         mul(
             min(case.housing.subscription_savings, hp["subscription_paid_cap"]),
-            _f(hp["subscription_rate"]),
+            fraction(hp["subscription_rate"]),
         )
         if s <= hp["subscription_salary_limit"] and head
         else 0
     )
-    lease = mul(case.housing.lease_loan_repayment, _f(hp["lease_rate"])) if head else 0
+    lease = mul(case.housing.lease_loan_repayment, fraction(hp["lease_rate"])) if head else 0
     lease = min(lease, max(hp["combined_cap"] - sub, 0))
     sub = min(sub, hp["combined_cap"])
     # the mortgage-interest cap covers the three housing deductions together (ITA §52⑤)
@@ -335,27 +330,27 @@ def compute(case: Case) -> dict[str, Any]:
             pa["total_cap"],
         )
         pension_acct = mul(
-            pa_base, _f(pa["rate_low"] if s <= pa["salary_limit"] else pa["rate_high"])
+            pa_base, fraction(pa["rate_low"] if s <= pa["salary_limit"] else pa["rate_high"])
         )
         political, hometown, general_don = donation_credits(case, e, r)
         ins = r["credits.insurance"]
         insurance = mul(
-            min(case.insurance.general, ins["general_cap"]), _f(ins["general_rate"])
-        ) + mul(min(case.insurance.disabled, ins["disabled_cap"]), _f(ins["disabled_rate"]))
+            min(case.insurance.general, ins["general_cap"]), fraction(ins["general_rate"])
+        ) + mul(min(case.insurance.disabled, ins["disabled_cap"]), fraction(ins["disabled_rate"]))
         ed = r["credits.education"]
         edu_base = (
             case.education.self + case.education.disabled
             + sum(min(v, ed["preschool_school_cap"]) for v in case.education.preschool_school)
             + sum(min(v, ed["university_cap"]) for v in case.education.university)
         )  # fmt: skip
-        education = mul(edu_base, _f(ed["rate"]))
+        education = mul(edu_base, fraction(ed["rate"]))
         medical = medical_credit(case, s, r)
         mr = r["credits.monthly_rent"]
         rent = 0
         if s <= mr["salary_limit"] and (t.household_head or not mr["household_head_required"]):
             rent = mul(
                 min(case.monthly_rent, mr["cap"]),
-                _f(mr["rate_low"] if s <= mr["rate_limit"] else mr["rate_high"]),
+                fraction(mr["rate_low"] if s <= mr["rate_limit"] else mr["rate_high"]),
             )
         mg = r["credits.marriage"]
         marriage = mg["amount"] if t.married_this_year and y <= mg["until_year"] else 0
@@ -441,7 +436,7 @@ def compute(case: Case) -> dict[str, Any]:
     lb = r["income_tax.local_and_balance"]
     local = x.add(
         "지방소득세",
-        mul(determined, _f(lb["local_rate"])),
+        mul(determined, fraction(lb["local_rate"])),
         "결정세액의 10%, 원 미만 절사",
         "income_tax.local_and_balance",
     )

@@ -23,13 +23,18 @@ class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Taxpayer(_M):
-    birth_date: dt.date
-    sex: Literal["M", "F"] = "M"
+class Declaration(_M):
+    """소득·세액공제신고서: what the employee declares about themself."""
+
     disabled: bool = False
     single_parent: bool = False
     household_head: bool = False
     married_this_year: bool = False  # 결혼세액공제 (marriage registered this year)
+
+
+class Taxpayer(Declaration):
+    birth_date: dt.date
+    sex: Literal["M", "F"] = "M"
 
 
 class Wages(_M):
