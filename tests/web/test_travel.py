@@ -71,7 +71,7 @@ def test_request_approve_settle_pay(as_user, world: World) -> None:  # type: ign
     page = client.get(trip_url)
     total = re.search(r'data-testid="total">([\d,]+)<', page.text)
     assert total and int(total.group(1).replace(",", "")) == 80_000 + 2 * 50_000
-    assert "night_1_lodging_over_cap" in page.text
+    assert "숙박비가 상한을 넘음 (1번째)" in page.text
     r = client.post(f"{trip_url}/action", data={"csrf_token": csrf_of(page.text), "action": "settle"},
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303

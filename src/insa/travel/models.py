@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -89,3 +90,33 @@ class TravelTicket(Base):
     fare: Mapped[int] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(10))
     event_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class TravelReceipt(Base):
+    """A receipt the traveller photographed or uploaded (never printed): the original file, what
+    OCR read (with per-field confidence) and the fields as the traveller confirmed them."""
+
+    __tablename__ = "travel_receipts"
+    __table_args__ = (Index("ix_travel_receipts_key", "receipt_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trip_id: Mapped[int] = mapped_column(
+        ForeignKey("travel_trips.id", ondelete="CASCADE"), index=True
+    )
+    night_id: Mapped[int | None] = mapped_column(
+        ForeignKey("travel_nights.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # lodging | fare | taxi | other
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original: Mapped[bytes] = mapped_column(LargeBinary)
+    ocr: Mapped[str] = mapped_column(Text)  # JSON: field → {value, confidence}
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    total: Mapped[int | None] = mapped_column(Money)
+    merchant: Mapped[str | None] = mapped_column(String(100))
+    brn: Mapped[str | None] = mapped_column(String(10))
+    approval_no: Mapped[str | None] = mapped_column(String(20))
+    receipt_key: Mapped[str | None] = mapped_column(String(80))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -31,6 +31,7 @@ _BRN = re.compile(r"(\d{3})\s*-\s*(\d{2})\s*-\s*(\d{5})")
 _TOTAL = re.compile(r"(합\s*계|총\s*액|결\s*제\s*금\s*액|받\s*을\s*금\s*액)[^\dOo\n]{0,12}([^\n]*)")
 _AMOUNT = re.compile(r"\d{1,3}(?:[,.\s]+\d{3})+|\d{4,}")  # 88,000 · 88.,000 · 88 000 · 88000
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
+_APPROVAL = re.compile(r"승\s*인\s*번\s*호\s*[:：]?\s*([0-9OolI|]{6,12})")
 _MERCHANT = re.compile(r"(상\s*호|가\s*맹\s*점)\s*(명)?\s*[:：]?\s*(.+)")
 
 
@@ -46,6 +47,7 @@ class ReceiptReading:
     total: Field | None = None
     merchant: Field | None = None
     brn: Field | None = None
+    approval_no: Field | None = None  # the card approval number: tells two equal receipts apart
     text: str = ""
     words: list[tuple[str, float]] = field(default_factory=list)
 
@@ -158,8 +160,12 @@ def read_receipt(source: Path | bytes | Image.Image) -> ReceiptReading:
         data = b""
     if data.startswith(b"%PDF"):
         from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
 
-        text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+        try:
+            text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+        except PyPdfError as exc:
+            raise ValueError(f"the PDF cannot be read: {exc}") from None
         if not text.strip():
             raise ValueError("the PDF has no text layer; upload a photo of the receipt instead")
         return _fields(text, [(w, 1.0) for w in text.split()])
@@ -206,6 +212,8 @@ def _fields(text: str, words: list[tuple[str, float]]) -> ReceiptReading:
         if amount:
             r.total = Field(int(re.sub(r"\D", "", amount[0])), _confidence(m[2], words))
             break
+    if m := _APPROVAL.search(text):
+        r.approval_no = Field(m[1].translate(_DIGIT_LOOKALIKES), _confidence(m[1], words))
     if m := _MERCHANT.search(text):
         name = _join_syllables(m[3].strip())
         r.merchant = Field(name, _confidence(m[3], words))

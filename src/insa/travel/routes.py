@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from insa.travel import receipts as rc
 from insa.travel import service
 from insa.travel.workflow import STATE_LABELS, TransitionError, TripState, can_edit
 from insa.web.deps import CtxDep, Forbidden, NotFound, csrf_protect
@@ -47,10 +49,12 @@ def travel_home(request: Request, ctx: CtxDep) -> Response:
     if not p.can(service.REQUEST):
         raise Forbidden()
     trips = service.list_trips(ctx, service.REQUEST)
-    today = dt.date.today()
+    day = dt.date.today() + dt.timedelta(days=7)
+    me = service.profile(ctx)
+    first, last = me.get("hours", ("08:00", "19:00"))
     return render(
         request, "travel/index.html", trips=trips, labels=STATE_LABELS, transport=TRANSPORT,
-        default_start=f"{today + dt.timedelta(days=7)}T08:00", default_end=f"{today + dt.timedelta(days=7)}T19:00",
+        me=me, default_start=f"{day}T{first}", default_end=f"{day}T{last}",
     )  # fmt: skip
 
 
@@ -88,7 +92,10 @@ def travel_approvals(request: Request, ctx: CtxDep) -> Response:
     if not ctx.principal.can(service.APPROVE):
         raise Forbidden()
     pending = service.list_trips(ctx, service.APPROVE, ("requested",))
-    return render(request, "travel/approvals.html", trips=pending, transport=TRANSPORT)
+    checks = service.checks_for(ctx, [t.id for t, _, _ in pending])
+    return render(
+        request, "travel/approvals.html", trips=pending, transport=TRANSPORT, checks=checks
+    )
 
 
 @router.post("/travel/approvals", response_class=HTMLResponse)
@@ -110,7 +117,12 @@ def travel_finance(request: Request, ctx: CtxDep) -> Response:
     if not ctx.principal.can(service.PAY):
         raise Forbidden()
     settled = service.list_trips(ctx, service.PAY, ("settled",))
-    return render(request, "travel/finance.html", trips=settled, counters=service.counters(ctx))
+    return render(
+        request, "travel/finance.html", trips=settled, counters=service.counters(ctx),
+        checks=service.checks_for(ctx, [t.id for t, _, _ in settled]),
+        refunds=service.refunds_to_collect(ctx), unmatched=service.unmatched_tickets(ctx),
+        missing=service.trips_without_tickets(ctx), labels=STATE_LABELS, transport=TRANSPORT,
+    )  # fmt: skip
 
 
 @router.post("/travel/finance/pay")
@@ -168,6 +180,8 @@ def travel_trip(request: Request, ctx: CtxDep, trip_id: int) -> Response:
     return render(
         request, "travel/trip.html", trip=trip, part=part, result=result, labels=STATE_LABELS,
         transport=TRANSPORT, editable=can_edit(TripState(trip.state), "settlement"),
+        checks=service.checks_for(ctx, [trip.id]).get(trip.id, []), kinds=rc.KINDS,
+        flag_label=service.flag_label,
     )  # fmt: skip
 
 
@@ -223,5 +237,117 @@ def travel_action(
             )
     except TransitionError as exc:
         ctx.db.rollback()
+        return _conflict(request, str(exc))
+    return RedirectResponse(f"/travel/{trip_id}", status_code=303)
+
+
+def _own_trip(ctx: Any, trip_id: int) -> Any:
+    found = service.get_trip(ctx, trip_id)
+    if found is None or found[1] != "traveller":
+        raise NotFound()
+    return found[0]
+
+
+def _invalid(request: Request, message: str) -> Response:
+    return render(request, "error.html", status_code=422, title="입력 오류", message=message)
+
+
+def _night_id(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
+
+
+@router.post("/travel/{trip_id}/receipts", response_class=HTMLResponse)
+async def travel_receipt_upload(request: Request, ctx: CtxDep, trip_id: int) -> Response:
+    """Upload a photo or PDF of a receipt: stored as sent, read by OCR, then shown to confirm."""
+    request.state.principal = ctx.principal
+    form = await request.form()
+    trip = _own_trip(ctx, trip_id)
+    htmx = request.headers.get("hx-request") == "true"
+    upload = form.get("file")
+    try:
+        if upload is None or isinstance(upload, str):
+            raise rc.ReceiptError("영수증 파일을 골라 주세요.")
+        data = await upload.read(rc.MAX_BYTES + 1)
+        receipt = rc.upload(
+            ctx, trip, filename=upload.filename or "receipt", data=data,
+            kind=str(form.get("kind", "lodging")), night_id=_night_id(form.get("night_id")),
+        )  # fmt: skip
+    except (rc.ReceiptError, TransitionError) as exc:
+        if htmx:  # shown beside the form, which stays as it is
+            return HTMLResponse(f'<p class="alert" role="alert">{escape(str(exc))}</p>')
+        if isinstance(exc, TransitionError):
+            return _conflict(request, str(exc))
+        return _invalid(request, str(exc))
+    url = f"/travel/{trip_id}/receipts/{receipt.id}"
+    if htmx:
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/travel/{trip_id}/receipts/{receipt_id}", response_class=HTMLResponse)
+def travel_receipt(request: Request, ctx: CtxDep, trip_id: int, receipt_id: int) -> Response:
+    request.state.principal = ctx.principal
+    found = service.get_trip(ctx, trip_id)
+    if found is None:
+        raise NotFound()
+    trip, part = found
+    try:
+        receipt = rc.get(ctx, trip, receipt_id)
+    except LookupError:
+        raise NotFound() from None
+    nights = service.settlement(ctx, trip)["night_rows"] if trip.kind == "outside" else []
+    return render(
+        request, "travel/receipt.html", trip=trip, receipt=receipt, read=rc.readings(receipt),
+        kinds=rc.KINDS, nights=nights,
+        editable=part == "traveller" and can_edit(TripState(trip.state), "settlement"),
+    )  # fmt: skip
+
+
+@router.get("/travel/{trip_id}/receipts/{receipt_id}/original")
+def travel_receipt_original(ctx: CtxDep, trip_id: int, receipt_id: int) -> Response:
+    """The stored original, exactly as uploaded."""
+    found = service.get_trip(ctx, trip_id)
+    if found is None:
+        raise NotFound()
+    try:
+        receipt = rc.get(ctx, found[0], receipt_id)
+    except LookupError:
+        raise NotFound() from None
+    return Response(
+        receipt.original,
+        media_type=receipt.content_type,
+        headers={
+            "Content-Disposition": f"inline; filename=receipt-{receipt.id}"
+            + {"image/jpeg": ".jpg", "image/png": ".png"}.get(receipt.content_type, ".pdf"),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/travel/{trip_id}/receipts/{receipt_id}", response_class=HTMLResponse)
+async def travel_receipt_confirm(
+    request: Request, ctx: CtxDep, trip_id: int, receipt_id: int
+) -> Response:
+    """The traveller confirms or corrects what OCR read (or removes the receipt)."""
+    request.state.principal = ctx.principal
+    form = await request.form()
+    trip = _own_trip(ctx, trip_id)
+    try:
+        if form.get("action") == "delete":
+            rc.remove(ctx, trip, receipt_id)
+        else:
+            rc.confirm(ctx, trip, receipt_id, rc.Correction(
+                kind=str(form.get("kind", "")), date=str(form.get("date", "")),
+                total=str(form.get("total", "")), merchant=str(form.get("merchant", "")),
+                brn=str(form.get("brn", "")), approval_no=str(form.get("approval_no", "")),
+                night_id=_night_id(form.get("night_id")),
+            ))  # fmt: skip
+    except LookupError:
+        raise NotFound() from None
+    except rc.ReceiptError as exc:
+        return _invalid(request, str(exc))
+    except TransitionError as exc:
         return _conflict(request, str(exc))
     return RedirectResponse(f"/travel/{trip_id}", status_code=303)

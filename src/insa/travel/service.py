@@ -134,22 +134,37 @@ def decide(ctx: Ctx, trip_ids: list[int], action: str, reason: str = "") -> int:
 
 def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     """③ The settlement computed from the trip, its matched tickets and its nights."""
+    from insa.travel import receipts as rc
+
     tickets = ctx.db.scalars(
         select(TravelTicket).where(TravelTicket.trip_id == trip.id).order_by(TravelTicket.departure)
     ).all()
     nights = ctx.db.scalars(
         select(TravelNight).where(TravelNight.trip_id == trip.id).order_by(TravelNight.night)
     ).all()
+    receipts = rc.of_trip(ctx, trip.id)
+    confirmed = [r for r in receipts if r.confirmed]
+    fare_receipts = [r for r in confirmed if r.kind in rc.FARE_KINDS]
     case = Trip.model_validate({
         "id": trip.id, "band": trip.band, "kind": trip.kind,
         "start": trip.start_at, "end": trip.end_at, "official_vehicle": trip.official_vehicle,
-        "tickets": [{"mode": t.mode, "class": t.seat_class, "fare": t.fare, "status": t.status} for t in tickets],
+        "tickets": [{"mode": t.mode, "class": t.seat_class, "fare": t.fare, "status": t.status} for t in tickets]
+        + [{"mode": r.kind, "class": "standard", "fare": r.total or 0, "status": "issued"} for r in fare_receipts],
         "nights": [{"region": n.region, "lodging": n.lodging, "relatives": n.relatives,
                     "unavoidable": n.unavoidable} for n in nights],
     })  # fmt: skip
     result = compute(case)
+    for r in confirmed:
+        if r.kind in ("taxi", "other"):
+            result["lines"].append({
+                "item": f"{rc.KINDS[r.kind]} 영수증 ({r.merchant or '상호 미상'})", "amount": 0,
+                "rule": f"{r.total or 0:,}원 — 일비(출장지 교통비 등)로 충당, 따로 지급하지 않음",
+                "source": "공무원 여비 규정 별표 2 (확인 필요)",
+            })  # fmt: skip
     result["tickets"] = tickets
     result["night_rows"] = nights
+    result["receipts"] = receipts
+    result["unconfirmed"] = sum(1 for r in receipts if not r.confirmed)
     return result
 
 
@@ -171,6 +186,10 @@ def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool
 def settle(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     """The traveller confirms: the computed amounts are fixed on the trip."""
     result = settlement(ctx, trip)
+    if result["unconfirmed"] and trip.state == "approved":
+        raise TransitionError(
+            f"확인하지 않은 영수증이 {result['unconfirmed']}장 있습니다. 확인하거나 지운 뒤 확정하세요."
+        )
     _transition(ctx, trip, "settle", "traveller")
     trip.fare, trip.daily_allowance, trip.meals = (
         result["fare"],
@@ -299,7 +318,7 @@ STEP_ACTIONS = (
 def counters(ctx: Ctx) -> list[dict[str, Any]]:
     """Per agency and month of payment: settlements completed, steps taken per settlement
     (state changes in the audit log, corrections included), and paper never printed (tickets
-    that came in as data instead of printed receipts)."""
+    that came in as data and receipts uploaded as files, instead of printed and attached)."""
     from sqlalchemy import func
 
     from insa.people.models import Agency
@@ -325,13 +344,17 @@ def counters(ctx: Ctx) -> list[dict[str, Any]]:
             .group_by(AuditLog.target_id)
         ).all()
     )  # fmt: skip
-    paperless = dict(
-        ctx.db.execute(
-            select(TravelTicket.trip_id, func.count())
-            .where(TravelTicket.trip_id.in_([t[0] for t in trips]))
-            .group_by(TravelTicket.trip_id)
-        ).all()
-    )
+    from insa.travel.models import TravelReceipt
+
+    paperless: dict[int, int] = {}
+    for model in (TravelTicket, TravelReceipt):
+        for tid, n in ctx.db.execute(
+            select(model.trip_id, func.count())
+            .where(model.trip_id.in_([t[0] for t in trips]))
+            .group_by(model.trip_id)
+        ).all():
+            if tid is not None:
+                paperless[tid] = paperless.get(tid, 0) + int(n)
     acc: dict[tuple[str, str], dict[str, Any]] = {}
     for tid, _aid, name, at in trips:
         key = (name, at.strftime("%Y-%m"))
@@ -345,3 +368,180 @@ def counters(ctx: Ctx) -> list[dict[str, Any]]:
     for r in out:
         r["steps_per_settlement"] = round(r["steps"] / r["settlements"], 1)
     return out
+
+
+FLAG_LABELS = (
+    ("_lodging_over_cap", "숙박비가 상한을 넘음"),
+    ("_first_class_for_band_", "상위 등급 좌석 (일반실 해당자)"),
+    ("_refunded_excluded", "환불된 승차권 제외"),
+    ("more_nights_than_the_trip_has", "출장 일수보다 숙박이 많음"),
+    ("within_station_tickets_or_nights_ignored", "근무지 내 출장: 운임·숙박 제외"),
+)
+
+
+def flag_label(flag: str) -> str:
+    """A computation flag in Korean for the pages (the JSON contract keeps the codes)."""
+    for code, label in FLAG_LABELS:
+        if code in flag:
+            n = flag.split("_")[1] if flag.startswith(("night_", "ticket_")) else ""
+            return f"{label} ({n}번째)" if n.isdigit() else label
+    return flag
+
+
+def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
+    """The checks of :mod:`insa.travel.checks` for these trips (already visible to the caller):
+    public holidays, overlapping trips of the same person, receipts dated outside the trip, the
+    same receipt claimed on two trips (by anyone, in any agency: only the count of the other
+    claims is shown), and lodging above the cap on settled trips."""
+    from insa.travel import checks
+    from insa.travel.models import TravelReceipt
+
+    if not trip_ids:
+        return {}
+    rows = ctx.db.execute(
+        select(TravelTrip.id, TravelTrip.employee_id, TravelTrip.start_at, TravelTrip.end_at,
+               TravelTrip.flags).where(TravelTrip.id.in_(trip_ids))
+    ).all()  # fmt: skip
+    out: dict[int, list[str]] = {int(r[0]): [] for r in rows}
+    records = [checks.TripRecord(str(r[0]), str(r[1]), r[2], r[3]) for r in rows]
+    for f in checks.holiday_trips(records):
+        out[int(f.trip_ids[0])].append(f.message)
+    # overlaps with any live trip of the same people
+    first, last = min(r[2] for r in rows), max(r[3] for r in rows)
+    others = ctx.db.execute(
+        select(TravelTrip.id, TravelTrip.employee_id, TravelTrip.start_at, TravelTrip.end_at).where(
+            TravelTrip.employee_id.in_({r[1] for r in rows}),
+            TravelTrip.state.not_in(("rejected", "cancelled")),
+            TravelTrip.start_at < last, TravelTrip.end_at > first,
+        )
+    ).all()  # fmt: skip
+    for f in checks.overlapping_trips(
+        checks.TripRecord(str(r[0]), str(r[1]), r[2], r[3]) for r in others
+    ):
+        for tid in f.trip_ids:
+            if int(tid) in out:
+                other = next(t for t in f.trip_ids if t != tid)
+                out[int(tid)].append(f"같은 사람의 다른 출장(#{other})과 기간이 겹침")
+    mine = ctx.db.execute(
+        select(TravelReceipt.trip_id, TravelReceipt.receipt_key, TravelReceipt.date).where(
+            TravelReceipt.trip_id.in_(trip_ids), TravelReceipt.confirmed.is_(True)
+        )
+    ).all()
+    emp = {str(r[0]): str(r[1]) for r in rows}
+    for f in checks.receipts_outside_trip(
+        records, [checks.ReceiptRecord(str(t), emp[str(t)], k or "", d) for t, k, d in mine if d]
+    ):
+        out[int(f.trip_ids[0])].append(f.message)
+    keys = {k for _, k, _ in mine if k}
+    if keys:
+        claims = ctx.db.execute(
+            select(TravelReceipt.trip_id, TravelTrip.employee_id, TravelReceipt.receipt_key,
+                   TravelReceipt.date)
+            .join(TravelTrip, TravelTrip.id == TravelReceipt.trip_id)
+            .where(TravelReceipt.receipt_key.in_(keys), TravelReceipt.confirmed.is_(True),
+                   TravelTrip.state.not_in(("rejected", "cancelled")))
+        ).all()  # fmt: skip
+        for f in checks.claimed_twice(
+            checks.ReceiptRecord(str(t), str(e), k or "", d or dt.date.min) for t, e, k, d in claims
+        ):
+            people = {str(e) for t, e, k, _ in claims if str(t) in f.trip_ids}
+            who = "본인의" if len(people) == 1 else "다른 사람의"
+            for tid in f.trip_ids:
+                if int(tid) in out:
+                    out[int(tid)].append(
+                        f"같은 영수증이 {who} 다른 출장 {len(f.trip_ids) - 1}건에도 청구됨"
+                    )
+    for r in rows:
+        for code in json.loads(r[4] or "[]"):
+            if "lodging_over_cap" in code:
+                out[int(r[0])].append(flag_label(code))
+    return out
+
+
+def profile(ctx: Ctx) -> dict[str, Any]:
+    """What the request form is pre-filled with: the traveller's unit, grade and band, and
+    the transport, destination and hours of their last trip."""
+    from insa.people.models import OrgUnit
+
+    p = ctx.principal
+    if p.employee_id is None:
+        return {}
+    emp = ctx.db.get(Employee, p.employee_id)
+    assert emp is not None
+    grade = ctx.db.scalar(select(Grade.name_ko).where(Grade.id == emp.grade_id))
+    unit = ctx.db.scalar(select(OrgUnit.name).where(OrgUnit.id == emp.org_unit_id))
+    last = ctx.db.scalar(
+        select(TravelTrip).where(TravelTrip.employee_id == emp.id)
+        .order_by(TravelTrip.created_at.desc(), TravelTrip.id.desc()).limit(1)
+    )  # fmt: skip
+    return {
+        "name": emp.name, "unit": unit, "grade": grade, "band": band_of(ctx, emp),
+        "transport": last.transport if last else "rail",
+        "official_vehicle": bool(last and last.official_vehicle),
+        "destination": last.destination if last else "",
+        "hours": (last.start_at.strftime("%H:%M"), last.end_at.strftime("%H:%M")) if last else ("08:00", "19:00"),
+    }  # fmt: skip
+
+
+def _scoped_tickets(ctx: Ctx) -> Any:
+    """Tickets of travellers the caller may pay (tickets carry the employee number)."""
+    stmt = select(TravelTicket, Employee.name).join(
+        Employee, Employee.employee_no == TravelTicket.passenger_key
+    )
+    return restrict(stmt, ctx.principal, PAY)
+
+
+def refunds_to_collect(ctx: Ctx) -> list[tuple[TravelTicket, str, TravelTrip]]:
+    """Tickets of cancelled trips that are still issued or changed: refunds to collect."""
+    stmt = (
+        _scoped_tickets(ctx)
+        .add_columns(TravelTrip)
+        .join(TravelTrip, TravelTrip.id == TravelTicket.trip_id)
+        .where(TravelTrip.state == "cancelled", TravelTicket.status.in_(("issued", "changed")))
+        .order_by(TravelTicket.departure.desc())
+        .limit(200)
+    )
+    return [(r[0], r[1], r[2]) for r in ctx.db.execute(stmt).all()]
+
+
+def unmatched_tickets(ctx: Ctx) -> list[tuple[TravelTicket, str]]:
+    """Tickets (not refunded) that matched no trip: a trip not yet requested, or a private one."""
+    stmt = (
+        _scoped_tickets(ctx)
+        .where(TravelTicket.trip_id.is_(None), TravelTicket.status != "refunded")
+        .order_by(TravelTicket.departure.desc())
+        .limit(200)
+    )
+    return [(r[0], r[1]) for r in ctx.db.execute(stmt).all()]
+
+
+def trips_without_tickets(ctx: Ctx) -> list[tuple[TravelTrip, str, str]]:
+    """Approved or settled trips by rail, bus, air or ship that have started and have no
+    ticket in the operators' data and no fare receipt."""
+    from insa.travel.models import TravelReceipt
+
+    has_ticket = select(TravelTicket.id).where(TravelTicket.trip_id == TravelTrip.id).exists()
+    has_receipt = (
+        select(TravelReceipt.id)
+        .where(TravelReceipt.trip_id == TravelTrip.id,
+               TravelReceipt.kind.in_(("rail", "bus", "air", "ship")))
+        .exists()
+    )  # fmt: skip
+    stmt = select(TravelTrip, Employee.name, Employee.employee_no).join(
+        Employee, Employee.id == TravelTrip.employee_id
+    )
+    stmt = (
+        restrict(stmt, ctx.principal, PAY)
+        .where(
+            TravelTrip.state.in_(("approved", "settled")),
+            TravelTrip.kind == "outside",
+            TravelTrip.transport.in_(("rail", "bus", "air", "ship")),
+            TravelTrip.official_vehicle.is_(False),
+            TravelTrip.start_at <= dt.datetime.now(),
+            ~has_ticket,
+            ~has_receipt,
+        )
+        .order_by(TravelTrip.start_at.desc())
+        .limit(200)
+    )
+    return [(r[0], r[1], r[2]) for r in ctx.db.execute(stmt).all()]

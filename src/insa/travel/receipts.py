@@ -1,0 +1,252 @@
+"""Receipts over the database: upload (original stored, read by OCR), confirm or correct, remove.
+
+Only the traveller touches their receipts, and only while the settlement is open (state
+``approved``). A confirmed lodging receipt sets its night's lodging; a fare receipt (a ticket
+bought outside the operators' feeds) becomes a ticket of the settlement; taxi and other
+receipts are kept as evidence. Every change is audited — never the image or the fields'
+values, which may be personal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from stdnum.kr import brn as stdnum_brn
+
+from insa.security.context import Ctx
+from insa.travel.models import TravelNight, TravelReceipt, TravelTrip
+from insa.travel.workflow import TransitionError, TripState, can_edit
+
+MAX_BYTES = 10 * 1024 * 1024
+KINDS = {
+    "lodging": "숙박",
+    "rail": "철도 운임",
+    "bus": "버스 운임",
+    "air": "항공 운임",
+    "ship": "선박 운임",
+    "taxi": "택시",
+    "other": "기타",
+}
+FARE_KINDS = ("rail", "bus", "air", "ship")
+_MAGIC = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"%PDF": "application/pdf",
+}
+
+
+class ReceiptError(ValueError):
+    """Bad upload or correction; the message names the field (Korean, for the form)."""
+
+
+def content_type_of(data: bytes) -> str:
+    """JPEG, PNG or PDF by their first bytes (the browser's claim is not trusted)."""
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    raise ReceiptError("영수증 파일은 JPEG, PNG 또는 PDF여야 합니다.")
+
+
+def receipt_key(
+    brn: str | None, date: dt.date | None, total: int | None, approval_no: str | None, sha: str
+) -> str:
+    """What makes a receipt the same receipt: the merchant, date, amount and card approval
+    number when all are known (two colleagues at one hotel at one price differ in approval
+    number); otherwise the file itself."""
+    if brn and date and total is not None and approval_no:
+        return f"{brn}:{date.isoformat()}:{total}:{approval_no}"
+    return f"sha256:{sha}"
+
+
+def _open(trip: TravelTrip) -> None:
+    if not can_edit(TripState(trip.state), "settlement"):
+        raise TransitionError("승인된 출장의 정산 중에만 영수증을 올리거나 고칠 수 있습니다.")
+
+
+def _night(ctx: Ctx, trip: TravelTrip, night_id: int | None) -> int | None:
+    if night_id is None:
+        return None
+    found = ctx.db.scalar(
+        select(TravelNight.id).where(TravelNight.id == night_id, TravelNight.trip_id == trip.id)
+    )
+    if found is None:
+        raise ReceiptError("숙박일: 이 출장의 숙박일이 아닙니다.")
+    return int(found)
+
+
+def upload(
+    ctx: Ctx, trip: TravelTrip, *, filename: str, data: bytes, kind: str, night_id: int | None
+) -> TravelReceipt:
+    """Store the original and what OCR read from it, unconfirmed, for the traveller to check."""
+    from insa.travel.ocr import read_receipt
+
+    _open(trip)
+    if not data:
+        raise ReceiptError("영수증 파일이 비어 있습니다.")
+    if len(data) > MAX_BYTES:
+        raise ReceiptError("영수증 파일은 10MB 이하여야 합니다.")
+    if kind not in KINDS:
+        raise ReceiptError("영수증 종류를 고르세요.")
+    ctype = content_type_of(data)
+    try:
+        reading = read_receipt(data)
+    except ValueError:
+        raise ReceiptError(
+            "PDF에서 글자를 읽을 수 없습니다. 영수증을 사진으로 찍어 올려 주세요."
+        ) from None
+    except OSError:
+        raise ReceiptError("영수증 이미지를 열 수 없습니다. 다른 파일을 올려 주세요.") from None
+    ocr: dict[str, Any] = {}
+    for name in ("date", "total", "merchant", "brn", "approval_no"):
+        f = getattr(reading, name)
+        if f is not None:
+            value = f.value.isoformat() if isinstance(f.value, dt.date) else f.value
+            ocr[name] = {"value": value, "confidence": f.confidence}
+    sha = hashlib.sha256(data).hexdigest()
+    receipt = TravelReceipt(
+        trip_id=trip.id, night_id=_night(ctx, trip, night_id), kind=kind,
+        filename=(filename or "receipt")[-200:], content_type=ctype, sha256=sha, original=data,
+        ocr=json.dumps(ocr, ensure_ascii=False),
+        date=reading.date.value if reading.date else None,
+        total=reading.total.value if reading.total else None,
+        merchant=reading.merchant.value[:100] if reading.merchant else None,
+        brn=reading.brn.value if reading.brn else None,
+        approval_no=reading.approval_no.value[:20] if reading.approval_no else None,
+        confirmed=False, created_at=dt.datetime.now(dt.UTC),
+    )  # fmt: skip
+    ctx.db.add(receipt)
+    ctx.db.flush()
+    ctx.audit(
+        "travel.upload_receipt", target_type="travel_trip", target_id=trip.id,
+        agency_id=trip.agency_id, detail={"receipt": receipt.id, "kind": kind, "fields": sorted(ocr)},
+    )  # fmt: skip
+    return receipt
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The fields as the traveller confirms them (text from the form)."""
+
+    kind: str
+    date: str
+    total: str
+    merchant: str
+    brn: str
+    approval_no: str = ""
+    night_id: int | None = None
+
+
+def confirm(ctx: Ctx, trip: TravelTrip, receipt_id: int, c: Correction) -> TravelReceipt:
+    """The traveller confirms or corrects the fields; a lodging receipt then sets its night."""
+    _open(trip)
+    receipt = _own(ctx, trip, receipt_id)
+    if c.kind not in KINDS:
+        raise ReceiptError("종류: 영수증 종류를 고르세요.")
+    try:
+        date = dt.date.fromisoformat(c.date.strip())
+    except ValueError:
+        raise ReceiptError("날짜: YYYY-MM-DD 형식으로 적어 주세요.") from None
+    text = c.total.replace(",", "").replace("원", "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise ReceiptError("합계: 원 단위 정수로 적어 주세요.")
+    digits = "".join(ch for ch in c.brn if ch.isdigit())
+    if digits and not stdnum_brn.is_valid(digits):
+        raise ReceiptError("사업자등록번호: 올바른 번호가 아닙니다 (예: 123-45-67890).")
+    approval = "".join(ch for ch in c.approval_no if ch.isdigit())[:20]
+    night = _night(ctx, trip, c.night_id) if c.kind == "lodging" else None
+    if c.kind == "lodging" and night is None and trip.kind == "outside":
+        raise ReceiptError("숙박일: 숙박 영수증은 어느 밤의 것인지 골라 주세요.")
+    receipt.kind, receipt.date, receipt.total = c.kind, date, int(text)
+    receipt.merchant = c.merchant.strip()[:100] or None
+    receipt.brn, receipt.approval_no, receipt.night_id = digits or None, approval or None, night
+    receipt.receipt_key = receipt_key(receipt.brn, date, receipt.total, receipt.approval_no,
+                                      receipt.sha256)  # fmt: skip
+    receipt.confirmed = True
+    ctx.db.flush()
+    _sync_nights(ctx, trip)
+    ctx.audit(
+        "travel.confirm_receipt", target_type="travel_trip", target_id=trip.id,
+        agency_id=trip.agency_id, detail={"receipt": receipt.id, "kind": c.kind,
+                                          "corrected": _corrected(receipt)},
+    )  # fmt: skip
+    return receipt
+
+
+def _corrected(r: TravelReceipt) -> list[str]:
+    """The fields the traveller changed from what OCR read (names only)."""
+    read = json.loads(r.ocr)
+    now = {
+        "date": r.date.isoformat() if r.date else None, "total": r.total,
+        "merchant": r.merchant, "brn": r.brn, "approval_no": r.approval_no,
+    }  # fmt: skip
+    return sorted(k for k, v in now.items() if read.get(k, {}).get("value") != v)
+
+
+def remove(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> None:
+    _open(trip)
+    ctx.db.delete(_own(ctx, trip, receipt_id))
+    ctx.db.flush()
+    _sync_nights(ctx, trip)
+    ctx.audit(
+        "travel.remove_receipt", target_type="travel_trip", target_id=trip.id,
+        agency_id=trip.agency_id, detail={"receipt": receipt_id},
+    )  # fmt: skip
+
+
+def _own(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> TravelReceipt:
+    r = ctx.db.scalar(
+        select(TravelReceipt).where(
+            TravelReceipt.id == receipt_id, TravelReceipt.trip_id == trip.id
+        )
+    )
+    if r is None:
+        raise LookupError(f"receipt {receipt_id}")
+    return r
+
+
+def _sync_nights(ctx: Ctx, trip: TravelTrip) -> None:
+    """A night with confirmed lodging receipts is paid their sum (before the cap)."""
+    sums = dict(
+        ctx.db.execute(
+            select(TravelReceipt.night_id, func.sum(TravelReceipt.total))
+            .where(
+                TravelReceipt.trip_id == trip.id,
+                TravelReceipt.kind == "lodging",
+                TravelReceipt.confirmed.is_(True),
+                TravelReceipt.night_id.is_not(None),
+            )
+            .group_by(TravelReceipt.night_id)
+        ).all()
+    )
+    for night in ctx.db.scalars(select(TravelNight).where(TravelNight.trip_id == trip.id)):
+        if night.id in sums:
+            night.lodging = int(sums[night.id] or 0)
+
+
+def of_trip(ctx: Ctx, trip_id: int) -> list[TravelReceipt]:
+    return list(
+        ctx.db.scalars(
+            select(TravelReceipt).where(TravelReceipt.trip_id == trip_id).order_by(TravelReceipt.id)
+        )
+    )
+
+
+def get(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> TravelReceipt:
+    """One receipt of a trip the caller can already see (the caller checked the trip)."""
+    r = _own(ctx, trip, receipt_id)
+    ctx.audit(
+        "travel.view_receipt", target_type="travel_trip", target_id=trip.id,
+        agency_id=trip.agency_id, detail={"receipt": receipt_id},
+    )  # fmt: skip
+    return r
+
+
+def readings(r: TravelReceipt) -> dict[str, dict[str, Any]]:
+    """What OCR read, field → {value, confidence}."""
+    out: dict[str, dict[str, Any]] = json.loads(r.ocr)
+    return out
