@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select
@@ -10,6 +12,7 @@ from sqlalchemy import Engine, select
 from insa.db.engine import session_scope
 from insa.people.models import Agency, Employee
 from insa.security.users import assign, create_user
+from insa.travel.ocr import ReceiptFields, render_receipt, valid_brn
 
 from .conftest import PASSWORD, SHOTS
 
@@ -30,7 +33,9 @@ def _fits(page: Page) -> None:
     assert width <= 360, f"page is {width}px wide at a 360px viewport"
 
 
-def test_three_steps_on_a_phone(server: str, browser: Browser, migrated: Engine) -> None:
+def test_three_steps_on_a_phone(
+    server: str, browser: Browser, migrated: Engine, tmp_path: Path
+) -> None:
     with session_scope(migrated) as db:
         police = db.scalar(select(Agency.id).where(Agency.code == "KNPA"))
         first = db.scalar(
@@ -78,14 +83,29 @@ def test_three_steps_on_a_phone(server: str, browser: Browser, migrated: Engine)
     approver.get_by_role("button", name="선택한 출장 일괄 승인").click()
     expect(approver.get_by_text("결재할 출장이 없습니다.")).to_be_visible()
 
-    # ③ settlement: computed; the traveller enters the hotel bill and confirms
+    # ③ settlement: computed; the traveller photographs the hotel receipt, checks what OCR
+    # read, and confirms
     page.goto(trip_url)
     expect(page.get_by_role("heading", name=re.compile("③ 정산"))).to_be_visible()
-    page.get_by_label(re.compile("숙박비")).fill("75000")
-    page.get_by_role("button", name="숙박 수정").click()
-    expect(page.get_by_test_id("total")).to_have_text("175,000")  # 2 × (25,000 + 25,000) + 75,000
+    photo = tmp_path / "hotel.jpg"
+    render_receipt(
+        ReceiptFields("광안리 스테이호텔", valid_brn(4), dt.date(2025, 3, 10), 75_000),
+        seed=4,
+        rotate=2.0,
+        photo=True,
+    ).convert("RGB").save(photo, quality=88)
+    page.get_by_label("영수증 사진 또는 PDF").set_input_files(str(photo))
+    page.get_by_role("button", name="올리고 읽기").click()
+    expect(page.get_by_role("heading", name=re.compile("영수증"))).to_be_visible(timeout=20_000)
+    expect(page.get_by_label("합계(원)")).to_have_value("75000")
+    expect(page.get_by_label("날짜")).to_have_value("2025-03-10")
     _fits(page)
-    page.screenshot(path=str(SHOTS / "travel-3-settle-phone.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "travel-3-receipt-phone.png"), full_page=True)
+    page.get_by_role("button", name="확인", exact=True).click()
+    expect(page.get_by_test_id("total")).to_have_text("175,000")  # 2 × (25,000 + 25,000) + 75,000
+    expect(page.get_by_test_id("receipts")).to_contain_text("확인함")
+    _fits(page)
+    page.screenshot(path=str(SHOTS / "travel-4-settle-phone.png"), full_page=True)
     page.get_by_role("button", name="정산 확정").click()
     expect(page.get_by_test_id("state")).to_have_text("정산 확정")
 
