@@ -62,3 +62,27 @@ def travel_import_tickets(
         console.print(
             f"[yellow]approved trips without tickets:[/] {', '.join(map(str, report['trips_without_tickets'][:20]))}"
         )
+
+
+@travel_app.command("demo-data")
+def travel_demo_data(
+    feed: Path = typer.Argument(..., help="만들 승차권 자료 JSON Lines / the ticket feed to write"),
+) -> None:
+    """데모 출장 만들기 (데모 모드 전용, 한 번만) / Create the demo trips (demo mode only, once)."""
+    from insa import clikit
+    from insa.clikit import console
+    from insa.db.engine import session_scope
+    from insa.settings import get_settings
+    from insa.travel.demo import ensure_demo_trips
+
+    if not get_settings().demo:
+        raise fail("demo trips exist only in demo mode (INSA_DEMO=1)")
+    with session_scope(clikit.engine()) as db:
+        report = ensure_demo_trips(db, feed)
+    if report["created"]:
+        console.print(
+            f"[green]demo trips[/] {report['created']}; tickets {report['tickets']} "
+            f"({report['unmatched']} matching no trip) → {feed}"
+        )
+    else:
+        console.print("demo trips already there")

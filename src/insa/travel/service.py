@@ -299,7 +299,10 @@ def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
             linked += 1
     report = {
         "tickets": len(state), "inserted": inserted, "updated": updated, "unchanged": unchanged,
-        "linked": linked, "unmatched_tickets": [f"{o}:{t}" for o, t in m.unmatched_tickets],
+        "linked": linked,
+        # a ticket already linked to a trip that is now paid or cancelled stays linked
+        "unmatched_tickets": [f"{o}:{t}" for o, t in m.unmatched_tickets
+                              if tickets[(o, t)].trip_id is None],
         "trips_without_tickets": [int(t) for t in m.trips_without_tickets],
     }  # fmt: skip
     record(db, actor=actor, actor_role="cli", action="travel.import_tickets",

@@ -1,0 +1,159 @@
+"""Demo trips for ``make demo``: every step and every list of the travel pages has something in
+it, made through the same service functions the web app calls (so states, amounts, checks,
+counters and the audit log are real).
+
+For 인사혁신처 (the demo agency): the demo employee has a past trip whose train tickets came in
+from the operator's feed, ready to settle with a receipt; a request waiting for approval; and a
+cancelled trip whose ticket is a refund to collect. Colleagues have requests (one on a public
+holiday, one overlapping another trip), settled trips waiting for payment, and trips paid in
+earlier months for the dashboard's counters. The operator's feed is written as a JSON Lines
+file (docs/travel.md) and imported; one ticket in it matches no trip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from insa.people.models import Agency, Employee
+from insa.security.auth import principal_for
+from insa.security.context import Ctx
+from insa.security.demo import DEMO_AGENCY
+from insa.security.models import User
+from insa.security.principal import Principal
+from insa.travel import service
+from insa.travel.models import TravelNight, TravelTrip
+from insa.travel.tickets import TicketEvent
+
+PLACES = [
+    ("부산광역시 연제구 중앙대로 1001", "서울", "부산", 59_800, 82_000),
+    ("대전광역시 서구 청사로 189", "서울", "대전", 23_700, 64_000),
+    ("광주광역시 서구 내방로 111", "용산", "광주송정", 46_800, 75_000),
+    ("전북특별자치도 전주시 완산구 효자로 225", "용산", "전주", 34_300, 62_000),
+    ("경상북도 안동시 풍천면 도청대로 455", "청량리", "안동", 28_600, 71_000),
+    ("세종특별자치시 도움6로 11", "서울", "오송", 18_500, 0),
+]
+
+
+def _ctx(db: Session, username: str) -> Ctx:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise RuntimeError(f"create the demo log-ins first (insa users demo): {username} missing")
+    return Ctx(db, principal_for(db, user, None))
+
+
+def ensure_demo_trips(db: Session, feed: Path, today: dt.date | None = None) -> dict[str, Any]:
+    """Create the demo trips once (nothing happens when the demo agency already has trips)."""
+    today = today or dt.date.today()
+    agency = db.scalar(select(Agency.id).where(Agency.code == DEMO_AGENCY))
+    if db.scalar(select(TravelTrip.id).where(TravelTrip.agency_id == agency).limit(1)):
+        return {"created": 0}
+    emps = list(
+        db.scalars(
+            select(Employee).where(Employee.agency_id == agency).order_by(Employee.id).limit(12)
+        )
+    )
+    me = _ctx(db, "demo-employee")
+    approver, finance = _ctx(db, "demo-approver"), _ctx(db, "demo-finance")
+
+    def person(emp: Employee) -> Ctx:
+        """The colleague as traveller (colleagues have no log-in; the audit names them)."""
+        if emp.id == me.principal.employee_id:
+            return me
+        return Ctx(db, Principal(user_id=0, username=f"demo:{emp.employee_no}",
+                                 display_name=emp.name, role="employee",
+                                 agency_id=emp.agency_id, employee_id=emp.id))  # fmt: skip
+
+    def trip(emp: Employee, place: int, start: dt.date, days: int, **kw: Any) -> TravelTrip:
+        destination = PLACES[place][0]
+        t = service.request_trip(
+            person(emp), purpose=kw.pop("purpose", "소속기관 인사 업무 협의"),
+            destination=destination, start=dt.datetime.combine(start, dt.time(7, 30)),
+            end=dt.datetime.combine(start + dt.timedelta(days=days - 1), dt.time(19, 0)),
+            transport=kw.pop("transport", "rail"), official_vehicle=kw.pop("official", False),
+        )  # fmt: skip
+        return t
+
+    events: list[dict[str, Any]] = []
+
+    def tickets(emp: Employee, t: TravelTrip, place: int, *, changed: bool = False) -> None:
+        _, origin, station, fare, _ = PLACES[place]
+        issued = dt.datetime.combine(t.start_at.date() - dt.timedelta(days=5), dt.time(21, 10))
+        legs = [(origin, station, t.start_at), (station, origin, t.end_at - dt.timedelta(hours=3))]
+        for leg, (a, b, dep) in enumerate(legs, start=1):
+            ev = {
+                "ticket_id": f"D{t.id:05d}{leg}", "operator": "KORAIL", "passenger_key": emp.employee_no,
+                "mode": "rail", "class": "standard", "from_station": a, "to_station": b,
+                "departure": dep.isoformat(), "arrival": (dep + dt.timedelta(hours=2, minutes=40)).isoformat(),
+                "fare": fare, "status": "issued", "issued_at": issued.isoformat(),
+            }  # fmt: skip
+            events.append(ev)
+            if changed and leg == 2:  # the traveller took a later train home
+                later = dep + dt.timedelta(hours=1)
+                events.append({**ev, "status": "changed", "departure": later.isoformat(),
+                               "arrival": (later + dt.timedelta(hours=2, minutes=40)).isoformat(),
+                               "changed_at": (dep - dt.timedelta(hours=2)).isoformat()})  # fmt: skip
+
+    def lodging(t: TravelTrip, amount: int) -> None:
+        for night in db.scalars(select(TravelNight).where(TravelNight.trip_id == t.id)):
+            night.lodging = amount
+
+    monday = today - dt.timedelta(days=today.weekday())
+    made: list[tuple[Employee, TravelTrip, int]] = []
+    # the demo employee: a trip two weeks ago (tickets in the feed; settle it with a receipt)
+    mine = trip(emps[0], 0, monday - dt.timedelta(days=14), 2, purpose="부산지방청 인사 실무 협의")
+    made.append((emps[0], mine, 0))
+    cancelled = trip(emps[0], 1, monday + dt.timedelta(days=10), 1, purpose="대전청사 교육 (취소)")
+    made.append((emps[0], cancelled, 1))
+    # colleagues: settled trips awaiting payment, and trips paid in the past three months
+    settled = []
+    for i, emp in enumerate(emps[1:7]):
+        place = i % 5
+        t = trip(emp, place, monday - dt.timedelta(days=7 + 3 * i), 1 + i % 2)
+        made.append((emp, t, place))
+        settled.append((emp, t, place))
+    paid = []
+    for i, emp in enumerate(emps[1:10]):
+        place = (i + 2) % 5
+        start = monday - dt.timedelta(days=35 + 11 * i)
+        t = trip(emp, place, start, 1 + (i % 3 == 0), purpose="현장 실태 점검")
+        made.append((emp, t, place))
+        paid.append((emp, t, place))
+    service.decide(approver, [t.id for _, t, _ in made], "approve")
+    for emp, t, place in made:
+        tickets(emp, t, place, changed=t.id == mine.id)
+    stray = dt.datetime.combine(monday - dt.timedelta(days=3), dt.time(9))
+    events.append({
+        "ticket_id": "D99999", "operator": "KORAIL", "passenger_key": emps[2].employee_no,
+        "mode": "rail", "class": "first", "from_station": "서울", "to_station": "강릉",
+        "departure": stray.isoformat(), "arrival": (stray + dt.timedelta(hours=2)).isoformat(),
+        "fare": 36_100, "status": "issued", "issued_at": (stray - dt.timedelta(days=1)).isoformat(),
+    })  # fmt: skip
+    feed.parent.mkdir(parents=True, exist_ok=True)
+    feed.write_text(
+        "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8"
+    )
+    report = service.import_tickets(
+        db, [TicketEvent.model_validate(e) for e in events], actor="demo"
+    )
+    for emp, t, place in settled + paid:
+        if t.end_at.date() > t.start_at.date():
+            lodging(t, PLACES[place][4])
+        service.settle(person(emp), t)
+    service.pay(finance, [t.id for _, t, _ in paid])
+    service.cancel(me, cancelled, "traveller", "교육 일정 연기")
+    # waiting for the approver: the demo employee, a holiday trip and an overlapping one
+    trip(emps[0], 2, monday + dt.timedelta(days=7), 2, purpose="광주청 채용 면접 지원")
+    christmas = dt.date(today.year, 12, 25)
+    trip(emps[3], 3, christmas if christmas > today else christmas.replace(year=today.year + 1),
+         1, purpose="연말 현장 점검")  # fmt: skip
+    trip(emps[4], 4, monday + dt.timedelta(days=8), 2, purpose="경북도청 협업 회의")
+    trip(emps[4], 5, monday + dt.timedelta(days=9), 1, purpose="세종청사 보고", transport="bus")
+    db.flush()
+    return {"created": len(made) + 4, "tickets": report["tickets"],
+            "unmatched": len(report["unmatched_tickets"])}  # fmt: skip

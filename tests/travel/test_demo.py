@@ -1,0 +1,65 @@
+"""The demo trips: every travel page has something in it, made through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from insa.db.engine import session_scope
+from insa.people.seed import seed
+from insa.people.synth import SeedConfig
+from insa.security.crypto import RRNCipher
+from insa.security.demo import ensure_demo_users
+from insa.travel import service
+from insa.travel.demo import ensure_demo_trips
+from insa.travel.models import TravelTicket, TravelTrip
+from insa.travel.tickets import read_events
+
+
+def test_demo_trips(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> None:
+    seed(migrated, SeedConfig(employees=6000, seed=3), cipher)
+    feed = tmp_path / "tickets.jsonl"
+    with session_scope(migrated) as db:
+        ensure_demo_users(db, cipher)
+        report = ensure_demo_trips(db, feed, today=dt.date(2026, 11, 25))
+    assert report["created"] > 10 and report["unmatched"] == 1
+    with session_scope(migrated) as db:
+        states = dict(
+            db.execute(select(TravelTrip.state, func.count()).group_by(TravelTrip.state)).all()
+        )
+        assert {"requested", "approved", "settled", "paid", "cancelled"} <= set(states)
+        # the settled and paid amounts are the computation's
+        for trip in db.scalars(select(TravelTrip).where(TravelTrip.state == "paid")):
+            assert trip.total == service.settlement(service.Ctx(db, _finance(db)), trip)["total"]
+        # the demo employee's approved trip has its tickets (one changed), ready to settle
+        mine = db.scalar(select(TravelTrip).where(TravelTrip.state == "approved"))
+        assert mine is not None
+        statuses = db.scalars(select(TravelTicket.status).where(TravelTicket.trip_id == mine.id))
+        assert sorted(statuses) == ["changed", "issued"]
+        ctx = service.Ctx(db, _finance(db))
+        assert len(service.refunds_to_collect(ctx)) == 2  # the cancelled trip's two tickets
+        assert [t.ticket_id for t, _ in service.unmatched_tickets(ctx)] == ["D99999"]
+        requested = [
+            t.id for t in db.scalars(select(TravelTrip).where(TravelTrip.state == "requested"))
+        ]
+        flags = service.checks_for(ctx, requested)
+        text = " ".join(m for ms in flags.values() for m in ms)
+        assert "공휴일" in text and "겹침" in text
+    # once only; the feed re-imports without change
+    with session_scope(migrated) as db:
+        assert ensure_demo_trips(db, feed)["created"] == 0
+        again = service.import_tickets(db, read_events(feed), actor="t")
+    assert again["inserted"] == again["updated"] == again["linked"] == 0
+    assert again["unmatched_tickets"] == ["KORAIL:D99999"]
+    assert all(json.loads(line)["operator"] == "KORAIL" for line in feed.read_text().splitlines())
+
+
+def _finance(db):  # type: ignore[no-untyped-def]
+    from insa.security.auth import principal_for
+    from insa.security.models import User
+
+    user = db.scalar(select(User).where(User.username == "demo-finance"))
+    return principal_for(db, user, None)
