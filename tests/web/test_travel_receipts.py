@@ -277,3 +277,19 @@ def test_request_form_is_prefilled_from_the_profile(as_user, world: World) -> No
     assert 'value="대전광역시 서구 청사로 189"' in page
     assert '<option value="bus" selected>' in page
     assert re.search(r'id="start"[^>]*value="[\d-]+T09:30"', page)
+
+
+def test_unavoidable_overage_is_paid_up_to_three_tenths(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    trip_id, nights = make_trip(world)  # one night in a metropolitan city, band 2
+    client: TestClient = as_user("emp-a")
+    page = client.get(f"/travel/{trip_id}")
+    form = {"csrf_token": csrf_of(page.text), f"lodging-{nights[0]}": "110,000"}
+    client.post(f"/travel/{trip_id}/nights", data=form)
+    total = re.search(r'data-testid="total">([\d,]+)<', client.get(f"/travel/{trip_id}").text)
+    assert total and total.group(1) == "180,000"  # 80,000 cap + 2 × 50,000
+    client.post(f"/travel/{trip_id}/nights", data={**form, f"unavoidable-{nights[0]}": "1"})
+    page = client.get(f"/travel/{trip_id}")
+    total = re.search(r'data-testid="total">([\d,]+)<', page.text)
+    # cap 80,000 + 3/10 × 80,000 = 104,000 < 110,000 paid
+    assert total and total.group(1) == "204,000"
+    assert f'name="unavoidable-{nights[0]}" value="1" checked' in page.text

@@ -191,7 +191,7 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
     found = service.get_trip(ctx, trip_id)
     if found is None or found[1] != "traveller":
         raise NotFound()
-    values: dict[int, tuple[int, bool]] = {}
+    values: dict[int, tuple[int, bool, bool]] = {}
     for key, value in form.items():
         if key.startswith("lodging-"):
             nid = int(key.split("-", 1)[1])
@@ -204,7 +204,11 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
                     title="입력 오류",
                     message="숙박비는 원 단위 정수로 적어 주세요.",
                 )
-            values[nid] = (int(text), bool(form.get(f"relatives-{nid}")))
+            values[nid] = (
+                int(text),
+                bool(form.get(f"relatives-{nid}")),
+                bool(form.get(f"unavoidable-{nid}")),
+            )
     try:
         service.update_nights(ctx, found[0], values)
     except TransitionError as exc:

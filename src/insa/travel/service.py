@@ -168,13 +168,14 @@ def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     return result
 
 
-def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool]]) -> None:
-    """The traveller corrects the nights (lodging paid, stayed with relatives) before settling."""
+def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool, bool]]) -> None:
+    """The traveller corrects the nights (lodging paid, stayed with relatives, above the cap
+    for an unavoidable reason — 제16조①) before settling."""
     if not can_edit(TripState(trip.state), "settlement"):
         raise TransitionError("정산을 고칠 수 없는 상태입니다.")
     for night in ctx.db.scalars(select(TravelNight).where(TravelNight.trip_id == trip.id)):
         if night.id in lodging:
-            night.lodging, night.relatives = lodging[night.id]
+            night.lodging, night.relatives, night.unavoidable = lodging[night.id]
     ctx.audit(
         "travel.update_settlement",
         target_type="travel_trip",
