@@ -20,6 +20,7 @@ from stdnum.kr import brn as stdnum_brn
 
 from insa.security.context import Ctx
 from insa.travel.models import TravelNight, TravelReceipt, TravelTrip
+from insa.travel.ocr import ReceiptReading
 from insa.travel.workflow import TransitionError, TripState, can_edit
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -63,7 +64,7 @@ def receipt_key(
     return f"sha256:{sha}"
 
 
-def _open(trip: TravelTrip) -> None:
+def ensure_open(trip: TravelTrip) -> None:
     if not can_edit(TripState(trip.state), "settlement"):
         raise TransitionError("승인된 출장의 정산 중에만 영수증을 올리거나 고칠 수 있습니다.")
 
@@ -79,28 +80,36 @@ def _night(ctx: Ctx, trip: TravelTrip, night_id: int | None) -> int | None:
     return int(found)
 
 
-def upload(
-    ctx: Ctx, trip: TravelTrip, *, filename: str, data: bytes, kind: str, night_id: int | None
-) -> TravelReceipt:
-    """Store the original and what OCR read from it, unconfirmed, for the traveller to check."""
+def read(data: bytes) -> ReceiptReading:
+    """Check the file and read it (no database: the web app runs this off the event loop)."""
     from insa.travel.ocr import read_receipt
 
-    _open(trip)
     if not data:
         raise ReceiptError("영수증 파일이 비어 있습니다.")
     if len(data) > MAX_BYTES:
         raise ReceiptError("영수증 파일은 10MB 이하여야 합니다.")
-    if kind not in KINDS:
-        raise ReceiptError("영수증 종류를 고르세요.")
-    ctype = content_type_of(data)
+    content_type_of(data)
     try:
-        reading = read_receipt(data)
+        return read_receipt(data)
     except ValueError:
         raise ReceiptError(
             "PDF에서 글자를 읽을 수 없습니다. 영수증을 사진으로 찍어 올려 주세요."
         ) from None
     except OSError:
         raise ReceiptError("영수증 이미지를 열 수 없습니다. 다른 파일을 올려 주세요.") from None
+
+
+def upload(
+    ctx: Ctx, trip: TravelTrip, *, filename: str, data: bytes, kind: str, night_id: int | None,
+    reading: ReceiptReading | None = None,
+) -> TravelReceipt:  # fmt: skip
+    """Store the original and what OCR read from it, unconfirmed, for the traveller to check."""
+    ensure_open(trip)
+    if kind not in KINDS:
+        raise ReceiptError("영수증 종류를 고르세요.")
+    if reading is None:
+        reading = read(data)
+    ctype = content_type_of(data)
     ocr: dict[str, Any] = {}
     for name in ("date", "total", "merchant", "brn", "approval_no"):
         f = getattr(reading, name)
@@ -143,7 +152,7 @@ class Correction:
 
 def confirm(ctx: Ctx, trip: TravelTrip, receipt_id: int, c: Correction) -> TravelReceipt:
     """The traveller confirms or corrects the fields; a lodging receipt then sets its night."""
-    _open(trip)
+    ensure_open(trip)
     receipt = _own(ctx, trip, receipt_id)
     if c.kind not in KINDS:
         raise ReceiptError("종류: 영수증 종류를 고르세요.")
@@ -188,7 +197,7 @@ def _corrected(r: TravelReceipt) -> list[str]:
 
 
 def remove(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> None:
-    _open(trip)
+    ensure_open(trip)
     ctx.db.delete(_own(ctx, trip, receipt_id))
     ctx.db.flush()
     _sync_nights(ctx, trip)

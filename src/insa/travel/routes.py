@@ -9,6 +9,7 @@ from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.travel import receipts as rc
@@ -273,8 +274,10 @@ async def travel_receipt_upload(request: Request, ctx: CtxDep, trip_id: int) -> 
         if upload is None or isinstance(upload, str):
             raise rc.ReceiptError("영수증 파일을 골라 주세요.")
         data = await upload.read(rc.MAX_BYTES + 1)
+        rc.ensure_open(trip)  # before spending OCR time
+        reading = await run_in_threadpool(rc.read, data)  # Tesseract takes a second or two
         receipt = rc.upload(
-            ctx, trip, filename=upload.filename or "receipt", data=data,
+            ctx, trip, filename=upload.filename or "receipt", data=data, reading=reading,
             kind=str(form.get("kind", "lodging")), night_id=_night_id(form.get("night_id")),
         )  # fmt: skip
     except (rc.ReceiptError, TransitionError) as exc:
