@@ -202,6 +202,9 @@ def test_checks_on_the_approver_and_finance_pages(as_user, world: World) -> None
     page = approver.get("/travel/approvals").text
     checks = re.search(rf'data-testid="checks-{holiday}">(.*?)</ul>', page, re.S)
     assert checks and "공휴일" in checks.group(1) and f"#{overlapping}" in checks.group(1)
+    # flagged for a look: not pre-selected for bulk approval
+    box = re.search(rf'<input type="checkbox" name="trip_id" value="{holiday}"([^>]*)>', page)
+    assert box and "checked" not in box.group(1)
 
     # the same receipt claimed on two trips by two people, and a receipt outside its trip
     mine, _ = make_trip(world, state="settled", start=dt.datetime(2025, 5, 12, 8),
