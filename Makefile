@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python benchmarks/seed.py
 	$(BIN)/python benchmarks/web.py
 	$(BIN)/python benchmarks/yearend.py
+	$(BIN)/python benchmarks/travel.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -155,3 +155,10 @@ def test_cli_contract_keeps_order_and_reports_bad_trips(tmp_path: Path) -> None:
         "lines",
     }
     assert "trips.json: trip b: band:" in r.output and "trips.json: trip c:" in r.output
+
+
+def test_within_station_trip_ending_at_midnight_pays_one_day() -> None:
+    # 20:00 to 24:00: 4 hours on the first day (20,000 from 4 hours), none on the next
+    r = compute(Trip.model_validate({"id": 1, "band": 2, "kind": "within",
+                                     "start": "2025-03-10T20:00", "end": "2025-03-11T00:00"}))  # fmt: skip
+    assert r["daily_allowance"] == 20_000 and len(r["lines"]) == 1

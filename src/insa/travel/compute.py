@@ -86,6 +86,9 @@ def compute(trip: Trip) -> dict[str, Any]:
         while day <= trip.end.date():
             begin = max(trip.start, dt.datetime.combine(day, dt.time()))
             finish = min(trip.end, dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+            if finish <= begin:  # a trip ending exactly at midnight spends no time that day
+                day += dt.timedelta(days=1)
+                continue
             hours = (finish - begin).total_seconds() / 3600
             amount = w["from_4h"] if hours >= w["hours_threshold"] else w["under_4h"]
             if trip.official_vehicle:
