@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
+from insa.cli import app
 from insa.db.engine import session_scope
 from insa.people.seed import seed
 from insa.people.synth import SeedConfig
@@ -55,6 +58,23 @@ def test_demo_trips(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> None
     assert again["inserted"] == again["updated"] == again["linked"] == 0
     assert again["unmatched_tickets"] == ["KORAIL:D99999"]
     assert all(json.loads(line)["operator"] == "KORAIL" for line in feed.read_text().splitlines())
+
+    # every settlement at once: the confirmed ones agree with the rules, until one is altered
+    out = tmp_path / "all.csv"
+    r = CliRunner().invoke(app, ["travel", "settle-all", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "confirmed settlements agree with the rules" in r.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    with session_scope(migrated) as db:
+        paid = db.scalars(select(TravelTrip).where(TravelTrip.state == "paid")).all()
+        by_id = {int(r["trip_id"]): r for r in rows}
+        assert all(int(by_id[t.id]["total"]) == t.total for t in paid)
+        assert any("lodging_over_cap" in r["flags"] for r in rows) == any(
+            "lodging_over_cap" in (t.flags or "") for t in paid
+        )
+        paid[0].total = (paid[0].total or 0) + 1_000
+    r = CliRunner().invoke(app, ["travel", "settle-all"])
+    assert r.exit_code == 1 and f"#{paid[0].id}" in r.output
 
 
 def _finance(db):  # type: ignore[no-untyped-def]

@@ -63,6 +63,11 @@ MORE_NIGHTS = 8  # more_nights_than_the_trip_has
 OVER_CAP = 16  # night_{n}_lodging_over_cap
 WITHIN_IGNORED = 32  # within_station_tickets_or_nights_ignored
 AMOUNTS = ("fare", "daily_allowance", "meals", "lodging", "total")
+FLAG_NAMES = {
+    "invalid": INVALID, "refunded_excluded": REFUNDED, "first_class": FIRST_CLASS,
+    "more_nights_than_the_trip_has": MORE_NIGHTS, "lodging_over_cap": OVER_CAP,
+    "within_station_tickets_or_nights_ignored": WITHIN_IGNORED,
+}  # fmt: skip
 
 
 @dataclass

@@ -86,3 +86,83 @@ def travel_demo_data(
         )
     else:
         console.print("demo trips already there")
+
+
+@travel_app.command("settle-all")
+def travel_settle_all(
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="출장별 결과 CSV / per-trip results as CSV"
+    ),
+    all_states: bool = typer.Option(
+        False, "--all", help="모든 상태의 출장 / every trip, not only approved, settled and paid"
+    ),
+) -> None:
+    """모든 출장 일괄 정산·대사 / Settle every trip from the database at once and reconcile
+    the confirmed settlements (settled, paid) with the rules; nothing is changed."""
+    import csv
+
+    import numpy as np
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from sqlalchemy import select
+
+    from insa import clikit
+    from insa.clikit import console
+    from insa.db.engine import session_scope
+    from insa.security.audit import cli_actor, record
+    from insa.travel import batch
+    from insa.travel.models import TravelTrip
+
+    engine = clikit.engine()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        progress.add_task("출장 읽고 정산 / loading and settling", total=None)
+        result = batch.settle_all(engine, states=None if all_states else batch.DEFAULT_STATES)
+        with engine.connect() as conn:
+            stored = np.array(
+                conn.execute(
+                    select(TravelTrip.id, TravelTrip.total).where(
+                        TravelTrip.state.in_(("settled", "paid")), TravelTrip.total.is_not(None)
+                    )
+                ).all(),
+                dtype=np.int64,
+            ).reshape(-1, 2)
+    pos = np.searchsorted(result.trip_id, stored[:, 0])
+    found = pos < result.n
+    found[found] = result.trip_id[pos[found]] == stored[found, 0]
+    differ = stored[found][result.total[pos[found]] != stored[found, 1]]
+    console.print(
+        f"[green]settled[/] {result.n:,} trips in {result.load_s + result.compute_s:.1f} s "
+        f"(load {result.load_s:.1f} s, compute {result.compute_s:.2f} s); "
+        f"total {int(result.total.sum()):,} won"
+    )
+    console.print(
+        f"flagged: {int(np.count_nonzero(result.flags & batch.OVER_CAP)):,} with lodging over the cap, "
+        f"{int(np.count_nonzero(result.flags & batch.FIRST_CLASS)):,} with a higher class, "
+        f"{int(np.count_nonzero(result.flags & batch.REFUNDED)):,} with refunded tickets, "
+        f"{result.invalid:,} the rules refuse"
+    )
+    if len(differ):
+        console.print(
+            f"[yellow]{len(differ):,} confirmed settlement(s) differ from the rules:[/] "
+            + ", ".join(f"#{tid} (stored {total:,})" for tid, total in differ[:20].tolist())
+        )
+    else:
+        console.print(
+            f"[green]all {int(found.sum()):,} confirmed settlements agree with the rules[/]"
+        )
+    if output is not None:
+        names = ("trip_id", *batch.AMOUNTS)
+        cols = [getattr(result, k).tolist() for k in names]
+        bits = [(bit, name) for name, bit in batch.FLAG_NAMES.items()]
+        flags = [";".join(n for b, n in bits if f & b) for f in result.flags.tolist()]
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow((*names, "flags"))
+            w.writerows(zip(*cols, flags, strict=True))
+        console.print(f"→ {output}")
+    with session_scope(engine) as db:
+        record(db, actor=cli_actor(), actor_role="cli", action="travel.settle_all",
+               detail={"trips": result.n, "differ": len(differ)})  # fmt: skip
+    if len(differ):
+        raise typer.Exit(1)
