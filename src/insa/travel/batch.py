@@ -555,9 +555,9 @@ def settle_all(
 
 
 def scalar_cases(conn: Connection, trip_ids: Sequence[int]) -> dict[int, Trip | None]:
-    """The scalar engine's inputs, rebuilt from the database as ``service.settlement`` rebuilds
-    them (tickets by departure, then confirmed fare receipts; nights by date); ``None`` where
-    validation refuses the trip."""
+    """The scalar engine's inputs rebuilt from the database — the one definition, which
+    ``service.settlement`` uses too (tickets by departure, then confirmed fare receipts; nights
+    by date); ``None`` where validation refuses the trip."""
     from pydantic import ValidationError
 
     t, nt, tk = TravelTrip.__table__, TravelNight.__table__, TravelTicket.__table__

@@ -33,6 +33,14 @@ def _ids(form: Any) -> list[int]:
     return [int(str(v)) for v in form.getlist("trip_id") if str(v).isdigit()]
 
 
+def _trip(ctx: Any, trip_id: int) -> tuple[Any, str]:
+    """The trip and the caller's part in it, or a 404 (outside the caller's scope)."""
+    found = service.get_trip(ctx, trip_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def _conflict(request: Request, message: str) -> Response:
     return render(
         request, "error.html", status_code=409, title="처리할 수 없습니다", message=message
@@ -171,10 +179,7 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
 @router.get("/travel/{trip_id}", response_class=HTMLResponse)
 def travel_trip(request: Request, ctx: CtxDep, trip_id: int) -> Response:
     request.state.principal = ctx.principal
-    found = service.get_trip(ctx, trip_id)
-    if found is None:
-        raise NotFound()
-    trip, part = found
+    trip, part = _trip(ctx, trip_id)
     result = (
         service.settlement(ctx, trip) if trip.state in ("approved", "settled", "paid") else None
     )
@@ -189,9 +194,7 @@ def travel_trip(request: Request, ctx: CtxDep, trip_id: int) -> Response:
 @router.post("/travel/{trip_id}/nights", response_class=HTMLResponse)
 async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response:
     form = await request.form()
-    found = service.get_trip(ctx, trip_id)
-    if found is None or found[1] != "traveller":
-        raise NotFound()
+    trip = _own_trip(ctx, trip_id)
     values: dict[int, tuple[int, bool, bool]] = {}
     for key, value in form.items():
         if key.startswith("lodging-"):
@@ -211,7 +214,7 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
                 bool(form.get(f"unavoidable-{nid}")),
             )
     try:
-        service.update_nights(ctx, found[0], values)
+        service.update_nights(ctx, trip, values)
     except TransitionError as exc:
         return _conflict(request, str(exc))
     return RedirectResponse(f"/travel/{trip_id}", status_code=303)
@@ -223,10 +226,7 @@ def travel_action(
     action: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     request.state.principal = ctx.principal
-    found = service.get_trip(ctx, trip_id)
-    if found is None:
-        raise NotFound()
-    trip, part = found
+    trip, part = _trip(ctx, trip_id)
     try:
         if action == "settle" and part == "traveller":
             service.settle(ctx, trip)
@@ -247,10 +247,10 @@ def travel_action(
 
 
 def _own_trip(ctx: Any, trip_id: int) -> Any:
-    found = service.get_trip(ctx, trip_id)
-    if found is None or found[1] != "traveller":
+    trip, part = _trip(ctx, trip_id)
+    if part != "traveller":
         raise NotFound()
-    return found[0]
+    return trip
 
 
 def _invalid(request: Request, message: str) -> Response:
@@ -295,10 +295,7 @@ async def travel_receipt_upload(request: Request, ctx: CtxDep, trip_id: int) -> 
 @router.get("/travel/{trip_id}/receipts/{receipt_id}", response_class=HTMLResponse)
 def travel_receipt(request: Request, ctx: CtxDep, trip_id: int, receipt_id: int) -> Response:
     request.state.principal = ctx.principal
-    found = service.get_trip(ctx, trip_id)
-    if found is None:
-        raise NotFound()
-    trip, part = found
+    trip, part = _trip(ctx, trip_id)
     try:
         receipt = rc.get(ctx, trip, receipt_id)
     except LookupError:
@@ -314,11 +311,9 @@ def travel_receipt(request: Request, ctx: CtxDep, trip_id: int, receipt_id: int)
 @router.get("/travel/{trip_id}/receipts/{receipt_id}/original")
 def travel_receipt_original(ctx: CtxDep, trip_id: int, receipt_id: int) -> Response:
     """The stored original, exactly as uploaded."""
-    found = service.get_trip(ctx, trip_id)
-    if found is None:
-        raise NotFound()
+    trip, _ = _trip(ctx, trip_id)
     try:
-        receipt = rc.get(ctx, found[0], receipt_id)
+        receipt = rc.get(ctx, trip, receipt_id)
     except LookupError:
         raise NotFound() from None
     return Response(

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from insa.people.models import Employee, Grade
 from insa.security.context import Ctx
 from insa.security.principal import restrict
-from insa.travel.compute import Trip, compute
+from insa.travel.batch import scalar_cases
+from insa.travel.compute import compute
 from insa.travel.models import TravelNight, TravelTicket, TravelTrip
 from insa.travel.regions import cap_class
 from insa.travel.workflow import TransitionError, TripState, apply, can_edit
@@ -144,15 +145,10 @@ def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     ).all()
     receipts = rc.of_trip(ctx, trip.id)
     confirmed = [r for r in receipts if r.confirmed]
-    fare_receipts = [r for r in confirmed if r.kind in rc.FARE_KINDS]
-    case = Trip.model_validate({
-        "id": trip.id, "band": trip.band, "kind": trip.kind,
-        "start": trip.start_at, "end": trip.end_at, "official_vehicle": trip.official_vehicle,
-        "tickets": [{"mode": t.mode, "class": t.seat_class, "fare": t.fare, "status": t.status} for t in tickets]
-        + [{"mode": r.kind, "class": "standard", "fare": r.total or 0, "status": "issued"} for r in fare_receipts],
-        "nights": [{"region": n.region, "lodging": n.lodging, "relatives": n.relatives,
-                    "unavoidable": n.unavoidable} for n in nights],
-    })  # fmt: skip
+    ctx.db.flush()  # the case is read with Core on the session's connection
+    case = scalar_cases(ctx.db.connection(), [trip.id])[trip.id]
+    if case is None:
+        raise ValueError(f"trip {trip.id}: its data do not make a valid trip")
     result = compute(case)
     for r in confirmed:
         if r.kind in ("taxi", "other"):
