@@ -111,10 +111,10 @@ def test_three_steps_on_a_phone(
 
     # payment by the finance officer, with the payment file
     finance = _login(browser, server, "police-finance", "/travel")
-    expect(finance.get_by_role("heading", name="여비 지급")).to_be_visible()
+    expect(finance.get_by_role("heading", name="여비 지급", exact=True)).to_be_visible()
     with finance.expect_download() as dl:
         finance.get_by_role("button", name="지급 처리하고 지급 파일 받기").click()
-    content = open(dl.value.path(), encoding="utf-8").read()
+    content = open(dl.value.path(), encoding="utf-8-sig").read()
     assert f"{first}," in content and content.strip().endswith(",175000")
     page.goto(trip_url)
     expect(page.get_by_test_id("state")).to_have_text("지급 완료")

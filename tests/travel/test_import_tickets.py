@@ -71,6 +71,13 @@ def test_import_links_is_idempotent_and_follows_refunds(
             conn.scalar(select(TravelTicket.status).where(TravelTicket.ticket_id == "B2"))
             == "refunded"
         )
+    # a later file with another ticket of the same traveller: the trip, ticketed by the first
+    # file, is not listed as a trip without tickets
+    other = tmp_path / "later.jsonl"
+    other.write_text(json.dumps(ev("C3", no, departure="2025-04-01T08:00", arrival="2025-04-01T10:40"))
+                     + "\n", encoding="utf-8")  # fmt: skip
+    r = runner.invoke(app, ["travel", "import-tickets", str(other)])
+    assert r.exit_code == 0 and "without tickets" not in r.output and "korail:C3" in r.output
     # an older event after a newer one changes nothing
     r = runner.invoke(app, ["travel", "import-tickets", str(feed)])
     assert "0 updated" in r.output

@@ -107,3 +107,30 @@ def test_receipts_outside_the_trip_and_claimed_twice() -> None:
         ("ticket_claimed_twice", ("t1", "t5")),
     ]
     assert any("2명이" in f.message for f in twice) and any("한 사람이" in f.message for f in twice)
+
+
+def test_claimed_twice_within_one_trip_and_by_approval_number() -> None:
+    day = dt.date(2025, 3, 11)
+    key = "1234567890:2025-03-11:70000"
+    # one receipt uploaded twice on one trip (nights 1 and 2): flagged
+    twice = claimed_twice([ReceiptRecord("t1", "a", key, day, "555", "r1"),
+                           ReceiptRecord("t1", "a", key, day, "555", "r2")])  # fmt: skip
+    assert [(f.kind, f.trip_ids) for f in twice] == [("receipt_claimed_twice", ("t1",))]
+    assert "한 출장에 2번" in twice[0].message
+    # two colleagues at one hotel, one price, one day: different approval numbers → not the same
+    assert claimed_twice([ReceiptRecord("t1", "a", key, day, "555", "r1"),
+                          ReceiptRecord("t2", "b", key, day, "556", "r2")]) == []  # fmt: skip
+    # an approval number left blank cannot hide a duplicate
+    blank = claimed_twice([ReceiptRecord("t1", "a", key, day, "555", "r1"),
+                           ReceiptRecord("t3", "a", key, day, "", "r3")])  # fmt: skip
+    assert [f.trip_ids for f in blank] == [("t1", "t3")]
+
+
+def test_overlaps_inside_a_longer_trip_are_all_found() -> None:
+    flags = overlapping_trips([
+        trip("A", "a", "2025-03-01T08:00", "2025-03-10T18:00"),
+        trip("B", "a", "2025-03-02T08:00", "2025-03-04T18:00"),
+        trip("C", "a", "2025-03-03T08:00", "2025-03-05T18:00"),  # overlaps A and B
+        trip("D", "a", "2025-03-10T18:00", "2025-03-11T18:00"),  # starts as A ends: no overlap
+    ])  # fmt: skip
+    assert sorted(f.trip_ids for f in flags) == [("A", "B"), ("A", "C"), ("B", "C")]

@@ -88,7 +88,7 @@ def test_request_approve_settle_pay(as_user, world: World) -> None:  # type: ign
         "/travel/finance/pay", data={"csrf_token": csrf_of(fin.text), "trip_id": str(trip_id)}
     )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.text)))
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows == [{"employee_no": world.emps_a[0].employee_no, "name": world.emps_a[0].name,
                      "account_reference": f"PAYROLL-{world.emps_a[0].employee_no}", "amount": "180000"}]  # fmt: skip
     dash = client.get("/travel/finance")

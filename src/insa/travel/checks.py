@@ -29,8 +29,10 @@ class TripRecord:
 class ReceiptRecord:
     trip_id: str
     employee: str
-    receipt_key: str  # business registration number + date + total + approval number
+    receipt_key: str  # business registration number + date + total (or the file's hash)
     date: dt.date
+    approval_no: str = ""  # the card approval number, when known
+    receipt_id: str = ""  # tells two uploads of one receipt in the same trip apart
 
 
 @dataclass(frozen=True)
@@ -70,25 +72,26 @@ def holiday_trips(trips: Iterable[TripRecord]) -> list[Flag]:
 
 
 def overlapping_trips(trips: Iterable[TripRecord]) -> list[Flag]:
-    """Two trips of one person that overlap in time (sorted sweep per person)."""
+    """Every pair of trips of one person that overlap in time (sorted by start; each trip is
+    compared with the trips still running when it starts)."""
     by_person: dict[str, list[TripRecord]] = defaultdict(list)
     for t in trips:
         by_person[t.employee].append(t)
     out = []
     for person_trips in by_person.values():
         person_trips.sort(key=lambda t: (t.start, t.trip_id))
-        latest: TripRecord | None = None
+        running: list[TripRecord] = []
         for t in person_trips:
-            if latest is not None and t.start < latest.end:
+            running = [r for r in running if r.end > t.start]
+            for r in running:
                 out.append(
                     Flag(
                         "overlap",
-                        (latest.trip_id, t.trip_id),
-                        f"같은 사람의 출장 기간이 겹침 ({latest.trip_id}, {t.trip_id})",
+                        (r.trip_id, t.trip_id),
+                        f"같은 사람의 출장 기간이 겹침 ({r.trip_id}, {t.trip_id})",
                     )
                 )
-            if latest is None or t.end > latest.end:
-                latest = t
+            running.append(t)
     return out
 
 
@@ -111,10 +114,19 @@ def receipts_outside_trip(
     return out
 
 
+def _same(a: ReceiptRecord | TicketRecord, b: ReceiptRecord | TicketRecord) -> bool:
+    """Two claims of one key are one receipt unless both carry different approval numbers
+    (two colleagues paying the same price at one hotel on one day)."""
+    if isinstance(a, ReceiptRecord) and isinstance(b, ReceiptRecord):
+        return not a.approval_no or not b.approval_no or a.approval_no == b.approval_no
+    return True
+
+
 def claimed_twice(
     items: Iterable[ReceiptRecord | TicketRecord],
 ) -> list[Flag]:
-    """The same receipt or ticket in two trips — by one person or by two."""
+    """The same receipt or ticket claimed more than once — in one trip, in two trips of one
+    person, or by two people."""
     seen: dict[tuple[str, str], list[ReceiptRecord | TicketRecord]] = defaultdict(list)
     for it in items:
         ident = (
@@ -125,16 +137,22 @@ def claimed_twice(
         seen[ident].append(it)
     out = []
     for (what, key), claims in seen.items():
-        trips = tuple(sorted({c.trip_id for c in claims}))
-        if len(trips) > 1:
-            people = {c.employee for c in claims}
-            who = "한 사람이" if len(people) == 1 else f"{len(people)}명이"
-            label = "승차권" if what == "ticket" else "영수증"
-            out.append(
-                Flag(
-                    f"{what}_claimed_twice",
-                    trips,
-                    f"같은 {label}({key})을 {who} {len(trips)}건에 청구",
-                )
+        unique = list(
+            {(c.trip_id, getattr(c, "receipt_id", "") or id(c)): c for c in claims}.values()
+        )
+        same = [c for c in unique if any(d is not c and _same(c, d) for d in unique)]
+        if len(same) < 2:
+            continue
+        trips = tuple(sorted({c.trip_id for c in same}))
+        people = {c.employee for c in same}
+        who = "한 사람이" if len(people) == 1 else f"{len(people)}명이"
+        label = "승차권" if what == "ticket" else "영수증"
+        where = "한 출장에" if len(trips) == 1 else f"{len(trips)}건의 출장에"
+        out.append(
+            Flag(
+                f"{what}_claimed_twice",
+                trips,
+                f"같은 {label}({key})을 {who} {where} {len(same)}번 청구",
             )
+        )
     return out

@@ -169,7 +169,7 @@ def read_receipt(source: Path | bytes | Image.Image) -> ReceiptReading:
         if not text.strip():
             raise ValueError("the PDF has no text layer; upload a photo of the receipt instead")
         return _fields(text, [(w, 1.0) for w in text.split()])
-    img = source if isinstance(source, Image.Image) else Image.open(io.BytesIO(data))
+    img = source if isinstance(source, Image.Image) else _open_image(data)
     import pytesseract
 
     out = pytesseract.image_to_data(
@@ -188,6 +188,29 @@ def read_receipt(source: Path | bytes | Image.Image) -> ReceiptReading:
             ).append(t)
     text = "\n".join(" ".join(ws) for ws in lines.values())
     return _fields(text, words)
+
+
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is refused before it is decoded
+MAX_SIDE = 2400  # larger photos are scaled down first: OCR time and memory stay bounded
+
+
+class TooLarge(ValueError):
+    """An image with more pixels than :data:`MAX_PIXELS` (a decompression bomb, or a scan)."""
+
+
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        raw = Image.open(io.BytesIO(data))  # reads the header only
+    except Image.DecompressionBombError:
+        raise TooLarge(f"more than {MAX_PIXELS:,} pixels") from None
+    if raw.width * raw.height > MAX_PIXELS:
+        raise TooLarge(f"{raw.width}×{raw.height} pixels; at most {MAX_PIXELS:,}")
+    img: Image.Image = (
+        ImageOps.exif_transpose(raw) or raw
+    )  # phone photos record their orientation in EXIF
+    if max(img.size) > MAX_SIDE:
+        img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    return img
 
 
 def _confidence(matched: str, words: list[tuple[str, float]]) -> float:

@@ -21,6 +21,7 @@ from stdnum.kr import brn as stdnum_brn
 from insa.security.context import Ctx
 from insa.travel.models import TravelNight, TravelReceipt, TravelTrip
 from insa.travel.ocr import ReceiptReading
+from insa.travel.service import MAX_WON, is_won
 from insa.travel.workflow import TransitionError, TripState, can_edit
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -53,14 +54,12 @@ def content_type_of(data: bytes) -> str:
     raise ReceiptError("영수증 파일은 JPEG, PNG 또는 PDF여야 합니다.")
 
 
-def receipt_key(
-    brn: str | None, date: dt.date | None, total: int | None, approval_no: str | None, sha: str
-) -> str:
-    """What makes a receipt the same receipt: the merchant, date, amount and card approval
-    number when all are known (two colleagues at one hotel at one price differ in approval
-    number); otherwise the file itself."""
-    if brn and date and total is not None and approval_no:
-        return f"{brn}:{date.isoformat()}:{total}:{approval_no}"
+def receipt_key(brn: str | None, date: dt.date | None, total: int | None, sha: str) -> str:
+    """What makes two receipts candidates for the same receipt: merchant number, date and total
+    (the checks then tell colleagues at one hotel apart by the card approval number); without
+    those, the file itself."""
+    if brn and date and total is not None:
+        return f"{brn}:{date.isoformat()}:{total}"
     return f"sha256:{sha}"
 
 
@@ -82,7 +81,7 @@ def _night(ctx: Ctx, trip: TravelTrip, night_id: int | None) -> int | None:
 
 def read(data: bytes) -> ReceiptReading:
     """Check the file and read it (no database: the web app runs this off the event loop)."""
-    from insa.travel.ocr import read_receipt
+    from insa.travel.ocr import TooLarge, read_receipt
 
     if not data:
         raise ReceiptError("영수증 파일이 비어 있습니다.")
@@ -91,6 +90,10 @@ def read(data: bytes) -> ReceiptReading:
     content_type_of(data)
     try:
         return read_receipt(data)
+    except TooLarge:
+        raise ReceiptError(
+            "영수증 이미지가 너무 큽니다 (4천만 화소 이하). 사진 크기를 줄여 올려 주세요."
+        ) from None
     except ValueError:
         raise ReceiptError(
             "PDF에서 글자를 읽을 수 없습니다. 영수증을 사진으로 찍어 올려 주세요."
@@ -161,23 +164,25 @@ def confirm(ctx: Ctx, trip: TravelTrip, receipt_id: int, c: Correction) -> Trave
     except ValueError:
         raise ReceiptError("날짜: YYYY-MM-DD 형식으로 적어 주세요.") from None
     text = c.total.replace(",", "").replace("원", "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        raise ReceiptError("합계: 원 단위 정수로 적어 주세요.")
+    if not is_won(text):
+        raise ReceiptError(f"합계: 원 단위 정수로, {MAX_WON:,}원 이하로 적어 주세요.")
     digits = "".join(ch for ch in c.brn if ch.isdigit())
     if digits and not stdnum_brn.is_valid(digits):
         raise ReceiptError("사업자등록번호: 올바른 번호가 아닙니다 (예: 123-45-67890).")
+    if not digits and c.kind in ("lodging", *FARE_KINDS):
+        raise ReceiptError("사업자등록번호: 숙박·운임 영수증에는 꼭 적어 주세요.")
     approval = "".join(ch for ch in c.approval_no if ch.isdigit())[:20]
     night = _night(ctx, trip, c.night_id) if c.kind == "lodging" else None
     if c.kind == "lodging" and night is None and trip.kind == "outside":
         raise ReceiptError("숙박일: 숙박 영수증은 어느 밤의 것인지 골라 주세요.")
+    before = receipt.night_id if receipt.confirmed and receipt.kind == "lodging" else None
     receipt.kind, receipt.date, receipt.total = c.kind, date, int(text)
     receipt.merchant = c.merchant.strip()[:100] or None
     receipt.brn, receipt.approval_no, receipt.night_id = digits or None, approval or None, night
-    receipt.receipt_key = receipt_key(receipt.brn, date, receipt.total, receipt.approval_no,
-                                      receipt.sha256)  # fmt: skip
+    receipt.receipt_key = receipt_key(receipt.brn, date, receipt.total, receipt.sha256)
     receipt.confirmed = True
     ctx.db.flush()
-    _sync_nights(ctx, trip)
+    _sync_nights(ctx, trip, before)
     ctx.audit(
         "travel.confirm_receipt", target_type="travel_trip", target_id=trip.id,
         agency_id=trip.agency_id, detail={"receipt": receipt.id, "kind": c.kind,
@@ -198,9 +203,11 @@ def _corrected(r: TravelReceipt) -> list[str]:
 
 def remove(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> None:
     ensure_open(trip)
-    ctx.db.delete(_own(ctx, trip, receipt_id))
+    receipt = _own(ctx, trip, receipt_id)
+    before = receipt.night_id if receipt.confirmed and receipt.kind == "lodging" else None
+    ctx.db.delete(receipt)
     ctx.db.flush()
-    _sync_nights(ctx, trip)
+    _sync_nights(ctx, trip, before)
     ctx.audit(
         "travel.remove_receipt", target_type="travel_trip", target_id=trip.id,
         agency_id=trip.agency_id, detail={"receipt": receipt_id},
@@ -218,8 +225,9 @@ def _own(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> TravelReceipt:
     return r
 
 
-def _sync_nights(ctx: Ctx, trip: TravelTrip) -> None:
-    """A night with confirmed lodging receipts is paid their sum (before the cap)."""
+def _sync_nights(ctx: Ctx, trip: TravelTrip, before: int | None = None) -> None:
+    """A night with confirmed lodging receipts is paid their sum (before the cap); the night a
+    receipt was moved away from (``before``) is paid what receipts remain for it, 0 if none."""
     sums = dict(
         ctx.db.execute(
             select(TravelReceipt.night_id, func.sum(TravelReceipt.total))
@@ -233,8 +241,8 @@ def _sync_nights(ctx: Ctx, trip: TravelTrip) -> None:
         ).all()
     )
     for night in ctx.db.scalars(select(TravelNight).where(TravelNight.trip_id == trip.id)):
-        if night.id in sums:
-            night.lodging = int(sums[night.id] or 0)
+        if night.id in sums or night.id == before:
+            night.lodging = int(sums.get(night.id) or 0)
 
 
 def of_trip(ctx: Ctx, trip_id: int) -> list[TravelReceipt]:

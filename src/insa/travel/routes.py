@@ -41,7 +41,9 @@ def _trip(ctx: Any, trip_id: int) -> tuple[Any, str]:
     return found
 
 
-def _conflict(request: Request, message: str) -> Response:
+def _conflict(request: Request, ctx: Any, message: str) -> Response:
+    """A refused action: nothing of the request is kept (a bulk action is all or nothing)."""
+    ctx.db.rollback()
     return render(
         request, "error.html", status_code=409, title="처리할 수 없습니다", message=message
     )
@@ -77,6 +79,7 @@ def travel_request(
     end: Annotated[str, Form()],
     transport: Annotated[str, Form()] = "rail",
     official_vehicle: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "outside",
 ) -> Response:
     request.state.principal = ctx.principal
     try:
@@ -85,6 +88,7 @@ def travel_request(
             start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end),
             transport=transport if transport in TRANSPORT else "rail",
             official_vehicle=bool(official_vehicle) or transport == "official",
+            kind=kind if kind in ("outside", "within") else "outside",
         )  # fmt: skip
     except PermissionError as exc:
         raise Forbidden(str(exc)) from None
@@ -116,7 +120,7 @@ async def travel_bulk_approve(request: Request, ctx: CtxDep) -> Response:
     except LookupError:
         raise NotFound() from None
     except TransitionError as exc:
-        return _conflict(request, str(exc))
+        return _conflict(request, ctx, str(exc))
     return RedirectResponse("/travel/approvals", status_code=303)
 
 
@@ -129,7 +133,8 @@ def travel_finance(request: Request, ctx: CtxDep) -> Response:
     return render(
         request, "travel/finance.html", trips=settled, counters=service.counters(ctx),
         checks=service.checks_for(ctx, [t.id for t, _, _ in settled]),
-        refunds=service.refunds_to_collect(ctx), unmatched=service.unmatched_tickets(ctx),
+        refunds=service.refunds_to_collect(ctx), overpaid=service.overpaid(ctx),
+        unmatched=service.unmatched_tickets(ctx),
         missing=service.trips_without_tickets(ctx), labels=STATE_LABELS, transport=TRANSPORT,
     )  # fmt: skip
 
@@ -144,7 +149,7 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
     except LookupError:
         raise NotFound() from None
     except TransitionError as exc:
-        return _conflict(request, str(exc))
+        return _conflict(request, ctx, str(exc))
     rows = service.payment_rows(ctx, paid)
     header = ("employee_no", "name", "account_reference", "amount")
     stamp = dt.date.today().isoformat()
@@ -170,7 +175,7 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
     w.writerow(header)
     w.writerows(rows)
     return Response(
-        text.getvalue().encode("utf-8"),
+        text.getvalue().encode("utf-8-sig"),  # the BOM lets spreadsheet programs read Korean
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="travel-payment-{stamp}.csv"'},
     )
@@ -197,16 +202,11 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
     trip = _own_trip(ctx, trip_id)
     values: dict[int, tuple[int, bool, bool]] = {}
     for key, value in form.items():
-        if key.startswith("lodging-"):
-            nid = int(key.split("-", 1)[1])
+        if key.startswith("lodging-") and (nid := _night_id(key.split("-", 1)[1])) is not None:
             text = str(value).replace(",", "").strip() or "0"
-            if not (text.isascii() and text.isdigit()) or len(text) > 9:
-                return render(
-                    request,
-                    "error.html",
-                    status_code=422,
-                    title="입력 오류",
-                    message="숙박비는 원 단위 정수로 적어 주세요.",
+            if not service.is_won(text):
+                return _invalid(
+                    request, f"숙박비: 원 단위 정수로, {service.MAX_WON:,}원 이하로 적어 주세요."
                 )
             values[nid] = (
                 int(text),
@@ -216,7 +216,7 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
     try:
         service.update_nights(ctx, trip, values)
     except TransitionError as exc:
-        return _conflict(request, str(exc))
+        return _conflict(request, ctx, str(exc))
     return RedirectResponse(f"/travel/{trip_id}", status_code=303)
 
 
@@ -241,8 +241,7 @@ def travel_action(
                 f"{STATE_LABELS.get(trip.state, trip.state)} 상태의 출장에는 이 처리를 할 수 없습니다."
             )
     except TransitionError as exc:
-        ctx.db.rollback()
-        return _conflict(request, str(exc))
+        return _conflict(request, ctx, str(exc))
     return RedirectResponse(f"/travel/{trip_id}", status_code=303)
 
 
@@ -284,7 +283,7 @@ async def travel_receipt_upload(request: Request, ctx: CtxDep, trip_id: int) -> 
         if htmx:  # shown beside the form, which stays as it is
             return HTMLResponse(f'<p class="alert" role="alert">{escape(str(exc))}</p>')
         if isinstance(exc, TransitionError):
-            return _conflict(request, str(exc))
+            return _conflict(request, ctx, str(exc))
         return _invalid(request, str(exc))
     url = f"/travel/{trip_id}/receipts/{receipt.id}"
     if htmx:
@@ -351,5 +350,5 @@ async def travel_receipt_confirm(
     except rc.ReceiptError as exc:
         return _invalid(request, str(exc))
     except TransitionError as exc:
-        return _conflict(request, str(exc))
+        return _conflict(request, ctx, str(exc))
     return RedirectResponse(f"/travel/{trip_id}", status_code=303)

@@ -22,6 +22,13 @@ REQUEST, APPROVE, PAY, VIEW = (
     "travel.request_trip", "travel.approve_trip", "travel.pay_trip", "travel.view_trip",
 )  # fmt: skip
 PART = {REQUEST: "traveller", APPROVE: "approver", PAY: "finance_officer"}
+MAX_TRIP_DAYS = 366  # the computation refuses longer trips
+MAX_WON = 100_000_000  # the computation's bound for one fare, one night or one receipt
+
+
+def is_won(text: str) -> bool:
+    """An amount typed in a form: digits only, at most the computation's bound."""
+    return text.isascii() and text.isdigit() and len(text) <= 9 and int(text) <= MAX_WON
 
 
 def band_of(ctx: Ctx, employee: Employee) -> int:
@@ -66,6 +73,10 @@ def request_trip(
         raise PermissionError("출장을 신청할 권한이 없습니다.")
     if end <= start:
         raise ValueError("돌아오는 일시가 출발 일시보다 늦어야 합니다.")
+    if (end.date() - start.date()).days > MAX_TRIP_DAYS:
+        raise ValueError(f"출장 기간은 {MAX_TRIP_DAYS}일을 넘을 수 없습니다.")
+    if abs((start.date() - dt.date.today()).days) > 2 * 366:
+        raise ValueError("출발일이 오늘에서 2년 넘게 떨어져 있습니다. 날짜를 확인해 주세요.")
     if not purpose.strip() or not destination.strip():
         raise ValueError("출장 목적과 출장지를 적어 주세요.")
     emp = ctx.db.get(Employee, p.employee_id)
@@ -81,7 +92,7 @@ def request_trip(
     ctx.db.add(trip)
     ctx.db.flush()
     day = start.date()
-    while day < end.date():
+    while day < end.date() and kind == "outside":  # within the duty station: no lodging
         ctx.db.add(TravelNight(trip_id=trip.id, night=day, region=region, lodging=0))
         day += dt.timedelta(days=1)
     ctx.audit(
@@ -188,13 +199,7 @@ def settle(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
             f"확인하지 않은 영수증이 {result['unconfirmed']}장 있습니다. 확인하거나 지운 뒤 확정하세요."
         )
     _transition(ctx, trip, "settle", "traveller")
-    trip.fare, trip.daily_allowance, trip.meals = (
-        result["fare"],
-        result["daily_allowance"],
-        result["meals"],
-    )
-    trip.lodging, trip.total = result["lodging"], result["total"]
-    trip.flags = json.dumps(result["flags"], ensure_ascii=False)
+    _fix(trip, result)
     return result
 
 
@@ -243,6 +248,7 @@ def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
         )
     }
     inserted = updated = unchanged = 0
+    touched: set[tuple[str, str]] = set()
     for key, ev in state.items():
         row = stored.get(key)
         if row is not None and (row.event_at, rank[row.status]) >= (
@@ -257,6 +263,7 @@ def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
             "departure": ev.departure.replace(tzinfo=None), "arrival": ev.arrival.replace(tzinfo=None),
             "fare": ev.fare, "status": ev.status, "event_at": ev.event_at.replace(tzinfo=None),
         }  # fmt: skip
+        touched.add(key)
         if row is None:
             db.add(TravelTicket(operator=key[0], ticket_id=key[1], **values))
             inserted += 1
@@ -293,18 +300,90 @@ def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
     for key, trip_id in m.matched.items():
         if tickets[key].trip_id != int(trip_id):
             tickets[key].trip_id = int(trip_id)
+            touched.add(key)
             linked += 1
+    db.flush()
+    resettled = _resettle(db, {t for k in touched if (t := tickets[k].trip_id) is not None}, actor)
+    no_ticket = select(TravelTicket.id).where(TravelTicket.trip_id == TravelTrip.id).exists()
+    without = db.scalars(
+        select(TravelTrip.id)
+        .join(Employee, Employee.id == TravelTrip.employee_id)
+        .where(
+            Employee.employee_no.in_(sorted(passengers)),
+            TravelTrip.state.in_(("approved", "settled")), TravelTrip.kind == "outside",
+            TravelTrip.transport.in_(("rail", "bus", "air", "ship")),
+            TravelTrip.official_vehicle.is_(False), ~no_ticket,
+        )
+        .order_by(TravelTrip.id)
+    ).all()  # fmt: skip
     report = {
         "tickets": len(state), "inserted": inserted, "updated": updated, "unchanged": unchanged,
         "linked": linked,
         # a ticket already linked to a trip that is now paid or cancelled stays linked
         "unmatched_tickets": [f"{o}:{t}" for o, t in m.unmatched_tickets
                               if tickets[(o, t)].trip_id is None],
-        "trips_without_tickets": [int(t) for t in m.trips_without_tickets],
+        "trips_without_tickets": [int(t) for t in without], "resettled": resettled,
     }  # fmt: skip
     record(db, actor=actor, actor_role="cli", action="travel.import_tickets",
            detail={k: v for k, v in report.items() if not isinstance(v, list)})  # fmt: skip
     return report
+
+
+def _resettle(db: Any, trip_ids: set[int], actor: str) -> list[int]:
+    """Confirmed (settled, not yet paid) trips whose tickets changed: their fixed amounts are
+    computed again from the tickets as they now are, and the change is audited."""
+    from insa.security.audit import record
+
+    trips = db.scalars(
+        select(TravelTrip).where(TravelTrip.id.in_(trip_ids), TravelTrip.state == "settled")
+    ).all()
+    cases = scalar_cases(db.connection(), [t.id for t in trips])
+    changed = []
+    for trip in trips:
+        case = cases.get(trip.id)
+        if case is None:
+            continue
+        r = compute(case)
+        if (r["total"], r["fare"]) == (trip.total, trip.fare):
+            continue
+        before = trip.total
+        _fix(trip, r)
+        record(db, actor=actor, actor_role="cli", action="travel.resettle_trip",
+               target_type="travel_trip", target_id=trip.id, agency_id=trip.agency_id,
+               detail={"reason": "tickets changed", "before": before, "after": r["total"]})  # fmt: skip
+        changed.append(trip.id)
+    return changed
+
+
+def _fix(trip: TravelTrip, r: dict[str, Any]) -> None:
+    """The settlement's amounts, fixed on the trip."""
+    trip.fare, trip.daily_allowance, trip.meals = r["fare"], r["daily_allowance"], r["meals"]
+    trip.lodging, trip.total = r["lodging"], r["total"]
+    trip.flags = json.dumps(r["flags"], ensure_ascii=False)
+    trip.updated_at = dt.datetime.now(dt.UTC)
+
+
+def overpaid(ctx: Ctx) -> list[tuple[TravelTrip, str, int]]:
+    """Paid trips whose tickets were refunded or changed after payment so that the rules now
+    give less than was paid: the difference is to be recovered from the traveller (환수)."""
+    stmt = (
+        select(TravelTrip, Employee.name)
+        .join(Employee, Employee.id == TravelTrip.employee_id)
+        .where(
+            TravelTrip.state == "paid",
+            select(TravelTicket.id)
+            .where(TravelTicket.trip_id == TravelTrip.id, TravelTicket.status != "issued")
+            .exists(),
+        )
+    )
+    rows = ctx.db.execute(restrict(stmt, ctx.principal, PAY).limit(500)).all()
+    cases = scalar_cases(ctx.db.connection(), [t.id for t, _ in rows])
+    out = []
+    for trip, name in rows:
+        case = cases.get(trip.id)
+        if case is not None and (due := compute(case)["total"]) < (trip.total or 0):
+            out.append((trip, name, (trip.total or 0) - due))
+    return out
 
 
 STEP_ACTIONS = (
@@ -313,6 +392,14 @@ STEP_ACTIONS = (
     "travel.settle_trip",
     "travel.pay_trip",
 )
+
+
+KST = dt.timezone(dt.timedelta(hours=9), "KST")  # no daylight saving in Korea
+
+
+def _kst(at: dt.datetime) -> dt.datetime:
+    """A stored UTC time (naive from SQLite) in Korean time, for months and dates."""
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(KST)
 
 
 def counters(ctx: Ctx) -> list[dict[str, Any]]:
@@ -357,7 +444,7 @@ def counters(ctx: Ctx) -> list[dict[str, Any]]:
                 paperless[tid] = paperless.get(tid, 0) + int(n)
     acc: dict[tuple[str, str], dict[str, Any]] = {}
     for tid, _aid, name, at in trips:
-        key = (name, at.strftime("%Y-%m"))
+        key = (name, _kst(at).strftime("%Y-%m"))
         row = acc.setdefault(
             key, {"agency": name, "month": key[1], "settlements": 0, "steps": 0, "paperless": 0}
         )
@@ -423,34 +510,69 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
                 other = next(t for t in f.trip_ids if t != tid)
                 out[int(tid)].append(f"같은 사람의 다른 출장(#{other})과 기간이 겹침")
     mine = ctx.db.execute(
-        select(TravelReceipt.trip_id, TravelReceipt.receipt_key, TravelReceipt.date).where(
-            TravelReceipt.trip_id.in_(trip_ids), TravelReceipt.confirmed.is_(True)
-        )
-    ).all()
+        select(TravelReceipt.trip_id, TravelReceipt.receipt_key, TravelReceipt.date,
+               TravelReceipt.kind, TravelReceipt.night_id)
+        .where(TravelReceipt.trip_id.in_(trip_ids), TravelReceipt.confirmed.is_(True))
+    ).all()  # fmt: skip
     emp = {str(r[0]): str(r[1]) for r in rows}
     for f in checks.receipts_outside_trip(
-        records, [checks.ReceiptRecord(str(t), emp[str(t)], k or "", d) for t, k, d in mine if d]
-    ):
+        records, [checks.ReceiptRecord(str(r[0]), emp[str(r[0])], r[1] or "", r[2])
+                  for r in mine if r[2]]
+    ):  # fmt: skip
         out[int(f.trip_ids[0])].append(f.message)
-    keys = {k for _, k, _ in mine if k}
+    keys = {r[1] for r in mine if r[1]}
     if keys:
         claims = ctx.db.execute(
-            select(TravelReceipt.trip_id, TravelTrip.employee_id, TravelReceipt.receipt_key,
-                   TravelReceipt.date)
+            select(TravelReceipt.id, TravelReceipt.trip_id, TravelTrip.employee_id,
+                   TravelReceipt.receipt_key, TravelReceipt.date, TravelReceipt.approval_no)
             .join(TravelTrip, TravelTrip.id == TravelReceipt.trip_id)
             .where(TravelReceipt.receipt_key.in_(keys), TravelReceipt.confirmed.is_(True),
                    TravelTrip.state.not_in(("rejected", "cancelled")))
         ).all()  # fmt: skip
         for f in checks.claimed_twice(
-            checks.ReceiptRecord(str(t), str(e), k or "", d or dt.date.min) for t, e, k, d in claims
+            checks.ReceiptRecord(str(t), str(e), k or "", d or dt.date.min, a or "", str(i))
+            for i, t, e, k, d, a in claims
         ):
-            people = {str(e) for t, e, k, _ in claims if str(t) in f.trip_ids}
+            people = {str(e) for _, t, e, *_ in claims if str(t) in f.trip_ids}
             who = "본인의" if len(people) == 1 else "다른 사람의"
             for tid in f.trip_ids:
-                if int(tid) in out:
+                if int(tid) not in out:
+                    continue
+                if len(f.trip_ids) == 1:
+                    out[int(tid)].append("같은 영수증이 이 출장에 두 번 이상 청구됨")
+                else:
                     out[int(tid)].append(
                         f"같은 영수증이 {who} 다른 출장 {len(f.trip_ids) - 1}건에도 청구됨"
                     )
+    # a fare receipt for a journey the operators' data already has
+    fare_receipts: list[tuple[int, str, dt.date | None]] = [
+        (int(r[0]), str(r[3]), r[2]) for r in mine if r[3] in ("rail", "bus", "air", "ship")
+    ]
+    if fare_receipts:
+        fed: set[tuple[int | None, str, dt.date | None]] = {
+            (t.trip_id, t.mode, t.departure.date())
+            for t in ctx.db.scalars(
+                select(TravelTicket).where(
+                    TravelTicket.trip_id.in_({r[0] for r in fare_receipts}),
+                    TravelTicket.status != "refunded",
+                )
+            )
+        }
+        for receipt_trip, mode, day in fare_receipts:
+            if (receipt_trip, mode, day) in fed:
+                out[receipt_trip].append(
+                    f"운임 영수증({day})과 같은 날 같은 교통수단의 승차권이 운송사 자료에도 있음"
+                )
+    # lodging claimed without a receipt
+    with_receipt = {r[4] for r in mine if r[3] == "lodging" and r[4] is not None}
+    for n in ctx.db.scalars(
+        select(TravelNight).where(
+            TravelNight.trip_id.in_(trip_ids), TravelNight.lodging > 0,
+            TravelNight.relatives.is_(False),
+        )
+    ):  # fmt: skip
+        if n.id not in with_receipt:
+            out[n.trip_id].append(f"{n.night} 숙박비 {n.lodging:,}원에 영수증이 없음")
     for r in rows:
         for code in json.loads(r[4] or "[]"):
             if "lodging_over_cap" in code:

@@ -54,6 +54,9 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
     )
 
 
+MAX_BODY = 12 * 2**20  # a 10 MB receipt and the form around it
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="insa",
@@ -81,6 +84,20 @@ def create_app() -> FastAPI:
         with get_engine().connect() as conn:
             conn.execute(select(1))
         return {"status": "ok"}
+
+    @app.middleware("http")
+    async def body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+        """Refuse a request body over MAX_BODY before anything reads it (uploads included)."""
+        length = request.headers.get("content-length", "")
+        if request.method in ("POST", "PUT", "PATCH") and (
+            not length.isdigit() or int(length) > MAX_BODY
+        ):
+            if request.headers.get("transfer-encoding", "").lower() == "chunked" or length:
+                return _error_page(
+                    request, 413, "파일이 너무 큽니다",
+                    f"한 번에 보낼 수 있는 크기는 {MAX_BODY // 2**20}MB입니다.",
+                )  # fmt: skip
+        return await call_next(request)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
