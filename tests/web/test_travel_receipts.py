@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from insa.security.models import AuditLog
+from insa.travel import service
 from insa.travel.models import TravelNight, TravelReceipt, TravelTicket, TravelTrip
 from insa.travel.ocr import ReceiptFields, render_receipt, valid_brn
 
@@ -131,6 +132,15 @@ def test_receipt_upload_read_confirm_and_settle(as_user, world: World) -> None: 
     emp = world.emps_a[0]
     assert rows == [("직원번호", "성명", "계좌 참조", "지급액(원)"),
                     (emp.employee_no, emp.name, f"PAYROLL-{emp.employee_no}", 180_000)]  # fmt: skip
+    # the payment file again, for the day it was paid (Korean time)
+    today = service.today_kst().isoformat()
+    again = fin.get(f"/travel/finance/payments?on={today}")
+    assert (
+        again.status_code == 200
+        and f"{emp.employee_no},{emp.name},PAYROLL-{emp.employee_no},180000"
+        in again.content.decode("utf-8-sig")
+    )
+    assert emp.employee_no not in fin.get("/travel/finance/payments?on=2020-01-01").text
     dash = fin.get("/travel/finance").text
     paperless = re.search(r'data-testid="counters">.*?<td class="num">[\d.]+</td><td class="num">(\d+)</td>',
                           dash, re.S)  # fmt: skip

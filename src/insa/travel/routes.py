@@ -136,6 +136,7 @@ def travel_finance(request: Request, ctx: CtxDep) -> Response:
         refunds=service.refunds_to_collect(ctx), overpaid=service.overpaid(ctx),
         unmatched=service.unmatched_tickets(ctx),
         missing=service.trips_without_tickets(ctx), labels=STATE_LABELS, transport=TRANSPORT,
+        today=service.today_kst().isoformat(),
     )  # fmt: skip
 
 
@@ -150,9 +151,24 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
         raise NotFound() from None
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    rows = service.payment_rows(ctx, paid)
-    header = ("employee_no", "name", "account_reference", "amount")
-    stamp = dt.date.today().isoformat()
+    return _payment_file(service.payment_rows(ctx, paid), fmt, dt.date.today())
+
+
+@router.get("/travel/finance/payments")
+def travel_payments(ctx: CtxDep, on: str = "", format: str = "csv") -> Response:
+    """The payment file again: the trips paid on a day (Korean time), in the caller's agency."""
+    if not ctx.principal.can(service.PAY):
+        raise Forbidden()
+    try:
+        day = dt.date.fromisoformat(on) if on else service.today_kst()
+    except ValueError:
+        raise NotFound() from None
+    return _payment_file(service.payment_rows(ctx, service.paid_on(ctx, day)), format, day)
+
+
+def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date) -> Response:
+    """CSV (UTF-8 with BOM) or XLSX: employee number, name, account reference, amount."""
+    stamp = day.isoformat()
     if fmt == "xlsx":
         from openpyxl import Workbook
 
@@ -172,7 +188,7 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
         )
     text = io.StringIO()
     w = csv.writer(text)
-    w.writerow(header)
+    w.writerow(("employee_no", "name", "account_reference", "amount"))
     w.writerows(rows)
     return Response(
         text.getvalue().encode("utf-8-sig"),  # the BOM lets spreadsheet programs read Korean

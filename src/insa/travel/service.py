@@ -219,6 +219,23 @@ def pay(ctx: Ctx, trip_ids: list[int]) -> list[TravelTrip]:
     return paid
 
 
+def paid_on(ctx: Ctx, day: dt.date) -> list[TravelTrip]:
+    """The trips paid on ``day`` (Korean time) that the caller may pay, for the payment file
+    again; the read is audited."""
+    start = dt.datetime.combine(day, dt.time(), KST).astimezone(dt.UTC)
+    end = start + dt.timedelta(days=1)
+    if ctx.db.get_bind().dialect.name == "sqlite":  # SQLite keeps UTC times without a zone
+        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+    stmt = select(TravelTrip).join(Employee, Employee.id == TravelTrip.employee_id)
+    stmt = restrict(stmt, ctx.principal, PAY).where(
+        TravelTrip.state == "paid", TravelTrip.updated_at >= start, TravelTrip.updated_at < end
+    )
+    trips = list(ctx.db.scalars(stmt.order_by(TravelTrip.id)))
+    ctx.audit("travel.payment_file", target_type="travel_trip", agency_id=ctx.principal.agency_id,
+              detail={"day": day.isoformat(), "trips": len(trips)})  # fmt: skip
+    return trips
+
+
 def payment_rows(ctx: Ctx, trips: list[TravelTrip]) -> list[tuple[str, str, str, int]]:
     """(employee_no, name, account reference, amount) — the account reference is the payroll
     account on file, identified by the employee number (insa holds no bank numbers)."""
@@ -400,6 +417,10 @@ KST = dt.timezone(dt.timedelta(hours=9), "KST")  # no daylight saving in Korea
 def _kst(at: dt.datetime) -> dt.datetime:
     """A stored UTC time (naive from SQLite) in Korean time, for months and dates."""
     return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(KST)
+
+
+def today_kst() -> dt.date:
+    return dt.datetime.now(KST).date()
 
 
 def counters(ctx: Ctx) -> list[dict[str, Any]]:
