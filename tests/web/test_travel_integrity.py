@@ -208,3 +208,19 @@ def test_bad_input_is_refused_with_a_reason(as_user, world: World) -> None:  # t
 def test_payment_month_is_korean_time() -> None:
     # paid at 23:30 UTC on 31 March = 08:30 on 1 April in Seoul
     assert service._kst(dt.datetime(2025, 3, 31, 23, 30)).strftime("%Y-%m") == "2025-04"
+
+
+def test_two_within_station_trips_on_one_day_are_checked(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    ids = []
+    for hours in ((9, 12), (14, 18)):
+        trip_id, _ = make_trip(world, state="requested", start=dt.datetime(2025, 3, 12, hours[0]),
+                               end=dt.datetime(2025, 3, 12, hours[1]))  # fmt: skip
+        with world.engine.begin() as conn:
+            conn.execute(
+                TravelTrip.__table__.update().where(TravelTrip.id == trip_id).values(kind="within")
+            )
+        ids.append(trip_id)
+    page = as_user("appr-a").get("/travel/approvals").text
+    for trip_id in ids:
+        checks = re.search(rf'data-testid="checks-{trip_id}">(.*?)</ul>', page, re.S)
+        assert checks and "근무지 내 출장 2건" in checks.group(1)

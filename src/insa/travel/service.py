@@ -584,6 +584,21 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
                 out[receipt_trip].append(
                     f"운임 영수증({day})과 같은 날 같은 교통수단의 승차권이 운송사 자료에도 있음"
                 )
+    # within the duty station the 20,000 a day is a cap per person and day, not per trip
+    within = ctx.db.execute(
+        select(TravelTrip.id, TravelTrip.employee_id, TravelTrip.start_at).where(
+            TravelTrip.employee_id.in_({r[1] for r in rows}), TravelTrip.kind == "within",
+            TravelTrip.state.not_in(("rejected", "cancelled")),
+            TravelTrip.start_at < last, TravelTrip.end_at > first - dt.timedelta(days=1),
+        )
+    ).all()  # fmt: skip
+    same_day: dict[tuple[int, dt.date], list[int]] = {}
+    for w_id, emp_id, start in within:
+        same_day.setdefault((emp_id, start.date()), []).append(int(w_id))
+    for (_, day), ids in same_day.items():
+        for w_id in ids if len(ids) > 1 else []:
+            if w_id in out:
+                out[w_id].append(f"{day} 근무지 내 출장 {len(ids)}건: 하루 상한을 합산해 확인")
     # lodging claimed without a receipt
     with_receipt = {r[4] for r in mine if r[3] == "lodging" and r[4] is not None}
     for n in ctx.db.scalars(
