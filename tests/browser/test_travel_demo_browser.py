@@ -71,7 +71,7 @@ def test_demo_trip_from_settlement_to_payment_file(
     expect(finance.get_by_test_id("refunds")).to_contain_text("KORAIL")
     expect(finance.get_by_test_id("unmatched")).to_contain_text("D99999")
     finance.locator(f'input[name="trip_id"][value="{trip_id}"]').check()  # even if flagged
-    finance.get_by_label("지급 파일").select_option("xlsx")
+    finance.get_by_label("지급 파일", exact=True).select_option("xlsx")
     with finance.expect_download() as dl:
         finance.get_by_role("button", name="지급 처리하고 지급 파일 받기").click()
     assert dl.value.suggested_filename.endswith(".xlsx")
