@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 import re
 from dataclasses import dataclass, field
@@ -172,6 +173,9 @@ def read_receipt(source: Path | bytes | Image.Image) -> ReceiptReading:
     img = source if isinstance(source, Image.Image) else _open_image(data)
     import pytesseract
 
+    # Tesseract's OpenMP threads make one small page about 3× slower on a 2-core machine
+    # (docs/benchmarks.md); one thread per page unless the deployment says otherwise
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     out = pytesseract.image_to_data(
         _prepare(img), lang="kor+eng", config="--psm 6", output_type=pytesseract.Output.DICT
     )
@@ -191,7 +195,7 @@ def read_receipt(source: Path | bytes | Image.Image) -> ReceiptReading:
 
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is refused before it is decoded
-MAX_SIDE = 2400  # larger photos are scaled down first: OCR time and memory stay bounded
+MAX_SIDE = 1600  # larger photos are scaled down first: OCR time and memory stay bounded
 
 
 class TooLarge(ValueError):
@@ -205,9 +209,10 @@ def _open_image(data: bytes) -> Image.Image:
         raise TooLarge(f"more than {MAX_PIXELS:,} pixels") from None
     if raw.width * raw.height > MAX_PIXELS:
         raise TooLarge(f"{raw.width}×{raw.height} pixels; at most {MAX_PIXELS:,}")
-    img: Image.Image = (
-        ImageOps.exif_transpose(raw) or raw
-    )  # phone photos record their orientation in EXIF
+    if raw.format == "JPEG":  # decode a phone photo at a reduced scale directly (DCT scaling)
+        raw.draft("L", (MAX_SIDE, MAX_SIDE))
+    # phone photos record their orientation in EXIF
+    img: Image.Image = ImageOps.exif_transpose(raw) or raw
     if max(img.size) > MAX_SIDE:
         img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     return img
