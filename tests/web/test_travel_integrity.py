@@ -112,6 +112,12 @@ def test_duplicates_and_unsupported_lodging_are_checked(as_user, world: World) -
     page = client.get(f"/travel/{other}").text
     client.post(f"/travel/{other}/nights", data={"csrf_token": csrf_of(page), f"lodging-{other_nights[0]}": "60000"})  # fmt: skip
     assert "숙박비 60,000원에 영수증이 없음" in client.get(f"/travel/{other}").text
+    # a night typed above its confirmed receipt
+    page = client.get(f"/travel/{trip_id}").text
+    client.post(f"/travel/{trip_id}/nights", data={"csrf_token": csrf_of(page), f"lodging-{nights[0]}": "90000"})  # fmt: skip
+    assert (
+        "숙박비 90,000원이 영수증 합계 70,000원보다 많음" in client.get(f"/travel/{trip_id}").text
+    )
 
 
 def _event(world: World, tid: str, status: str, at: str) -> TicketEvent:

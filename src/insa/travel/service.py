@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from insa.people.models import Employee, Grade
 from insa.security.context import Ctx
@@ -427,7 +427,6 @@ def counters(ctx: Ctx) -> list[dict[str, Any]]:
     """Per agency and month of payment: settlements completed, steps taken per settlement
     (state changes in the audit log, corrections included), and paper never printed (tickets
     that came in as data and receipts uploaded as files, instead of printed and attached)."""
-    from sqlalchemy import func
 
     from insa.people.models import Agency
     from insa.security.models import AuditLog
@@ -599,16 +598,27 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
         for w_id in ids if len(ids) > 1 else []:
             if w_id in out:
                 out[w_id].append(f"{day} 근무지 내 출장 {len(ids)}건: 하루 상한을 합산해 확인")
-    # lodging claimed without a receipt
-    with_receipt = {r[4] for r in mine if r[3] == "lodging" and r[4] is not None}
+    # lodging claimed without a receipt, or above what its receipts add up to
+    receipted = dict(
+        ctx.db.execute(
+            select(TravelReceipt.night_id, func.sum(TravelReceipt.total))
+            .where(TravelReceipt.trip_id.in_(trip_ids), TravelReceipt.confirmed.is_(True),
+                   TravelReceipt.kind == "lodging", TravelReceipt.night_id.is_not(None))
+            .group_by(TravelReceipt.night_id)
+        ).all()
+    )  # fmt: skip
     for n in ctx.db.scalars(
         select(TravelNight).where(
             TravelNight.trip_id.in_(trip_ids), TravelNight.lodging > 0,
             TravelNight.relatives.is_(False),
         )
     ):  # fmt: skip
-        if n.id not in with_receipt:
+        if n.id not in receipted:
             out[n.trip_id].append(f"{n.night} 숙박비 {n.lodging:,}원에 영수증이 없음")
+        elif n.lodging > int(receipted[n.id] or 0):
+            out[n.trip_id].append(
+                f"{n.night} 숙박비 {n.lodging:,}원이 영수증 합계 {int(receipted[n.id] or 0):,}원보다 많음"
+            )
     for r in rows:
         for code in json.loads(r[4] or "[]"):
             if "lodging_over_cap" in code:
