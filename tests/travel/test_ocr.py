@@ -58,3 +58,22 @@ def test_pdf_receipts_are_read_from_their_text() -> None:
         45_000,
         brn,
     )
+
+
+def test_misread_huge_totals_and_16_bit_scans() -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from insa.travel.ocr import _fields, _open_image
+
+    assert _fields("합계: 99999999999999999999999원", []).total is None
+    assert _fields("합계: 88,000원", []).total is not None
+    # a 16-bit greyscale scan keeps its contrast when brought to 8 bits
+    arr = np.full((40, 60), 60000, dtype=np.uint16)
+    arr[10:30, 10:50] = 1000
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")
+    img = _open_image(buf.getvalue())
+    assert img.mode == "L" and img.getextrema() == (0, 255)

@@ -99,7 +99,7 @@ def test_duplicates_and_unsupported_lodging_are_checked(as_user, world: World) -
     _ticket(world, "T-BUS", world.emps_a[0].employee_no, trip_id)
     with world.engine.begin() as conn:
         conn.execute(TravelTicket.__table__.update().where(TravelTicket.ticket_id == "T-BUS")
-                     .values(mode="bus", departure=dt.datetime(2025, 3, 10, 8)))  # fmt: skip
+                     .values(mode="bus", fare=23_000, departure=dt.datetime(2025, 3, 10, 8)))  # fmt: skip
     r3 = _receipt(world, trip_id, None, kind="bus", total=23_000)
     assert _confirm(client, trip_id, r3, kind="bus", total="23000") == 303
     page = client.get(f"/travel/{trip_id}").text
@@ -112,12 +112,12 @@ def test_duplicates_and_unsupported_lodging_are_checked(as_user, world: World) -
     page = client.get(f"/travel/{other}").text
     client.post(f"/travel/{other}/nights", data={"csrf_token": csrf_of(page), f"lodging-{other_nights[0]}": "60000"})  # fmt: skip
     assert "숙박비 60,000원에 영수증이 없음" in client.get(f"/travel/{other}").text
-    # a night typed above its confirmed receipt
+    # once a trip has lodging receipts, a typed amount does not replace them
+    before = _total(client, trip_id)
     page = client.get(f"/travel/{trip_id}").text
+    assert "숙박비는 확인한 숙박 영수증에서 옵니다" in page
     client.post(f"/travel/{trip_id}/nights", data={"csrf_token": csrf_of(page), f"lodging-{nights[0]}": "90000"})  # fmt: skip
-    assert (
-        "숙박비 90,000원이 영수증 합계 70,000원보다 많음" in client.get(f"/travel/{trip_id}").text
-    )
+    assert _total(client, trip_id) == before
 
 
 def _event(world: World, tid: str, status: str, at: str) -> TicketEvent:
@@ -209,6 +209,17 @@ def test_bad_input_is_refused_with_a_reason(as_user, world: World) -> None:  # t
     r = client.post(f"/travel/{trip_id}/receipts", data={"csrf_token": csrf_of(page), "kind": "lodging"},
                     files={"file": ("huge.jpg", b"\xff\xd8\xff" + b"0" * (13 * 2**20))})  # fmt: skip
     assert r.status_code == 413
+    # …and when it comes in chunks without a declared length, counted as it arrives
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'--B\r\nContent-Disposition: form-data; name="file"; filename="x.jpg"\r\n\r\n'
+        for _ in range(13):
+            yield b"0" * 2**20
+        yield b"\r\n--B--\r\n"
+
+    r = client.post(f"/travel/{trip_id}/receipts", content=chunks(),
+                    headers={"content-type": "multipart/form-data; boundary=B"})  # fmt: skip
+    assert r.status_code == 413
 
 
 def test_payment_month_is_korean_time() -> None:
@@ -230,3 +241,46 @@ def test_two_within_station_trips_on_one_day_are_checked(as_user, world: World) 
     for trip_id in ids:
         checks = re.search(rf'data-testid="checks-{trip_id}">(.*?)</ul>', page, re.S)
         assert checks and "근무지 내 출장 2건" in checks.group(1)
+
+
+def test_one_hotel_bill_for_every_night_and_round_trip_fares(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    trip_id, nights = make_trip(world, end=dt.datetime(2025, 3, 12, 19))  # two metro nights
+    client: TestClient = as_user("emp-a")
+    rid = _receipt(world, trip_id, None, total=150_001)
+    assert _confirm(client, trip_id, rid, night_id="all", total="150001") == 303
+    with world.engine.connect() as conn:
+        lodging = conn.scalars(select(TravelNight.lodging).where(TravelNight.trip_id == trip_id)
+                               .order_by(TravelNight.night)).all()  # fmt: skip
+    assert lodging == [75_001, 75_000]  # shared equally, the odd won to the first night
+    # caps 80,000 a night: both nights paid in full
+    assert _total(client, trip_id) == 3 * 50_000 + 75_001 + 75_000
+    # there and back by bus on one day, same fare, paid in cash: two tickets, not a duplicate
+    a = _receipt(world, trip_id, None, kind="bus", total=23_000, day=dt.date(2025, 3, 10))
+    with world.engine.begin() as conn:
+        conn.execute(
+            TravelReceipt.__table__.update().where(TravelReceipt.id == a).values(sha256="c" * 64)
+        )
+    b = _receipt(world, trip_id, None, kind="bus", total=23_000, day=dt.date(2025, 3, 10))
+    for r in (a, b):
+        assert _confirm(client, trip_id, r, kind="bus", total="23000") == 303
+    page = client.get(f"/travel/{trip_id}").text
+    assert "두 번 이상 청구" not in page and "영수증이 없음" not in page
+    assert _total(client, trip_id) == 3 * 50_000 + 150_001 + 2 * 23_000
+
+
+def test_a_ticket_stays_with_the_trip_it_was_paid_with(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    a, _ = make_trip(world, start=dt.datetime(2025, 3, 10, 7), end=dt.datetime(2025, 3, 10, 20))
+    with session_scope(world.engine) as db:
+        service.import_tickets(db, [_event(world, "K3", "issued", "")], actor="t")
+    with world.engine.begin() as conn:
+        conn.execute(TravelTrip.__table__.update().where(TravelTrip.id == a)
+                     .values(state="paid", total=109_800, fare=59_800))  # fmt: skip
+    b, _ = make_trip(world, start=dt.datetime(2025, 3, 20, 7), end=dt.datetime(2025, 3, 20, 20))
+    moved = _event(world, "K3", "changed", "").model_copy(update={
+        "departure": dt.datetime(2025, 3, 20, 8), "arrival": dt.datetime(2025, 3, 20, 10, 40),
+        "changed_at": dt.datetime(2025, 3, 15, 9)})  # fmt: skip
+    with session_scope(world.engine) as db:
+        report = service.import_tickets(db, [moved], actor="t")
+    with world.engine.connect() as conn:
+        assert conn.scalar(select(TravelTicket.trip_id).where(TravelTicket.ticket_id == "K3")) == a
+    assert b in report["trips_without_tickets"]  # B's fare is not paid from A's ticket

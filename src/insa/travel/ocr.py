@@ -194,6 +194,7 @@ def read_receipt(source: Path | bytes | Image.Image) -> ReceiptReading:
     return _fields(text, words)
 
 
+MAX_TOTAL = 100_000_000  # a larger "total" is a misreading (the computation's bound)
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is refused before it is decoded
 MAX_SIDE = 1600  # larger photos are scaled down first: OCR time and memory stay bounded
 
@@ -213,6 +214,12 @@ def _open_image(data: bytes) -> Image.Image:
         raw.draft("L", (MAX_SIDE, MAX_SIDE))
     # phone photos record their orientation in EXIF
     img: Image.Image = ImageOps.exif_transpose(raw) or raw
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float scans: to 8 bits
+        import numpy as np
+
+        arr = np.asarray(img).astype(np.int64)
+        arr -= arr.min()
+        img = Image.fromarray((arr * 255 // max(int(arr.max()), 1)).astype(np.uint8))
     if max(img.size) > MAX_SIDE:
         img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     return img
@@ -237,7 +244,7 @@ def _fields(text: str, words: list[tuple[str, float]]) -> ReceiptReading:
             break
     for m in reversed(list(_TOTAL.finditer(text))):
         amount = _AMOUNT.search(m[2].translate(_DIGIT_LOOKALIKES))
-        if amount:
+        if amount and int(re.sub(r"\D", "", amount[0])) <= MAX_TOTAL:
             r.total = Field(int(re.sub(r"\D", "", amount[0])), _confidence(m[2], words))
             break
     if m := _APPROVAL.search(text):

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from stdnum.kr import brn as stdnum_brn
 
 from insa.security.context import Ctx
@@ -54,11 +54,15 @@ def content_type_of(data: bytes) -> str:
     raise ReceiptError("영수증 파일은 JPEG, PNG 또는 PDF여야 합니다.")
 
 
-def receipt_key(brn: str | None, date: dt.date | None, total: int | None, sha: str) -> str:
+def receipt_key(
+    brn: str | None, date: dt.date | None, total: int | None, sha: str, *,
+    approval_no: str | None = None, kind: str = "lodging",
+) -> str:  # fmt: skip
     """What makes two receipts candidates for the same receipt: merchant number, date and total
     (the checks then tell colleagues at one hotel apart by the card approval number); without
-    those, the file itself."""
-    if brn and date and total is not None:
+    those, the file itself. A fare receipt without an approval number is keyed by its file:
+    two tickets of one fare on one day (there and back) are ordinary."""
+    if brn and date and total is not None and (approval_no or kind not in FARE_KINDS):
         return f"{brn}:{date.isoformat()}:{total}"
     return f"sha256:{sha}"
 
@@ -95,9 +99,11 @@ def read(data: bytes) -> ReceiptReading:
             "영수증 이미지가 너무 큽니다 (4천만 화소 이하). 사진 크기를 줄여 올려 주세요."
         ) from None
     except ValueError:
-        raise ReceiptError(
-            "PDF에서 글자를 읽을 수 없습니다. 영수증을 사진으로 찍어 올려 주세요."
-        ) from None
+        if data.startswith(b"%PDF"):
+            raise ReceiptError(
+                "PDF에서 글자를 읽을 수 없습니다. 영수증을 사진으로 찍어 올려 주세요."
+            ) from None
+        raise ReceiptError("영수증 이미지를 읽을 수 없습니다. 다시 찍어 올려 주세요.") from None
     except OSError:
         raise ReceiptError("영수증 이미지를 열 수 없습니다. 다른 파일을 올려 주세요.") from None
 
@@ -151,6 +157,7 @@ class Correction:
     brn: str
     approval_no: str = ""
     night_id: int | None = None
+    all_nights: bool = False  # one hotel bill for every night of the trip
 
 
 def confirm(ctx: Ctx, trip: TravelTrip, receipt_id: int, c: Correction) -> TravelReceipt:
@@ -172,17 +179,21 @@ def confirm(ctx: Ctx, trip: TravelTrip, receipt_id: int, c: Correction) -> Trave
     if not digits and c.kind in ("lodging", *FARE_KINDS):
         raise ReceiptError("사업자등록번호: 숙박·운임 영수증에는 꼭 적어 주세요.")
     approval = "".join(ch for ch in c.approval_no if ch.isdigit())[:20]
-    night = _night(ctx, trip, c.night_id) if c.kind == "lodging" else None
-    if c.kind == "lodging" and night is None and trip.kind == "outside":
-        raise ReceiptError("숙박일: 숙박 영수증은 어느 밤의 것인지 골라 주세요.")
-    before = receipt.night_id if receipt.confirmed and receipt.kind == "lodging" else None
+    night = _night(ctx, trip, c.night_id) if c.kind == "lodging" and not c.all_nights else None
+    if c.kind == "lodging" and night is None and not c.all_nights and trip.kind == "outside":
+        raise ReceiptError("숙박일: 숙박 영수증은 어느 밤의 것인지 (또는 모든 밤인지) 골라 주세요.")
+    lodging = c.kind == "lodging" or (receipt.confirmed and receipt.kind == "lodging")
     receipt.kind, receipt.date, receipt.total = c.kind, date, int(text)
     receipt.merchant = c.merchant.strip()[:100] or None
     receipt.brn, receipt.approval_no, receipt.night_id = digits or None, approval or None, night
-    receipt.receipt_key = receipt_key(receipt.brn, date, receipt.total, receipt.sha256)
+    receipt.receipt_key = receipt_key(
+        receipt.brn, date, receipt.total, receipt.sha256, approval_no=receipt.approval_no,
+        kind=c.kind,
+    )  # fmt: skip
     receipt.confirmed = True
     ctx.db.flush()
-    _sync_nights(ctx, trip, before)
+    if lodging:
+        sync_nights(ctx, trip)
     ctx.audit(
         "travel.confirm_receipt", target_type="travel_trip", target_id=trip.id,
         agency_id=trip.agency_id, detail={"receipt": receipt.id, "kind": c.kind,
@@ -204,10 +215,11 @@ def _corrected(r: TravelReceipt) -> list[str]:
 def remove(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> None:
     ensure_open(trip)
     receipt = _own(ctx, trip, receipt_id)
-    before = receipt.night_id if receipt.confirmed and receipt.kind == "lodging" else None
+    lodging = receipt.confirmed and receipt.kind == "lodging"
     ctx.db.delete(receipt)
     ctx.db.flush()
-    _sync_nights(ctx, trip, before)
+    if lodging:
+        sync_nights(ctx, trip)
     ctx.audit(
         "travel.remove_receipt", target_type="travel_trip", target_id=trip.id,
         agency_id=trip.agency_id, detail={"receipt": receipt_id},
@@ -225,24 +237,44 @@ def _own(ctx: Ctx, trip: TravelTrip, receipt_id: int) -> TravelReceipt:
     return r
 
 
-def _sync_nights(ctx: Ctx, trip: TravelTrip, before: int | None = None) -> None:
-    """A night with confirmed lodging receipts is paid their sum (before the cap); the night a
-    receipt was moved away from (``before``) is paid what receipts remain for it, 0 if none."""
-    sums = dict(
-        ctx.db.execute(
-            select(TravelReceipt.night_id, func.sum(TravelReceipt.total))
-            .where(
-                TravelReceipt.trip_id == trip.id,
-                TravelReceipt.kind == "lodging",
-                TravelReceipt.confirmed.is_(True),
-                TravelReceipt.night_id.is_not(None),
-            )
-            .group_by(TravelReceipt.night_id)
-        ).all()
+def lodging_from_receipts(ctx: Ctx, trip_id: int) -> dict[int, int] | None:
+    """Each night's lodging as the confirmed lodging receipts give it — a receipt for one night
+    to that night, a receipt for every night shared equally (the odd won to the first nights) —
+    or ``None`` when the trip has no confirmed lodging receipt (lodging is then typed in)."""
+    rows = ctx.db.execute(
+        select(TravelReceipt.night_id, TravelReceipt.total).where(
+            TravelReceipt.trip_id == trip_id,
+            TravelReceipt.kind == "lodging",
+            TravelReceipt.confirmed.is_(True),
+        )
+    ).all()
+    if not rows:
+        return None
+    nights = list(
+        ctx.db.scalars(
+            select(TravelNight.id).where(TravelNight.trip_id == trip_id).order_by(TravelNight.night)
+        )
     )
+    out = dict.fromkeys(nights, 0)
+    spread = 0
+    for night_id, total in rows:
+        if night_id is None:
+            spread += int(total or 0)
+        elif night_id in out:
+            out[night_id] += int(total or 0)
+    if spread and nights:
+        share, odd = divmod(spread, len(nights))
+        for i, n in enumerate(nights):
+            out[n] += share + (1 if i < odd else 0)
+    return out
+
+
+def sync_nights(ctx: Ctx, trip: TravelTrip) -> None:
+    """Once a trip has lodging receipts, its nights are paid what the receipts say (before the
+    cap); removing the last one leaves the nights at 0."""
+    amounts = lodging_from_receipts(ctx, trip.id) or {}
     for night in ctx.db.scalars(select(TravelNight).where(TravelNight.trip_id == trip.id)):
-        if night.id in sums or night.id == before:
-            night.lodging = int(sums.get(night.id) or 0)
+        night.lodging = amounts.get(night.id, 0)
 
 
 def of_trip(ctx: Ctx, trip_id: int) -> list[TravelReceipt]:

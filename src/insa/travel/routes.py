@@ -151,7 +151,7 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
         raise NotFound() from None
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    return _payment_file(service.payment_rows(ctx, paid), fmt, dt.date.today())
+    return _payment_file(service.payment_rows(ctx, paid), fmt, service.today_kst())
 
 
 @router.get("/travel/finance/payments")
@@ -359,7 +359,7 @@ async def travel_receipt_confirm(
                 kind=str(form.get("kind", "")), date=str(form.get("date", "")),
                 total=str(form.get("total", "")), merchant=str(form.get("merchant", "")),
                 brn=str(form.get("brn", "")), approval_no=str(form.get("approval_no", "")),
-                night_id=_night_id(form.get("night_id")),
+                night_id=_night_id(form.get("night_id")), all_nights=form.get("night_id") == "all",
             ))  # fmt: skip
     except LookupError:
         raise NotFound() from None

@@ -172,17 +172,22 @@ def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     result["night_rows"] = nights
     result["receipts"] = receipts
     result["unconfirmed"] = sum(1 for r in receipts if not r.confirmed)
+    result["receipted"] = any(r.kind == "lodging" for r in confirmed)
     return result
 
 
 def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool, bool]]) -> None:
     """The traveller corrects the nights (lodging paid, stayed with relatives, above the cap
     for an unavoidable reason — 제16조①) before settling."""
+    from insa.travel.receipts import lodging_from_receipts
+
     if not can_edit(TripState(trip.state), "settlement"):
         raise TransitionError("정산을 고칠 수 없는 상태입니다.")
+    receipted = lodging_from_receipts(ctx, trip.id)  # then the receipts say what lodging is
     for night in ctx.db.scalars(select(TravelNight).where(TravelNight.trip_id == trip.id)):
         if night.id in lodging:
-            night.lodging, night.relatives, night.unavoidable = lodging[night.id]
+            typed, night.relatives, night.unavoidable = lodging[night.id]
+            night.lodging = typed if receipted is None else receipted.get(night.id, 0)
     ctx.audit(
         "travel.update_settlement",
         target_type="travel_trip",
@@ -314,8 +319,17 @@ def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
     as_events = {k: state.get(k) for k in tickets if k in state}
     m = match({k: v for k, v in as_events.items() if v is not None}, windows)
     linked = 0
+    fixed = set(  # trips whose amounts are fixed keep their tickets (paid with them)
+        db.scalars(
+            select(TravelTrip.id).where(
+                TravelTrip.id.in_({t.trip_id for t in tickets.values() if t.trip_id}),
+                TravelTrip.state.in_(("settled", "paid")),
+            )
+        )
+    )
     for key, trip_id in m.matched.items():
-        if tickets[key].trip_id != int(trip_id):
+        current = tickets[key].trip_id
+        if current != int(trip_id) and current not in fixed:
             tickets[key].trip_id = int(trip_id)
             touched.add(key)
             linked += 1
@@ -393,7 +407,9 @@ def overpaid(ctx: Ctx) -> list[tuple[TravelTrip, str, int]]:
             .exists(),
         )
     )
-    rows = ctx.db.execute(restrict(stmt, ctx.principal, PAY).limit(500)).all()
+    rows = ctx.db.execute(
+        restrict(stmt, ctx.principal, PAY).order_by(TravelTrip.updated_at.desc()).limit(5000)
+    ).all()
     cases = scalar_cases(ctx.db.connection(), [t.id for t, _ in rows])
     out = []
     for trip, name in rows:
@@ -531,7 +547,7 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
                 out[int(tid)].append(f"같은 사람의 다른 출장(#{other})과 기간이 겹침")
     mine = ctx.db.execute(
         select(TravelReceipt.trip_id, TravelReceipt.receipt_key, TravelReceipt.date,
-               TravelReceipt.kind, TravelReceipt.night_id)
+               TravelReceipt.kind, TravelReceipt.night_id, TravelReceipt.total)
         .where(TravelReceipt.trip_id.in_(trip_ids), TravelReceipt.confirmed.is_(True))
     ).all()  # fmt: skip
     emp = {str(r[0]): str(r[1]) for r in rows}
@@ -565,12 +581,13 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
                         f"같은 영수증이 {who} 다른 출장 {len(f.trip_ids) - 1}건에도 청구됨"
                     )
     # a fare receipt for a journey the operators' data already has
-    fare_receipts: list[tuple[int, str, dt.date | None]] = [
-        (int(r[0]), str(r[3]), r[2]) for r in mine if r[3] in ("rail", "bus", "air", "ship")
-    ]
+    fare_receipts: list[tuple[int, str, dt.date | None, int]] = [
+        (int(r[0]), str(r[3]), r[2], int(r[5] or 0))
+        for r in mine if r[3] in ("rail", "bus", "air", "ship")
+    ]  # fmt: skip
     if fare_receipts:
-        fed: set[tuple[int | None, str, dt.date | None]] = {
-            (t.trip_id, t.mode, t.departure.date())
+        fed: set[tuple[int | None, str, dt.date | None, int]] = {
+            (t.trip_id, t.mode, t.departure.date(), t.fare)
             for t in ctx.db.scalars(
                 select(TravelTicket).where(
                     TravelTicket.trip_id.in_({r[0] for r in fare_receipts}),
@@ -578,10 +595,10 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
                 )
             )
         }
-        for receipt_trip, mode, day in fare_receipts:
-            if (receipt_trip, mode, day) in fed:
+        for receipt_trip, mode, day, fare in fare_receipts:
+            if (receipt_trip, mode, day, fare) in fed:
                 out[receipt_trip].append(
-                    f"운임 영수증({day})과 같은 날 같은 교통수단의 승차권이 운송사 자료에도 있음"
+                    f"운임 영수증({day}, {fare:,}원)과 같은 날·같은 교통수단·같은 운임의 승차권이 운송사 자료에도 있음"
                 )
     # within the duty station the 20,000 a day is a cap per person and day, not per trip
     within = ctx.db.execute(
@@ -599,25 +616,31 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
             if w_id in out:
                 out[w_id].append(f"{day} 근무지 내 출장 {len(ids)}건: 하루 상한을 합산해 확인")
     # lodging claimed without a receipt, or above what its receipts add up to
-    receipted = dict(
-        ctx.db.execute(
-            select(TravelReceipt.night_id, func.sum(TravelReceipt.total))
-            .where(TravelReceipt.trip_id.in_(trip_ids), TravelReceipt.confirmed.is_(True),
-                   TravelReceipt.kind == "lodging", TravelReceipt.night_id.is_not(None))
-            .group_by(TravelReceipt.night_id)
-        ).all()
-    )  # fmt: skip
+    receipted: dict[int, int] = {}
+    whole_trip: set[int] = set()  # trips with a receipt for every night (shared out)
+    for r_trip, r_night, r_total in ctx.db.execute(
+        select(TravelReceipt.trip_id, TravelReceipt.night_id, TravelReceipt.total).where(
+            TravelReceipt.trip_id.in_(trip_ids), TravelReceipt.confirmed.is_(True),
+            TravelReceipt.kind == "lodging",
+        )
+    ).all():  # fmt: skip
+        if r_night is None:
+            whole_trip.add(int(r_trip))
+        else:
+            receipted[int(r_night)] = receipted.get(int(r_night), 0) + int(r_total or 0)
     for n in ctx.db.scalars(
         select(TravelNight).where(
             TravelNight.trip_id.in_(trip_ids), TravelNight.lodging > 0,
             TravelNight.relatives.is_(False),
         )
     ):  # fmt: skip
+        if n.trip_id in whole_trip:
+            continue
         if n.id not in receipted:
             out[n.trip_id].append(f"{n.night} 숙박비 {n.lodging:,}원에 영수증이 없음")
-        elif n.lodging > int(receipted[n.id] or 0):
+        elif n.lodging > receipted[n.id]:
             out[n.trip_id].append(
-                f"{n.night} 숙박비 {n.lodging:,}원이 영수증 합계 {int(receipted[n.id] or 0):,}원보다 많음"
+                f"{n.night} 숙박비 {n.lodging:,}원이 영수증 합계 {receipted[n.id]:,}원보다 많음"
             )
     for r in rows:
         for code in json.loads(r[4] or "[]"):

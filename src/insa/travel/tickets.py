@@ -9,8 +9,10 @@ wins, so importing the same file twice â€” or an older file after a newer one â€
 
 Matching: a ticket belongs to the approved trip of the same employee whose time window holds
 the departure (from six hours before the trip starts to its end); among several, the trip
-whose destination names a station of the ticket wins, then the earliest. Tickets that match
-no trip, and approved trips without tickets, are listed for the finance officer.
+whose destination names a station of the ticket wins, then the earliest. A ticket already
+linked to a settled or paid trip stays with it (its fare was fixed with that trip); a change or
+refund then re-settles the trip, or shows as money to recover once paid. Tickets that match no
+trip, and approved trips without tickets, are listed for the finance officer.
 """
 
 from __future__ import annotations

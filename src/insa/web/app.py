@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -57,6 +58,65 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
 MAX_BODY = 12 * 2**20  # a 10 MB receipt and the form around it
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies over MAX_BODY (413): at once when Content-Length says so, and by
+    counting the bytes as they arrive otherwise (chunked bodies included), before any form
+    parser or upload spool sees more than the limit."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            await _too_large(send)
+            return
+        seen = 0
+        started = exceeded = False
+
+        async def counted() -> Any:
+            nonlocal seen, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > MAX_BODY:
+                    exceeded = True
+                    raise BodyTooLarge()
+            return message
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            if exceeded:  # whatever the app made of the cut-off body (a 400), the answer is 413
+                if not started:
+                    started = True
+                    await _too_large(send)
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(send)
+
+
+async def _too_large(send: Any) -> None:
+    body = f"요청이 너무 큽니다: 한 번에 {MAX_BODY // 2**20}MB까지 보낼 수 있습니다.".encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="insa",
@@ -85,19 +145,7 @@ def create_app() -> FastAPI:
             conn.execute(select(1))
         return {"status": "ok"}
 
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
-        """Refuse a request body over MAX_BODY before anything reads it (uploads included)."""
-        length = request.headers.get("content-length", "")
-        if request.method in ("POST", "PUT", "PATCH") and (
-            not length.isdigit() or int(length) > MAX_BODY
-        ):
-            if request.headers.get("transfer-encoding", "").lower() == "chunked" or length:
-                return _error_page(
-                    request, 413, "파일이 너무 큽니다",
-                    f"한 번에 보낼 수 있는 크기는 {MAX_BODY // 2**20}MB입니다.",
-                )  # fmt: skip
-        return await call_next(request)
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
