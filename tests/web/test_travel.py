@@ -8,7 +8,7 @@ import io
 import re
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from insa.security.models import AuditLog
 from insa.travel.models import TravelTrip
@@ -19,18 +19,11 @@ from .conftest import World, csrf_of
 def add_trip(
     world: World, employee_index: int = 0, agency: str = "a", state: str = "requested"
 ) -> int:
-    emp = (world.emps_a if agency == "a" else world.emps_b)[employee_index]
-    now = dt.datetime.now(dt.UTC)
-    with world.engine.begin() as conn:
-        key = conn.execute(
-            insert(TravelTrip).values(
-                employee_id=emp.id, agency_id=emp.agency_id, purpose="현장 점검", destination="대구광역시 중구",
-                region="metro", kind="outside", start_at=dt.datetime(2025, 3, 10, 8), end_at=dt.datetime(2025, 3, 10, 20),
-                transport="rail", official_vehicle=False, band=2, state=state, created_at=now, updated_at=now,
-            )
-        ).inserted_primary_key  # fmt: skip
-    assert key is not None
-    return int(key[0])
+    from .test_travel_receipts import make_trip
+
+    trip_id, _ = make_trip(world, index=employee_index, agency=agency, state=state,
+                           start=dt.datetime(2025, 3, 10, 8), end=dt.datetime(2025, 3, 10, 20))  # fmt: skip
+    return trip_id
 
 
 def test_request_approve_settle_pay(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
