@@ -169,6 +169,26 @@ def test_tickets_refunded_after_settlement_or_payment(as_user, world: World) -> 
     overpaid = re.search(r'data-testid="overpaid">(.*?)</table>', page, re.S)
     assert overpaid and f"/travel/{paid_id}" in overpaid.group(1) and "59,800" in overpaid.group(1)
     assert "59,800원 환수 필요" in fin.get(f"/travel/{paid_id}").text
+    # the finance officer records the money recovered: no more than is owed, then it is settled
+    form = {"csrf_token": csrf_of(page), "trip_id": str(paid_id)}
+    r = fin.post("/travel/finance/recover", data={**form, "amount": "60000"})
+    assert r.status_code == 422 and "59,800원 이하" in r.text
+    r = fin.post(
+        "/travel/finance/recover", data={**form, "amount": "50,000"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    overpaid = re.search(
+        r'data-testid="overpaid">(.*?)</table>', fin.get("/travel/finance").text, re.S
+    )
+    assert overpaid and "9,800" in overpaid.group(1)
+    fin.post("/travel/finance/recover", data={**form, "amount": "9800"})
+    assert 'data-testid="overpaid"' not in fin.get("/travel/finance").text
+    with world.engine.connect() as conn:
+        assert conn.scalar(select(TravelTrip.recovered).where(TravelTrip.id == paid_id)) == 59_800
+    other = as_user("hr-b")  # another agency, and no payment permission: refused
+    token = csrf_of(other.get("/").text)
+    r = other.post("/travel/finance/recover", data={"csrf_token": token, "trip_id": str(paid_id), "amount": "1"})  # fmt: skip
+    assert r.status_code == 403
 
 
 def test_bad_input_is_refused_with_a_reason(as_user, world: World) -> None:  # type: ignore[no-untyped-def]

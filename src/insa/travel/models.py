@@ -50,6 +50,7 @@ class TravelTrip(Base):
     lodging: Mapped[int | None] = mapped_column(Money)
     total: Mapped[int | None] = mapped_column(Money)
     flags: Mapped[str | None] = mapped_column(Text)
+    recovered: Mapped[int | None] = mapped_column(Money)  # recovered after payment (환수)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

@@ -154,6 +154,28 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
     return _payment_file(service.payment_rows(ctx, paid), fmt, service.today_kst())
 
 
+@router.post("/travel/finance/recover", response_class=HTMLResponse)
+async def travel_recover(request: Request, ctx: CtxDep) -> Response:
+    """Record money recovered from a traveller after a refund following payment."""
+    request.state.principal = ctx.principal
+    form = await request.form()
+    if not ctx.principal.can(service.PAY):
+        raise Forbidden()
+    text = str(form.get("amount", "")).replace(",", "").strip()
+    trip_id = _night_id(form.get("trip_id"))  # a positive integer
+    if trip_id is None:
+        raise NotFound()
+    try:
+        if not service.is_won(text):
+            raise ValueError("환수액은 원 단위 정수로 적어 주세요.")
+        service.record_recovery(ctx, trip_id, int(text))
+    except LookupError:
+        raise NotFound() from None
+    except ValueError as exc:
+        return _invalid(request, str(exc))
+    return RedirectResponse("/travel/finance", status_code=303)
+
+
 @router.get("/travel/finance/payments")
 def travel_payments(ctx: CtxDep, on: str = "", format: str = "csv") -> Response:
     """The payment file again: the trips paid on a day (Korean time), in the caller's agency."""

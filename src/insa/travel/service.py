@@ -414,9 +414,26 @@ def overpaid(ctx: Ctx) -> list[tuple[TravelTrip, str, int]]:
     out = []
     for trip, name in rows:
         case = cases.get(trip.id)
-        if case is not None and (due := compute(case)["total"]) < (trip.total or 0):
-            out.append((trip, name, (trip.total or 0) - due))
+        if case is None:
+            continue
+        left = (trip.total or 0) - compute(case)["total"] - (trip.recovered or 0)
+        if left > 0:
+            out.append((trip, name, left))
     return out
+
+
+def record_recovery(ctx: Ctx, trip_id: int, amount: int) -> TravelTrip:
+    """The finance officer records money recovered from the traveller (up to what is owed)."""
+    trip = _visible(ctx, trip_id, PAY)
+    if trip is None:
+        raise LookupError(f"trip {trip_id}")
+    owed = {t.id: left for t, _, left in overpaid(ctx)}.get(trip.id, 0)
+    if not 0 < amount <= owed:
+        raise ValueError(f"환수액은 1원 이상 {owed:,}원 이하여야 합니다.")
+    trip.recovered = (trip.recovered or 0) + amount
+    ctx.audit("travel.record_recovery", target_type="travel_trip", target_id=trip.id,
+              agency_id=trip.agency_id, detail={"amount": amount, "owed": owed})  # fmt: skip
+    return trip
 
 
 STEP_ACTIONS = (

@@ -1,4 +1,4 @@
-"""travel receipts (uploaded originals, OCR readings, confirmed fields)
+"""travel receipts (uploaded originals, OCR readings, confirmed fields); amounts recovered
 
 Revision ID: 0006
 Revises: 0005
@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("travel_trips", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recovered", sa.BigInteger(), nullable=True))
     op.create_table(
         "travel_receipts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,3 +64,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_travel_receipts_sha256"))
         batch_op.drop_index("ix_travel_receipts_key")
     op.drop_table("travel_receipts")
+    with op.batch_alter_table("travel_trips", schema=None) as batch_op:
+        batch_op.drop_column("recovered")
