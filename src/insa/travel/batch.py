@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -554,52 +554,60 @@ def settle_all(
     return out
 
 
+def contract_input(
+    trip: Any, nights: Iterable[Any], tickets: Iterable[Any], fare_receipts: Iterable[Any]
+) -> dict[str, Any]:
+    """The one definition of how a stored trip becomes the computation's input (rows or ORM
+    objects, in order: nights by date, tickets by departure, then the confirmed fare receipts,
+    each paid as a standard-class issued ticket)."""
+    return {
+        "id": trip.id, "band": trip.band, "kind": trip.kind, "start": trip.start_at,
+        "end": trip.end_at, "official_vehicle": trip.official_vehicle,
+        "tickets": [{"mode": t.mode, "class": t.seat_class, "fare": t.fare, "status": t.status}
+                    for t in tickets]
+        + [{"mode": r.kind, "class": "standard", "fare": r.total or 0, "status": "issued"}
+           for r in fare_receipts],
+        "nights": [{"region": n.region, "lodging": n.lodging, "relatives": n.relatives,
+                    "unavoidable": n.unavoidable} for n in nights],
+    }  # fmt: skip
+
+
 def scalar_cases(conn: Connection, trip_ids: Sequence[int]) -> dict[int, Trip | None]:
-    """The scalar engine's inputs rebuilt from the database — the one definition, which
-    ``service.settlement`` uses too (tickets by departure, then confirmed fare receipts; nights
-    by date); ``None`` where validation refuses the trip."""
+    """The scalar engine's inputs rebuilt from the database by :func:`contract_input`;
+    ``None`` where validation refuses the trip."""
     from pydantic import ValidationError
 
     t, nt, tk = TravelTrip.__table__, TravelNight.__table__, TravelTicket.__table__
+    rc = TravelReceipt.__table__
     out: dict[int, Trip | None] = {}
     ids = sorted(set(trip_ids))
     for lo in range(0, len(ids), 500):
         part = ids[lo : lo + 500]
-        nights: dict[int, list[dict[str, Any]]] = {i: [] for i in part}
-        tickets: dict[int, list[dict[str, Any]]] = {i: [] for i in part}
+        nights: dict[int, list[Any]] = {i: [] for i in part}
+        tickets: dict[int, list[Any]] = {i: [] for i in part}
+        receipts: dict[int, list[Any]] = {i: [] for i in part}
         for r in conn.execute(
             select(nt).where(nt.c.trip_id.in_(part)).order_by(nt.c.trip_id, nt.c.night)
-        ).mappings():
-            nights[r["trip_id"]].append(
-                {"region": r["region"], "lodging": r["lodging"], "relatives": r["relatives"],
-                 "unavoidable": r["unavoidable"]}
-            )  # fmt: skip
+        ):
+            nights[r.trip_id].append(r)
         for r in conn.execute(
-            select(tk).where(tk.c.trip_id.in_(part)).order_by(tk.c.trip_id, tk.c.departure)
-        ).mappings():
-            tickets[r["trip_id"]].append(
-                {"mode": r["mode"], "class": r["seat_class"], "fare": r["fare"],
-                 "status": r["status"]}
-            )  # fmt: skip
-        rc = TravelReceipt.__table__
-        for q in conn.execute(
+            select(tk).where(tk.c.trip_id.in_(part)).order_by(tk.c.trip_id, tk.c.departure, tk.c.id)
+        ):
+            tickets[r.trip_id].append(r)
+        for r in conn.execute(
             select(rc.c.trip_id, rc.c.kind, rc.c.total)
             .where(rc.c.trip_id.in_(part), rc.c.confirmed.is_(True))
             .where(rc.c.kind.in_(FARE_RECEIPT_KINDS))
             .order_by(rc.c.trip_id, rc.c.id)
         ):
-            tickets[q[0]].append(
-                {"mode": q[1], "class": "standard", "fare": q[2] or 0, "status": "issued"}
-            )
-        for r in conn.execute(select(t).where(t.c.id.in_(part))).mappings():
+            receipts[r.trip_id].append(r)
+        for r in conn.execute(select(t).where(t.c.id.in_(part))):
             try:
-                out[r["id"]] = Trip.model_validate(
-                    {"id": r["id"], "band": r["band"], "kind": r["kind"], "start": r["start_at"],
-                     "end": r["end_at"], "official_vehicle": r["official_vehicle"],
-                     "tickets": tickets[r["id"]], "nights": nights[r["id"]]}
-                )  # fmt: skip
+                out[r.id] = Trip.model_validate(
+                    contract_input(r, nights[r.id], tickets[r.id], receipts[r.id])
+                )
             except ValidationError:
-                out[r["id"]] = None
+                out[r.id] = None
     return out
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from stdnum.kr import brn as stdnum_brn
 
 from insa.security.context import Ctx
+from insa.travel.batch import MODES
 from insa.travel.models import TravelNight, TravelReceipt, TravelTrip
 from insa.travel.ocr import ReceiptReading
 from insa.travel.service import MAX_WON, is_won
@@ -34,7 +35,7 @@ KINDS = {
     "taxi": "택시",
     "other": "기타",
 }
-FARE_KINDS = ("rail", "bus", "air", "ship")
+FARE_KINDS = MODES  # a confirmed fare receipt is paid as a ticket of that mode
 _MAGIC = {
     b"\xff\xd8\xff": "image/jpeg",
     b"\x89PNG\r\n\x1a\n": "image/png",

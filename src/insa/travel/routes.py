@@ -162,7 +162,7 @@ async def travel_recover(request: Request, ctx: CtxDep) -> Response:
     if not ctx.principal.can(service.PAY):
         raise Forbidden()
     text = str(form.get("amount", "")).replace(",", "").strip()
-    trip_id = _night_id(form.get("trip_id"))  # a positive integer
+    trip_id = _positive_int(form.get("trip_id"))
     if trip_id is None:
         raise NotFound()
     try:
@@ -240,7 +240,7 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
     trip = _own_trip(ctx, trip_id)
     values: dict[int, tuple[int, bool, bool]] = {}
     for key, value in form.items():
-        if key.startswith("lodging-") and (nid := _night_id(key.split("-", 1)[1])) is not None:
+        if key.startswith("lodging-") and (nid := _positive_int(key.split("-", 1)[1])) is not None:
             text = str(value).replace(",", "").strip() or "0"
             if not service.is_won(text):
                 return _invalid(
@@ -294,7 +294,7 @@ def _invalid(request: Request, message: str) -> Response:
     return render(request, "error.html", status_code=422, title="입력 오류", message=message)
 
 
-def _night_id(value: Any) -> int | None:
+def _positive_int(value: Any) -> int | None:
     text = str(value or "")
     return int(text) if text.isdigit() else None
 
@@ -315,7 +315,7 @@ async def travel_receipt_upload(request: Request, ctx: CtxDep, trip_id: int) -> 
         reading = await run_in_threadpool(rc.read, data)  # Tesseract takes a second or two
         receipt = rc.upload(
             ctx, trip, filename=upload.filename or "receipt", data=data, reading=reading,
-            kind=str(form.get("kind", "lodging")), night_id=_night_id(form.get("night_id")),
+            kind=str(form.get("kind", "lodging")), night_id=_positive_int(form.get("night_id")),
         )  # fmt: skip
     except (rc.ReceiptError, TransitionError) as exc:
         if htmx:  # shown beside the form, which stays as it is
@@ -337,7 +337,7 @@ def travel_receipt(request: Request, ctx: CtxDep, trip_id: int, receipt_id: int)
         receipt = rc.get(ctx, trip, receipt_id)
     except LookupError:
         raise NotFound() from None
-    nights = service.settlement(ctx, trip)["night_rows"] if trip.kind == "outside" else []
+    nights = service.nights_of(ctx, trip.id)
     return render(
         request, "travel/receipt.html", trip=trip, receipt=receipt, read=rc.readings(receipt),
         kinds=rc.KINDS, nights=nights,
@@ -381,7 +381,7 @@ async def travel_receipt_confirm(
                 kind=str(form.get("kind", "")), date=str(form.get("date", "")),
                 total=str(form.get("total", "")), merchant=str(form.get("merchant", "")),
                 brn=str(form.get("brn", "")), approval_no=str(form.get("approval_no", "")),
-                night_id=_night_id(form.get("night_id")), all_nights=form.get("night_id") == "all",
+                night_id=_positive_int(form.get("night_id")), all_nights=form.get("night_id") == "all",
             ))  # fmt: skip
     except LookupError:
         raise NotFound() from None

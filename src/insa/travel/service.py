@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from insa.people.models import Employee, Grade
 from insa.security.context import Ctx
 from insa.security.principal import restrict
-from insa.travel.batch import scalar_cases
-from insa.travel.compute import compute
+from insa.travel.batch import MODES, contract_input, scalar_cases
+from insa.travel.compute import Trip, compute
 from insa.travel.models import TravelNight, TravelTicket, TravelTrip
 from insa.travel.regions import cap_class
 from insa.travel.workflow import TransitionError, TripState, apply, can_edit
@@ -149,18 +149,15 @@ def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     from insa.travel import receipts as rc
 
     tickets = ctx.db.scalars(
-        select(TravelTicket).where(TravelTicket.trip_id == trip.id).order_by(TravelTicket.departure)
+        select(TravelTicket)
+        .where(TravelTicket.trip_id == trip.id)
+        .order_by(TravelTicket.departure, TravelTicket.id)
     ).all()
-    nights = ctx.db.scalars(
-        select(TravelNight).where(TravelNight.trip_id == trip.id).order_by(TravelNight.night)
-    ).all()
+    nights = nights_of(ctx, trip.id)
     receipts = rc.of_trip(ctx, trip.id)
     confirmed = [r for r in receipts if r.confirmed]
-    ctx.db.flush()  # the case is read with Core on the session's connection
-    case = scalar_cases(ctx.db.connection(), [trip.id])[trip.id]
-    if case is None:
-        raise ValueError(f"trip {trip.id}: its data do not make a valid trip")
-    result = compute(case)
+    fare_receipts = [r for r in confirmed if r.kind in MODES]
+    result = compute(Trip.model_validate(contract_input(trip, nights, tickets, fare_receipts)))
     for r in confirmed:
         if r.kind in ("taxi", "other"):
             result["lines"].append({
@@ -174,6 +171,14 @@ def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     result["unconfirmed"] = sum(1 for r in receipts if not r.confirmed)
     result["receipted"] = any(r.kind == "lodging" for r in confirmed)
     return result
+
+
+def nights_of(ctx: Ctx, trip_id: int) -> list[TravelNight]:
+    return list(
+        ctx.db.scalars(
+            select(TravelNight).where(TravelNight.trip_id == trip_id).order_by(TravelNight.night)
+        )
+    )
 
 
 def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool, bool]]) -> None:
@@ -335,18 +340,12 @@ def import_tickets(db: Any, events: list[Any], *, actor: str) -> dict[str, Any]:
             linked += 1
     db.flush()
     resettled = _resettle(db, {t for k in touched if (t := tickets[k].trip_id) is not None}, actor)
-    no_ticket = select(TravelTicket.id).where(TravelTicket.trip_id == TravelTrip.id).exists()
     without = db.scalars(
         select(TravelTrip.id)
         .join(Employee, Employee.id == TravelTrip.employee_id)
-        .where(
-            Employee.employee_no.in_(sorted(passengers)),
-            TravelTrip.state.in_(("approved", "settled")), TravelTrip.kind == "outside",
-            TravelTrip.transport.in_(("rail", "bus", "air", "ship")),
-            TravelTrip.official_vehicle.is_(False), ~no_ticket,
-        )
+        .where(Employee.employee_no.in_(sorted(passengers)), *_lacking_tickets())
         .order_by(TravelTrip.id)
-    ).all()  # fmt: skip
+    ).all()
     report = {
         "tickets": len(state), "inserted": inserted, "updated": updated, "unchanged": unchanged,
         "linked": linked,
@@ -397,14 +396,27 @@ def _fix(trip: TravelTrip, r: dict[str, Any]) -> None:
 def overpaid(ctx: Ctx) -> list[tuple[TravelTrip, str, int]]:
     """Paid trips whose tickets were refunded or changed after payment so that the rules now
     give less than was paid: the difference is to be recovered from the traveller (환수)."""
+    from insa.travel.models import TravelReceipt
+
+    # only a trip whose paid fare is no longer what its tickets add up to can owe anything:
+    # the fare paid is the sum of the tickets not refunded and the confirmed fare receipts
+    tickets_now = (
+        select(func.coalesce(func.sum(TravelTicket.fare), 0))
+        .where(TravelTicket.trip_id == TravelTrip.id, TravelTicket.status != "refunded")
+        .scalar_subquery()
+    )
+    receipts_now = (
+        select(func.coalesce(func.sum(TravelReceipt.total), 0))
+        .where(TravelReceipt.trip_id == TravelTrip.id, TravelReceipt.confirmed.is_(True),
+               TravelReceipt.kind.in_(MODES))
+        .scalar_subquery()
+    )  # fmt: skip
     stmt = (
         select(TravelTrip, Employee.name)
         .join(Employee, Employee.id == TravelTrip.employee_id)
         .where(
             TravelTrip.state == "paid",
-            select(TravelTicket.id)
-            .where(TravelTicket.trip_id == TravelTrip.id, TravelTicket.status != "issued")
-            .exists(),
+            func.coalesce(TravelTrip.fare, 0) != tickets_now + receipts_now,
         )
     )
     rows = ctx.db.execute(
@@ -600,7 +612,7 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
     # a fare receipt for a journey the operators' data already has
     fare_receipts: list[tuple[int, str, dt.date | None, int]] = [
         (int(r[0]), str(r[3]), r[2], int(r[5] or 0))
-        for r in mine if r[3] in ("rail", "bus", "air", "ship")
+        for r in mine if r[3] in MODES
     ]  # fmt: skip
     if fare_receipts:
         fed: set[tuple[int | None, str, dt.date | None, int]] = {
@@ -723,32 +735,35 @@ def unmatched_tickets(ctx: Ctx) -> list[tuple[TravelTicket, str]]:
     return [(r[0], r[1]) for r in ctx.db.execute(stmt).all()]
 
 
-def trips_without_tickets(ctx: Ctx) -> list[tuple[TravelTrip, str, str]]:
-    """Approved or settled trips by rail, bus, air or ship that have started and have no
+def _lacking_tickets() -> tuple[Any, ...]:
+    """Approved or settled trips by rail, bus, air or ship (not by official vehicle) with no
     ticket in the operators' data and no fare receipt."""
     from insa.travel.models import TravelReceipt
 
     has_ticket = select(TravelTicket.id).where(TravelTicket.trip_id == TravelTrip.id).exists()
     has_receipt = (
         select(TravelReceipt.id)
-        .where(TravelReceipt.trip_id == TravelTrip.id,
-               TravelReceipt.kind.in_(("rail", "bus", "air", "ship")))
+        .where(TravelReceipt.trip_id == TravelTrip.id, TravelReceipt.kind.in_(MODES))
         .exists()
-    )  # fmt: skip
+    )
+    return (
+        TravelTrip.state.in_(("approved", "settled")),
+        TravelTrip.kind == "outside",
+        TravelTrip.transport.in_(MODES),
+        TravelTrip.official_vehicle.is_(False),
+        ~has_ticket,
+        ~has_receipt,
+    )
+
+
+def trips_without_tickets(ctx: Ctx) -> list[tuple[TravelTrip, str, str]]:
+    """The trips of :func:`_lacking_tickets` that have started, for the finance officer."""
     stmt = select(TravelTrip, Employee.name, Employee.employee_no).join(
         Employee, Employee.id == TravelTrip.employee_id
     )
     stmt = (
         restrict(stmt, ctx.principal, PAY)
-        .where(
-            TravelTrip.state.in_(("approved", "settled")),
-            TravelTrip.kind == "outside",
-            TravelTrip.transport.in_(("rail", "bus", "air", "ship")),
-            TravelTrip.official_vehicle.is_(False),
-            TravelTrip.start_at <= dt.datetime.now(),
-            ~has_ticket,
-            ~has_receipt,
-        )
+        .where(*_lacking_tickets(), TravelTrip.start_at <= dt.datetime.now())
         .order_by(TravelTrip.start_at.desc())
         .limit(200)
     )
