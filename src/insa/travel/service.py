@@ -16,7 +16,7 @@ from insa.travel.batch import MODES, contract_input, scalar_cases
 from insa.travel.compute import Trip, compute
 from insa.travel.models import TravelNight, TravelTicket, TravelTrip
 from insa.travel.regions import cap_class
-from insa.travel.workflow import TransitionError, TripState, apply, can_edit
+from insa.travel.workflow import REFUND_DUE, TransitionError, TripState, apply, can_edit
 
 REQUEST, APPROVE, PAY, VIEW = (
     "travel.request_trip", "travel.approve_trip", "travel.pay_trip", "travel.view_trip",
@@ -717,7 +717,7 @@ def refunds_to_collect(ctx: Ctx) -> list[tuple[TravelTicket, str, TravelTrip]]:
         _scoped_tickets(ctx)
         .add_columns(TravelTrip)
         .join(TravelTrip, TravelTrip.id == TravelTicket.trip_id)
-        .where(TravelTrip.state == "cancelled", TravelTicket.status.in_(("issued", "changed")))
+        .where(TravelTrip.state == "cancelled", TravelTicket.status.in_(REFUND_DUE))
         .order_by(TravelTicket.departure.desc())
         .limit(200)
     )

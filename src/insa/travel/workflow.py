@@ -77,8 +77,12 @@ def can_edit(trip: TripState, what: str) -> bool:
     return trip.state in EDITABLE[what]
 
 
+REFUND_DUE = frozenset({"issued", "changed"})  # a cancelled trip's tickets not yet refunded
+
+
 def refunds_to_collect(state: str, ticket_statuses: list[str]) -> int:
-    """Tickets of a cancelled trip still issued or changed: refunds the traveller must ask for."""
+    """Tickets of a cancelled trip still issued or changed: refunds the traveller must ask for
+    (the finance page lists them with the same rule, ``service.refunds_to_collect``)."""
     if state != "cancelled":
         return 0
-    return sum(1 for s in ticket_statuses if s in ("issued", "changed"))
+    return sum(1 for s in ticket_statuses if s in REFUND_DUE)
