@@ -233,3 +233,29 @@ def test_parquet_files_are_read_like_csv(sources: Path) -> None:
     with pytest.raises(ClaimsError) as exc:
         load_claims(duckdb.connect(), sources)
     assert any(e.startswith("MOE.parquet:1:relation:") for e in exc.value.errors)
+
+
+def test_pseudonymize_accepts_numbers_issued_since_october_2020(tmp_path: Path) -> None:
+    # a child born 2021-03-01, numbered after the 2020 reform: random digits, no check digit
+    from insa.allowance.claims import PSEUDONYMIZE_IN, pseudonymize
+
+    src = tmp_path / "raw.csv"
+    values = dict.fromkeys(PSEUDONYMIZE_IN, "")
+    values |= {"claim_id": "1", "source_org": "EDU-BUSAN", "claimant_rrn": "800101-1000008",
+               "claimant_name": "김", "claimant_birth_date": "1980-01-01", "dependent_rrn": "210301-4123450",
+               "dependent_name": "민", "dependent_birth_date": "2021-03-01", "relation": "child",
+               "start_month": "2024-01", "monthly_amount": "50000"}  # fmt: skip
+    with src.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=PSEUDONYMIZE_IN)
+        w.writeheader()
+        w.writerow(values)
+    assert pseudonymize(src, tmp_path / "out.csv", KEY) == 1
+    got = next(csv.DictReader((tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()))
+    assert got["dependent_key"] == key_of(KEY, "2103014123450")
+    values["dependent_rrn"] = "210301-4123451x"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=PSEUDONYMIZE_IN)
+        w.writeheader()
+        w.writerow(values)
+    with pytest.raises(ClaimsError, match="raw.csv:2:dependent_rrn"):
+        pseudonymize(src, tmp_path / "out2.csv", KEY)

@@ -14,16 +14,16 @@ header being line 1; the record number in a Parquet file).
 from __future__ import annotations
 
 import csv
-import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from insa.errors import RowErrors
+from insa.security.crypto import pseudonym
+from insa.security.rrn import RRN, InvalidRRN
 
 COLUMNS: tuple[str, ...] = (
     "claim_id", "source_org", "claimant_key", "claimant_name", "claimant_birth_date",
@@ -242,9 +242,7 @@ def read_key_file(path: Path) -> bytes:
     return key
 
 
-def key_of(key: bytes, rrn_digits: str) -> str:
-    """The exchange key: lowercase hex HMAC-SHA256 of the 13 digits (no hyphen)."""
-    return hmac.new(key, rrn_digits.encode("ascii"), sha256).hexdigest()
+key_of = pseudonym  # the exchange key: lowercase hex HMAC-SHA256 of the 13 digits (no hyphen)
 
 
 PSEUDONYMIZE_IN = tuple(
@@ -256,12 +254,11 @@ PSEUDONYMIZE_IN = tuple(
 def pseudonymize(src: Path, dst: Path, key: bytes) -> int:
     """A claims file with ``claimant_rrn`` / ``dependent_rrn`` → the exchange format.
 
-    Every resident number is checked (format and checksum, python-stdnum) before anything is
+    Every resident number is checked (``insa.security.rrn.RRN``: python-stdnum, and the
+    numbers issued since October 2020 without region code or check digit) before anything is
     written; an error names the row and column, never the number. The output holds keys
     only. Returns the number of rows.
     """
-    from stdnum.kr import rrn as stdnum_rrn
-
     errors: list[str] = []
     rows: list[dict[str, str]] = []
     name = src.name
@@ -282,8 +279,9 @@ def pseudonymize(src: Path, dst: Path, key: bytes) -> int:
                     value = (row.get(col) or "").strip()
                     if not value and not required:
                         continue
-                    digits = value.replace("-", "")
-                    if not stdnum_rrn.is_valid(digits):
+                    try:
+                        RRN(value)
+                    except InvalidRRN:
                         errors.append(
                             f"{name}:{line}:{col}: not a valid resident registration number"
                         )
