@@ -158,8 +158,9 @@ def allowance_verify(
     """이중수급 검증 / Find double claims across organisations."""
 
     from insa.allowance.claims import ClaimsError, load_claims
+    from insa.allowance.models import KIND_LABELS
     from insa.allowance.reports import write_findings_csv, write_org_reports, write_summary
-    from insa.allowance.verify import KIND_LABELS, verify
+    from insa.allowance.verify import verify
     from insa.security.audit import cli_actor
 
     as_of_idx = _as_of(as_of)

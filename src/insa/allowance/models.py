@@ -23,6 +23,20 @@ STATUS_LABELS = {
     "dismissed": "해당 없음",
     "recovered": "환수 완료",
 }
+# the labels of the findings' codes, shared by the reports, the CLI and the web pages (kept
+# here, free of the verification's DuckDB, so the web app does not load it)
+KIND_LABELS = {
+    "double_claim": "동일 부양가족 중복 청구",
+    "open_transfer": "전출 후 미종료 청구",
+    "duplicate_claim": "동일 기관 중복 청구",
+}
+MATCH_LABELS = {"exact": "확정(키 일치)", "probable": "추정(이름·생년월일)"}
+RELATION_LABELS = {
+    "spouse": "배우자",
+    "child": "자녀",
+    "lineal_ascendant": "직계존속",
+    "other": "기타",
+}
 
 
 class VerificationRun(Base):

@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from insa.allowance.verify import FINDING_COLUMNS, KIND_LABELS, VerifyReport
+from insa.allowance.models import KIND_LABELS, MATCH_LABELS, RELATION_LABELS
+from insa.allowance.verify import FINDING_COLUMNS, VerifyReport
 from insa.allowance.verify import Finding as Found
 
 ORG_HEADERS = (
@@ -21,13 +22,6 @@ ORG_HEADERS = (
     ("overlap_months", "중복 개월"), ("overpaid_amount", "과지급액(원)"),
     ("recover_from", "환수 대상 청구"), ("ours", "우리 기관 환수 여부"),
 )  # fmt: skip
-MATCH_LABELS = {"exact": "확정(키 일치)", "probable": "추정(이름·생년월일)"}
-RELATION_LABELS = {
-    "spouse": "배우자",
-    "child": "자녀",
-    "lineal_ascendant": "직계존속",
-    "other": "기타",
-}
 
 
 def write_findings_csv(path: Path, report: VerifyReport) -> None:

@@ -10,9 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from insa.allowance import scoped
-from insa.allowance.models import STATUS_LABELS, STATUSES
-from insa.allowance.reports import MATCH_LABELS, RELATION_LABELS
-from insa.allowance.verify import KIND_LABELS
+from insa.allowance.models import (
+    KIND_LABELS,
+    MATCH_LABELS,
+    RELATION_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+)
 from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NotFound, csrf_protect
 from insa.web.pages import render
 

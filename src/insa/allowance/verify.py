@@ -34,11 +34,6 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "overlap_start", "overlap_end", "overlap_months", "overpaid_amount", "recover_from",
 )  # fmt: skip
 KINDS = ("double_claim", "open_transfer", "duplicate_claim")
-KIND_LABELS = {
-    "double_claim": "동일 부양가족 중복 청구",
-    "open_transfer": "전출 후 미종료 청구",
-    "duplicate_claim": "동일 기관 중복 청구",
-}
 
 
 @dataclass
