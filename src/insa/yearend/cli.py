@@ -246,6 +246,7 @@ def yearend_receipt(
                 ex = explain(db, emp.id, year, no)
                 if ex is None:
                     err.print(f"[yellow]{no}: no payroll in {year} — skipped[/]")
+                    progress.update(task, advance=1)
                     continue
                 try:
                     pdf = receipt_for(db, cipher, emp, ex)

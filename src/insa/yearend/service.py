@@ -32,7 +32,6 @@ from insa.yearend.engine import REL, Columns, settle
 from insa.yearend.models import NTS_AMOUNTS, NTS_FLAGS, RESULT_AMOUNTS, nts_table, runs_table
 from insa.yearend.models import results_table as rt
 from insa.yearend.schemas import Case
-from insa.yearend.schemas import Dependent as CaseDependent
 
 I64 = npt.NDArray[np.int64]
 Progress = Callable[[str, int, int], None]
@@ -537,12 +536,6 @@ class Explanation:
     excluded: list[tuple[str, dt.date]]  # (relation, birth date) deducted by another employee
     dependent_ids: list[int]  # dependents.id of each of case.dependents, in order
     excluded_ids: list[int]
-
-    def dependent_of(self, dependent_id: int) -> CaseDependent | None:
-        """The case's entry for an HR dependent (None when another employee deducts them)."""
-        if dependent_id in self.dependent_ids:
-            return self.case.dependents[self.dependent_ids.index(dependent_id)]
-        return None
 
     @property
     def stale(self) -> bool:
