@@ -38,7 +38,6 @@ def findings(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     p = ctx.principal
-    request.state.principal = p
     if not p.can(scoped.VIEW):
         raise Forbidden()
     result = scoped.list_findings(ctx, status=status, kind=kind, page=page)
@@ -56,7 +55,6 @@ def findings(
 
 @router.get("/allowance/findings/{finding_id}", response_class=HTMLResponse)
 def finding_detail(request: Request, ctx: CtxDep, finding_id: str) -> Response:
-    request.state.principal = ctx.principal
     f = scoped.get_finding(ctx, finding_id)
     if f is None:
         raise NotFound()
@@ -79,7 +77,6 @@ def finding_resolve(
     reason: Annotated[str, Form()] = "",
     amount: Annotated[str, Form()] = "",
 ) -> Response:
-    request.state.principal = ctx.principal
     f = scoped.get_finding(ctx, finding_id)
     if f is None:
         raise NotFound()

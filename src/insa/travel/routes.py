@@ -52,7 +52,6 @@ def _conflict(request: Request, ctx: Any, message: str) -> Response:
 @router.get("/travel", response_class=HTMLResponse)
 def travel_home(request: Request, ctx: CtxDep) -> Response:
     p = ctx.principal
-    request.state.principal = p
     if p.can(service.APPROVE):
         return RedirectResponse("/travel/approvals", status_code=303)
     if p.can(service.PAY):
@@ -81,7 +80,6 @@ def travel_request(
     official_vehicle: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "outside",
 ) -> Response:
-    request.state.principal = ctx.principal
     try:
         trip = service.request_trip(
             ctx, purpose=purpose, destination=destination,
@@ -101,7 +99,6 @@ def travel_request(
 
 @router.get("/travel/approvals", response_class=HTMLResponse)
 def travel_approvals(request: Request, ctx: CtxDep) -> Response:
-    request.state.principal = ctx.principal
     if not ctx.principal.can(service.APPROVE):
         raise Forbidden()
     pending = service.list_trips(ctx, service.APPROVE, ("requested",))
@@ -126,7 +123,6 @@ async def travel_bulk_approve(request: Request, ctx: CtxDep) -> Response:
 
 @router.get("/travel/finance", response_class=HTMLResponse)
 def travel_finance(request: Request, ctx: CtxDep) -> Response:
-    request.state.principal = ctx.principal
     if not ctx.principal.can(service.PAY):
         raise Forbidden()
     settled = service.list_trips(ctx, service.PAY, ("settled",))
@@ -157,7 +153,6 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
 @router.post("/travel/finance/recover", response_class=HTMLResponse)
 async def travel_recover(request: Request, ctx: CtxDep) -> Response:
     """Record money recovered from a traveller after a refund following payment."""
-    request.state.principal = ctx.principal
     form = await request.form()
     if not ctx.principal.can(service.PAY):
         raise Forbidden()
@@ -221,7 +216,6 @@ def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date)
 
 @router.get("/travel/{trip_id}", response_class=HTMLResponse)
 def travel_trip(request: Request, ctx: CtxDep, trip_id: int) -> Response:
-    request.state.principal = ctx.principal
     trip, part = _trip(ctx, trip_id)
     result = (
         service.settlement(ctx, trip) if trip.state in ("approved", "settled", "paid") else None
@@ -263,7 +257,6 @@ def travel_action(
     request: Request, ctx: CtxDep, trip_id: int,
     action: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
-    request.state.principal = ctx.principal
     trip, part = _trip(ctx, trip_id)
     try:
         if action == "settle" and part == "traveller":
@@ -302,7 +295,6 @@ def _positive_int(value: Any) -> int | None:
 @router.post("/travel/{trip_id}/receipts", response_class=HTMLResponse)
 async def travel_receipt_upload(request: Request, ctx: CtxDep, trip_id: int) -> Response:
     """Upload a photo or PDF of a receipt: stored as sent, read by OCR, then shown to confirm."""
-    request.state.principal = ctx.principal
     form = await request.form()
     trip = _own_trip(ctx, trip_id)
     htmx = request.headers.get("hx-request") == "true"
@@ -331,7 +323,6 @@ async def travel_receipt_upload(request: Request, ctx: CtxDep, trip_id: int) -> 
 
 @router.get("/travel/{trip_id}/receipts/{receipt_id}", response_class=HTMLResponse)
 def travel_receipt(request: Request, ctx: CtxDep, trip_id: int, receipt_id: int) -> Response:
-    request.state.principal = ctx.principal
     trip, part = _trip(ctx, trip_id)
     try:
         receipt = rc.get(ctx, trip, receipt_id)
@@ -370,7 +361,6 @@ async def travel_receipt_confirm(
     request: Request, ctx: CtxDep, trip_id: int, receipt_id: int
 ) -> Response:
     """The traveller confirms or corrects what OCR read (or removes the receipt)."""
-    request.state.principal = ctx.principal
     form = await request.form()
     trip = _own_trip(ctx, trip_id)
     try:

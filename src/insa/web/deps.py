@@ -81,7 +81,9 @@ def page_ctx(request: Request, db: DbDep) -> Ctx:
     ws, user = loaded
     if not ws.mfa_ok:
         raise MfaPending()
-    return Ctx(db, auth.principal_for(db, user, client_addr(request)))
+    principal = auth.principal_for(db, user, client_addr(request))
+    request.state.principal = principal  # pages and error pages show who is logged in
+    return Ctx(db, principal)
 
 
 CtxDep = Annotated[Ctx, Depends(page_ctx)]

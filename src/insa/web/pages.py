@@ -266,7 +266,6 @@ def logout(request: Request, db: DbDep) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, ctx: CtxDep) -> Response:
     p = ctx.principal
-    request.state.principal = p
     data: dict[str, Any] = {"title": ROLE_HOME_TITLE.get(p.role, "insa")}
     if p.agency_id is not None:
         data["agency_name"] = ctx.db.scalar(select(Agency.name_ko).where(Agency.id == p.agency_id))
@@ -309,7 +308,6 @@ def employees(
     p = ctx.principal
     org_unit_id = _opt_int(org_unit)  # empty select values arrive as ""
     agency_id = _opt_int(agency)
-    request.state.principal = p
     if not p.can("people.search_employee"):
         if p.role == "employee":
             return RedirectResponse("/me", status_code=303)
@@ -338,7 +336,6 @@ def employees(
 def employee_detail(
     request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
 ) -> Response:
-    request.state.principal = ctx.principal
     emp = service.get_employee(ctx, employee_id)
     if emp is None:
         raise NotFound()
@@ -374,7 +371,6 @@ def audit(
     date_to: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    request.state.principal = ctx.principal
     if not ctx.principal.can("security.view_audit"):
         raise Forbidden("감사 기록은 중앙관리자만 볼 수 있습니다.")
     error = None
@@ -398,7 +394,6 @@ def audit(
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, ctx: CtxDep) -> Response:
-    request.state.principal = ctx.principal
     user = ctx.db.get(User, ctx.principal.user_id)
     tokens = ctx.db.scalars(
         select(ApiToken)
@@ -412,7 +407,6 @@ def account(request: Request, ctx: CtxDep) -> Response:
 def account_token_create(
     request: Request, ctx: CtxDep, name: Annotated[str, Form()] = ""
 ) -> Response:
-    request.state.principal = ctx.principal
     user = ctx.db.get(User, ctx.principal.user_id)
     assert user is not None
     token = auth.create_api_token(ctx.db, user, name.strip() or "API")

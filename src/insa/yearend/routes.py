@@ -76,7 +76,6 @@ def yearend_home(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     p = ctx.principal
-    request.state.principal = p
     if p.role == "employee":
         return RedirectResponse("/yearend/me", status_code=303)
     if not p.can(scoped.VIEW):
@@ -112,7 +111,6 @@ def yearend_run(
     year: Annotated[int, Form()],
     agency_id: Annotated[str, Form()] = "",
 ) -> Response:
-    request.state.principal = ctx.principal
     try:
         scope = scoped.run_scope(ctx, int(agency_id) if agency_id.isdigit() else None)
     except PermissionError as exc:
@@ -132,7 +130,6 @@ def yearend_run(
 
 @router.get("/yearend/jobs/{job_id}", response_class=HTMLResponse)
 def yearend_job(request: Request, ctx: CtxDep, job_id: str) -> Response:
-    request.state.principal = ctx.principal
     job = jobs.get(job_id)
     if job is None or not jobs.visible(job, ctx.principal):
         raise NotFound()
@@ -170,7 +167,6 @@ def _explained(ctx: CtxDep, employee_id: int, year: int | None) -> tuple[Any, An
 def yearend_employee(
     request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
 ) -> Response:
-    request.state.principal = ctx.principal
     emp, ex, y = _explained(ctx, employee_id, year)
     return render(
         request,
@@ -197,7 +193,6 @@ async def yearend_what_if(
 def _what_if(
     request: Request, ctx: CtxDep, employee_id: int, year: int | None, form: dict[str, str]
 ) -> Response:
-    request.state.principal = ctx.principal
     emp, ex, y = _explained(ctx, employee_id, year)
     if ex is None:
         raise NotFound()
@@ -241,7 +236,6 @@ def yearend_receipt(
 ) -> Response:
     from insa.yearend.documents import DocumentUnavailable, receipt_for
 
-    request.state.principal = ctx.principal
     emp, ex, y = _explained(ctx, employee_id, year)
     if ex is None:
         raise NotFound()
@@ -282,8 +276,6 @@ def yearend_filing(
     """The agency's electronic filing file (근로소득 지급명세서 전산매체), from stored results."""
     from insa.yearend.documents import DocumentUnavailable, filing_for_agency
     from insa.yearend.filing import FilingError
-
-    request.state.principal = ctx.principal
 
     try:
         aid = scoped.run_scope(ctx, int(agency) if agency.isdigit() else None)
