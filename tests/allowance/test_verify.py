@@ -259,3 +259,18 @@ def test_pseudonymize_accepts_numbers_issued_since_october_2020(tmp_path: Path) 
         w.writerow(values)
     with pytest.raises(ClaimsError, match="raw.csv:2:dependent_rrn"):
         pseudonymize(src, tmp_path / "out2.csv", KEY)
+
+
+def test_a_csv_written_halfway_leaves_nothing(tmp_path: Path) -> None:
+    from insa.allowance.claims import write_csv_atomic
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield ["a", "1"]
+        raise RuntimeError("disk full")
+
+    out = tmp_path / "findings.csv"
+    with pytest.raises(RuntimeError):
+        write_csv_atomic(out, ("x", "y"), rows())
+    assert list(tmp_path.iterdir()) == []
+    assert write_csv_atomic(out, ("x", "y"), [["a", "1"], ["b", "2"]]) == 2
+    assert out.read_text(encoding="utf-8").splitlines() == ["x,y", "a,1", "b,2"]

@@ -14,7 +14,7 @@ header being line 1; the record number in a Parquet file).
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,29 +289,36 @@ def pseudonymize(src: Path, dst: Path, key: bytes) -> int:
         raise ClaimsError([f"{name}: cannot be read ({exc})"]) from None
     if errors:
         raise ClaimsError(errors)
-    tmp = dst.with_name(dst.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            out = dict(row)
-            out["claimant_key"] = key_of(key, row["claimant_rrn"].strip().replace("-", ""))
-            dep = (row.get("dependent_rrn") or "").strip().replace("-", "")
-            out["dependent_key"] = key_of(key, dep) if dep else ""
-            writer.writerow([out[c] for c in COLUMNS])
-    tmp.replace(dst)  # all or nothing: the output appears only when complete
-    return len(rows)
+
+    def keyed(row: dict[str, str]) -> list[str]:
+        out = dict(row)
+        out["claimant_key"] = key_of(key, row["claimant_rrn"].strip())
+        dep = (row.get("dependent_rrn") or "").strip()
+        out["dependent_key"] = key_of(key, dep) if dep else ""
+        return [out[c] for c in COLUMNS]
+
+    return write_csv_atomic(dst, COLUMNS, (keyed(r) for r in rows))
 
 
 def write_claims_csv(path: Path, rows: Iterator[tuple[Any, ...]]) -> int:
     """Write exchange-format rows (in :data:`COLUMNS` order), all or nothing."""
+    return write_csv_atomic(path, COLUMNS, (["" if v is None else v for v in r] for r in rows))
+
+
+def write_csv_atomic(path: Path, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> int:
+    """A CSV file that appears only when complete (written beside it as ``.part``, then
+    renamed; the partial file is removed if writing fails). Returns the number of rows."""
     tmp = path.with_name(path.name + ".part")
     n = 0
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
-            n += 1
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                n += 1
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return n

@@ -3,7 +3,6 @@ Korean headers, and the central summary (counts and won by organisation and kind
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from insa.allowance.claims import write_csv_atomic
 from insa.allowance.models import KIND_LABELS, MATCH_LABELS, RELATION_LABELS
 from insa.allowance.verify import FINDING_COLUMNS, VerifyReport
 from insa.allowance.verify import Finding as Found
@@ -25,13 +25,7 @@ ORG_HEADERS = (
 
 
 def write_findings_csv(path: Path, report: VerifyReport) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(FINDING_COLUMNS)
-        for finding in report.findings:
-            w.writerow(finding.row())
-    tmp.replace(path)
+    write_csv_atomic(path, FINDING_COLUMNS, (f.row() for f in report.findings))
 
 
 def _sheet_widths(ws: object) -> None:
