@@ -211,6 +211,9 @@ def test_cli_verify_writes_the_fixed_columns_and_keeps_status_on_rerun(
     assert set(first) < set(second)
     assert second[fid] == "dismissed"
     assert "seen before (status kept)" in r.output
+    with migrated.connect() as conn:  # every finding seen again carries the new run
+        runs = conn.execute(select(Finding.first_seen_run, Finding.last_seen_run)).all()
+    assert {last for _, last in runs} == {2} and {first for first, _ in runs} == {1, 2}
     bad = CliRunner().invoke(app, ["allowance", "verify", str(sources), "--as-of", "2025-13"])
     assert bad.exit_code == 2
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from insa.allowance.claims import COLUMNS, key_of, month_index
 from insa.allowance.models import Finding, VerificationRun
@@ -171,6 +171,8 @@ def store_findings(
     ).inserted_primary_key  # fmt: skip
     assert run is not None
     run_id = int(run[0])
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
     for f in report.findings:
         values = {
             "kind": f.kind, "match": f.match, "probability": f.probability,
@@ -184,13 +186,17 @@ def store_findings(
             "last_seen_run": run_id,
         }  # fmt: skip
         if f.finding_id in existing:
-            conn.execute(update(Finding).where(Finding.finding_id == f.finding_id).values(**values))
+            updates.append({"fid": f.finding_id, **values})
         else:
-            conn.execute(
-                insert(Finding).values(
-                    finding_id=f.finding_id, status="open", first_seen_run=run_id, **values
-                )
-            )
+            inserts.append({"finding_id": f.finding_id, "status": "open",
+                            "first_seen_run": run_id, **values})  # fmt: skip
+    if updates:  # one executemany each, not a round trip per finding
+        conn.execute(
+            update(Finding).where(Finding.finding_id == bindparam("fid")),
+            updates,
+        )
+    if inserts:
+        conn.execute(insert(Finding), inserts)
     record(
         conn, actor=actor, actor_role="cli", action="allowance.verify",
         target_type="allowance_run", target_id=run_id,
