@@ -117,11 +117,12 @@ def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation)
     unit = db.scalar(select(OrgUnit.name).where(OrgUnit.id == emp.org_unit_id)) or ""
     pay = pay_splits(db, year, [emp.id])[emp.id]
     work_start, work_end = work_period(emp.hire_date, year, pay)
+    masked = cipher.decrypt(emp.rrn_encrypted).masked()
     dependents = [
         ReceiptDependent(
             "본인",
             emp.name,
-            cipher.decrypt(emp.rrn_encrypted).masked(),
+            masked,
             basic=True,
             senior=is_senior(emp.birth_date, year, rules_for(year)),
             disabled=ex.case.taxpayer.disabled,
@@ -151,7 +152,7 @@ def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation)
         ),
         employee=ReceiptEmployee(
             name=emp.name,
-            masked_rrn=cipher.decrypt(emp.rrn_encrypted).masked(),
+            masked_rrn=masked,
             employee_no=emp.employee_no,
             org_unit=unit,
             work_start=work_start,

@@ -21,6 +21,7 @@ from weasyprint import HTML  # type: ignore[import-untyped]
 from weasyprint.document import Document  # type: ignore[import-untyped]
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 
+from insa.security.rrn import is_masked
 from insa.yearend.rules import rules_for
 
 __all__ = [
@@ -39,7 +40,7 @@ COPY_LABEL = "소득자 보관용"
 
 def _require_masked(rrn: str, whose: str) -> None:
     """Refuse a resident registration number that is not masked (never echo the number)."""
-    if "*" not in rrn or sum(c.isdigit() for c in rrn) > 7:
+    if not is_masked(rrn):
         raise ValueError(
             f"{whose}: 주민등록번호는 마스킹된 값(예: 800501-1******)만 출력할 수 있습니다 "
             "(only a masked RRN may be printed)"
