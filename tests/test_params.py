@@ -7,7 +7,7 @@ import pytest
 from insa.params import ParameterError, _parse_file, fraction, load
 
 
-@pytest.mark.parametrize("domain", ["people", "allowance", "yearend"])
+@pytest.mark.parametrize("domain", ["people", "rules", "allowance", "yearend", "travel"])
 def test_every_value_has_a_reference_and_a_confirmed_flag(domain: str) -> None:
     pset = load(domain)
     assert pset.names()

@@ -8,6 +8,7 @@ import pytest
 from insa.people import payroll as pay
 from insa.people.grades import GRADE_CODES
 from insa.people.paytable import general_table
+from insa.rules.income_tax import monthly_withholding
 
 
 def one(
@@ -93,10 +94,10 @@ def test_months_off_payroll_are_zero_and_dtype_is_int64() -> None:
 
 @pytest.mark.parametrize("family", [1, 2, 4])
 def test_withholding_falls_with_family_size(family: int) -> None:
-    t = pay.monthly_withholding(
+    t = monthly_withholding(
         np.array([5_000_000]), np.array([400_000]), np.array([200_000]), np.array([family]), 2025
     )
-    t_more = pay.monthly_withholding(
+    t_more = monthly_withholding(
         np.array([5_000_000]),
         np.array([400_000]),
         np.array([200_000]),

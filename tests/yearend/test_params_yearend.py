@@ -8,19 +8,21 @@ import pytest
 import yaml
 
 from insa.params import load
-from insa.yearend.rules import rules_for, tax_years
+from insa.yearend.rules import SHARED_ONLY, rules_for, tax_years
 
 YEARS = (2024, 2025, 2026)
 
 
 def _files() -> list[tuple[str, dict]]:  # type: ignore[type-arg]
-    root = resources.files("insa.yearend").joinpath("params")
     out = []
-    for group in root.iterdir():
-        if group.is_dir():
-            for f in group.iterdir():
-                if f.name.endswith(".yaml"):
-                    out.append((f"{group.name}/{f.name}", yaml.safe_load(f.read_text("utf-8"))))
+    for package in ("insa.yearend", "insa.rules"):
+        root = resources.files(package).joinpath("params")
+        for group in root.iterdir():
+            if group.is_dir():
+                for f in group.iterdir():
+                    if f.name.endswith(".yaml"):
+                        name = f"{package}/{group.name}/{f.name}"
+                        out.append((name, yaml.safe_load(f.read_text("utf-8"))))
     return out
 
 
@@ -38,7 +40,9 @@ def test_each_dated_value_names_its_law_article_and_says_if_confirmed(name: str,
 @pytest.mark.parametrize("year", YEARS)
 def test_every_parameter_has_a_value_in_force_for_each_tax_year(year: int) -> None:
     r = rules_for(year)
-    assert set(r.values) == set(load("yearend").names())
+    shared = {n for n in load("rules").names() if not n.startswith(SHARED_ONLY)}
+    assert set(r.values) == set(load("yearend").names()) | shared
+    assert {"deductions.earned_income", "income_tax.rates"} <= shared
     assert year in tax_years()
 
 

@@ -18,11 +18,15 @@ On Spark, the same settings run through ``splink.SparkAPI(spark_session=…)`` i
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import duckdb
+
+from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
+from insa.params import fraction, load
 
 # Hangul syllable → conjoining jamo (the same result as Unicode NFD), in SQL.
 _JAMO_MACRO = """CREATE OR REPLACE TEMP MACRO hangul_jamo(s) AS (
@@ -44,15 +48,19 @@ _FOLD_TO = "".join(
               0x11AB, 0x11A8, 0x11BA))
 )  # fmt: skip
 
-# Expected share of keyless claims that double another claim: sets the prior match probability.
-DUPLICATE_SHARE = 0.08
 # The prior is per pair of claims, so it shrinks as the data grows: the same name, birth date
 # and relation score about 0.99 among 60,000 claims and about 0.6 among 5,000,000 — where they
 # are also less conclusive, since namesakes born the same day exist nationally. Probable
 # findings are a review list: at 0.5, precision 0.96 and recall 1.0 on 60,000 generated claims;
 # at national scale 0.5 keeps exact-name matches, and a lower --threshold (0.15) also keeps
-# spelling confusions and missing syllables (docs/allowance.md).
-DEFAULT_THRESHOLD = 0.5
+# spelling confusions and missing syllables (docs/allowance.md). Both figures are parameters
+# (``allowance/params/verification/probable_match.yaml``).
+
+
+def match_rules(on: dt.date | None = None) -> tuple[float, float]:
+    """(threshold, duplicate share) in force on ``on`` (today by default)."""
+    p = load("allowance").get("verification.probable_match", on or dt.date.today())
+    return float(fraction(p["threshold"])), float(fraction(p["duplicate_share"]))
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -153,7 +161,8 @@ def _settings(keyless: int, total: int) -> Any:
         m_probabilities=[0.95, 0.05], u_probabilities=[0.43, 0.57]
     )
     pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
-    prior = min(max(DUPLICATE_SHARE * keyless / max(pairs, 1.0), 1e-12), 0.5)
+    _threshold, duplicate_share = match_rules()
+    prior = min(max(duplicate_share * keyless / max(pairs, 1.0), 1e-12), 0.5)
     one_keyless = CustomRule("l.dependent_key IS NULL OR r.dependent_key IS NULL")
     not_same_place = CustomRule(
         "NOT (l.claimant_key = r.claimant_key AND l.source_org = r.source_org)"
@@ -178,10 +187,14 @@ def _settings(keyless: int, total: int) -> Any:
 
 
 def probable_pairs(
-    con: duckdb.DuckDBPyConnection, *, threshold: float = DEFAULT_THRESHOLD
+    con: duckdb.DuckDBPyConnection, *, threshold: float | None = None
 ) -> Iterator[tuple[dict[str, Any], float]]:
-    """Pairs scored at or above ``threshold`` that also overlap in time, as verify rows."""
+    """Pairs scored at or above ``threshold`` (default: the parameter in force) that also
+    overlap in time, as verify rows."""
     from splink import DuckDBAPI, Linker
+
+    if threshold is None:
+        threshold = match_rules()[0]
 
     keyless, total = _prepare(con)
     if keyless == 0:
@@ -198,11 +211,9 @@ def probable_pairs(
         WHERE (p.dependent_key_l IS NULL OR p.dependent_key_r IS NULL)
           AND greatest(p.start_m_l, p.start_m_r) <= least(p.stop_m_l, p.stop_m_r)"""
     )
-    from insa.allowance.verify import _PAIR_COLUMNS, _dicts
-
-    rows = _dicts(
+    rows = pair_rows(
         con,
-        f"""SELECT {_PAIR_COLUMNS}, p.probability FROM probable p
+        f"""SELECT {PAIR_COLUMNS}, p.probability FROM probable p
         JOIN active a ON a.ref = p.ref_a JOIN active b ON b.ref = p.ref_b
         ORDER BY a.ref, b.ref""",
     )

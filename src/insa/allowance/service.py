@@ -12,9 +12,9 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from insa.allowance.claims import COLUMNS, key_of, month_index
 from insa.allowance.models import Finding, VerificationRun
-from insa.allowance.rules import REL, DependentArrays, monthly_amounts
 from insa.allowance.verify import VerifyReport
 from insa.people.models import Agency, Dependent, Employee, Payroll
+from insa.rules.family_allowance import REL, DependentArrays, monthly_amounts
 from insa.security.audit import record
 from insa.security.crypto import RRNCipher
 
@@ -140,7 +140,7 @@ def export_claims(
 def _fallback_amount(relation: str) -> int:
     from insa.params import load
 
-    amounts = load("allowance").get("family_allowance.amounts", dt.date.today())
+    amounts = load("rules").get("family_allowance.amounts", dt.date.today())
     if relation == "spouse":
         return int(amounts["spouse"])
     if relation == "child":

@@ -28,6 +28,8 @@ from typing import Any
 import duckdb
 
 from insa.allowance.claims import month_text
+from insa.allowance.linkage import probable_pairs
+from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
 
 FINDING_COLUMNS: tuple[str, ...] = (
     "finding_id", "kind", "match", "probability", "claim_a", "claim_b", "dependent_key",
@@ -85,15 +87,7 @@ _ACTIVE = """CREATE OR REPLACE TEMP TABLE active AS
 SELECT *, source_org || ':' || claim_id AS ref, least(coalesce(end_m, {as_of}), {as_of}) AS stop_m
 FROM claims WHERE start_m <= {as_of}"""
 
-_PAIR_COLUMNS = """a.ref AS ref_a, b.ref AS ref_b, a.source_org AS org_a, b.source_org AS org_b,
- a.claimant_key AS claimant_a, b.claimant_key AS claimant_b,
- coalesce(a.dependent_key, b.dependent_key, '') AS dependent_key,
- a.start_m AS start_a, b.start_m AS start_b,
- greatest(a.start_m, b.start_m) AS o_start, least(a.stop_m, b.stop_m) AS o_end,
- a.monthly_amount AS amount_a, b.monthly_amount AS amount_b,
- a.dependent_name AS dependent_name, a.relation AS relation"""
-
-_EXACT = f"""SELECT {_PAIR_COLUMNS} FROM active a JOIN active b
+_EXACT = f"""SELECT {PAIR_COLUMNS} FROM active a JOIN active b
  ON a.dependent_key = b.dependent_key AND a.ref < b.ref
 WHERE a.dependent_key IS NOT NULL AND greatest(a.start_m, b.start_m) <= least(a.stop_m, b.stop_m)"""
 
@@ -130,12 +124,6 @@ def _finding(row: dict[str, Any], match: str, probability: float) -> Finding:
     )
 
 
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def verify(
     con: duckdb.DuckDBPyConnection,
     as_of: int,
@@ -151,16 +139,13 @@ def verify(
     claims = int(con.execute("SELECT count(*) FROM claims").fetchone()[0])  # type: ignore[index]
     if on_step:
         on_step("exact")
-    findings = [_finding(r, "exact", 1.0) for r in _dicts(con, _EXACT)]
+    findings = [_finding(r, "exact", 1.0) for r in pair_rows(con, _EXACT)]
     seconds["exact"] = time.perf_counter() - t
     if probabilistic:
-        from insa.allowance.linkage import DEFAULT_THRESHOLD, probable_pairs
-
         if on_step:
             on_step("probable")
         t = time.perf_counter()
-        cut = DEFAULT_THRESHOLD if threshold is None else threshold
-        for row, p in probable_pairs(con, threshold=cut):
+        for row, p in probable_pairs(con, threshold=threshold):
             findings.append(_finding(row, "probable", p))
         seconds["probable"] = time.perf_counter() - t
     findings.sort(key=lambda f: (f.kind, f.match, f.claim_a, f.claim_b))

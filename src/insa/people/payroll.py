@@ -18,11 +18,11 @@ import holidays
 import numpy as np
 import numpy.typing as npt
 
-from insa.allowance.rules import ages_by_month
 from insa.params import load
 from insa.people.grades import GRADE_CODES
 from insa.people.paytable import general_table
-from insa.yearend import core
+from insa.rules import income_tax as tax_rules
+from insa.rules.dates import ages_by_month
 
 I64 = npt.NDArray[np.int64]
 
@@ -58,7 +58,7 @@ class PayInputs:
     scs_annual: I64  # base annual salary for senior executives (0 otherwise)
     overtime_hours: I64  # (n, 12) hours beyond the flat hours
     paid: npt.NDArray[np.bool_]  # (n, 12) on the payroll that month
-    family_allowance: I64  # (n, 12) from insa.allowance.rules
+    family_allowance: I64  # (n, 12) from insa.rules.family_allowance
     withholding_family: I64  # persons counted for withholding (self included)
 
 
@@ -134,27 +134,27 @@ def compute(inputs: PayInputs, year: int) -> dict[str, I64]:
     months_paid = np.maximum(paid.sum(axis=1), 1)
     avg_taxable = taxable.sum(axis=1) // months_paid
     pen = pp.get("deductions.pension_contribution", on)
-    pension_m = core.truncate(
-        core.mul_rate(np.minimum(avg_taxable, pen["monthly_income_cap"]), pen["rate"]),
+    pension_m = tax_rules.truncate(
+        tax_rules.mul_rate(np.minimum(avg_taxable, pen["monthly_income_cap"]), pen["rate"]),
         pen["truncate_to"],
     )
     hi = pp.get("deductions.health_insurance", on)
-    health_m = core.truncate(core.mul_rate(avg_taxable, hi["rate"]), hi["truncate_to"])
+    health_m = tax_rules.truncate(tax_rules.mul_rate(avg_taxable, hi["rate"]), hi["truncate_to"])
     ltc = pp.get("deductions.long_term_care", on)
-    ltc_m = core.truncate(core.mul_rate(health_m, ltc["rate"]), ltc["truncate_to"])
+    ltc_m = tax_rules.truncate(tax_rules.mul_rate(health_m, ltc["rate"]), ltc["truncate_to"])
     pension = np.where(paid, pension_m[:, None], 0)
     health = np.where(paid, health_m[:, None], 0)
     care = np.where(paid, ltc_m[:, None], 0)
 
     income_tax = np.where(
         paid,
-        monthly_withholding(
+        tax_rules.monthly_withholding(
             taxable, pension, health + care, inputs.withholding_family[:, None], year
         ),
         0,
     )
     lt = pp.get("deductions.local_income_tax", on)
-    local = core.truncate(core.mul_rate(income_tax, lt["rate"]), lt["truncate_to"])
+    local = tax_rules.truncate(tax_rules.mul_rate(income_tax, lt["rate"]), lt["truncate_to"])
     net = gross - income_tax - local - pension - health - care
     cols = {
         "base_pay": base,
@@ -177,26 +177,3 @@ def compute(inputs: PayInputs, year: int) -> dict[str, I64]:
     }
     assert all(v.shape == (n, 12) and v.dtype == np.int64 for v in cols.values())
     return cols
-
-
-def monthly_withholding(
-    monthly_taxable: I64, monthly_pension: I64, monthly_insurance: I64, family: I64, year: int
-) -> I64:
-    """Income tax withheld for a month (approximation of the simplified withholding table).
-
-    Annualises the month's taxable pay and contributions, computes the year's tax as the
-    table's formula does, and takes a twelfth, truncated below 10 won.
-    """
-    on = dt.date(year, 12, 31)
-    basic = int(load("yearend").get("deductions.personal_basic", on))
-    salary = monthly_taxable * 12
-    base = (
-        salary
-        - core.earned_income_deduction(salary, on)
-        - basic * family
-        - monthly_pension * 12
-        - monthly_insurance * 12
-    )
-    computed = core.progressive_tax(np.maximum(base, 0), on)
-    tax = np.maximum(computed - core.earned_income_credit(computed, salary, on), 0)
-    return core.truncate(tax // 12, 10)

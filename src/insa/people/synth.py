@@ -24,12 +24,12 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from insa.allowance.rules import REL, DependentArrays, monthly_amounts
 from insa.params import load
 from insa.people import payroll as pay
 from insa.people.grades import GRADE_CODES, GRADES, POSITIONS
 from insa.people.paytable import general_table
 from insa.people.registry import OrgTree, active_agencies, allocate, build_org_units
+from insa.rules.family_allowance import REL, DependentArrays, monthly_amounts
 from insa.security.crypto import RRNCipher
 
 I64 = npt.NDArray[np.int64]

@@ -16,15 +16,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from insa.codes import RELATION_INDEX
 from insa.params import fraction
-from insa.yearend import core
+from insa.rules import income_tax as core
 from insa.yearend.rules import rules_for
 from insa.yearend.schemas import Case
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-RELATIONS = ("spouse", "child", "grandchild", "parent", "grandparent", "sibling", "foster_child")
-REL = {r: i for i, r in enumerate(RELATIONS)}
+REL = RELATION_INDEX
 CASE_FIELDS = (
     "total_salary", "birth_year", "female", "disabled", "single_parent", "household_head",
     "married_this_year", "withheld_income_tax", "withheld_local_tax", "pension", "health",

@@ -12,7 +12,10 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from insa.params import Parameter, fraction, load
+from insa.params import Parameter, ParameterError, fraction, load
+
+# shared parameters that are not income tax (payroll's, read by their own rules)
+SHARED_ONLY = ("family_allowance.",)
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,18 @@ def _source(p: Parameter, on: dt.date) -> str:
 def rules_for(year: int) -> Rules:
     """Parameters in force at the end of ``year`` (year-end settlement uses the year's law)."""
     on = dt.date(year, 12, 31)
-    pset = load("yearend")
-    values = {name: pset.get(name, on) for name in pset.names()}
-    sources = {name: _source(pset[name], on) for name in pset.names()}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    # the year-end's own parameters and the shared income-tax law (rules/params): one
+    # namespace, no name in both
+    for pset in (load("rules"), load("yearend")):
+        for name in pset.names():
+            if name in values:
+                raise ParameterError(f"{pset.domain}/params/{name}: also in the shared rules")
+            if name.startswith(SHARED_ONLY):
+                continue
+            values[name] = pset.get(name, on)
+            sources[name] = _source(pset[name], on)
     return Rules(year, values, sources)
 
 

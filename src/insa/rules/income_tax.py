@@ -1,8 +1,8 @@
-"""Core income-tax formulas over int64 arrays (exact integer won, fractions dropped).
+"""Income-tax formulas over int64 arrays (exact integer won, fractions dropped).
 
-Every function takes the parameters in force (``insa.params.load("yearend")``) on a date
+Every function takes the parameters in force (``insa.params.load("rules")``) on a date
 and works element-wise on NumPy int64 arrays; scalars are 0-d arrays. Used by monthly
-withholding now and by the year-end engine.
+withholding (payroll) and by the year-end engine.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def mul_rate(amount: npt.ArrayLike, rate: object) -> I64:
 
 def earned_income_deduction(total_salary: npt.ArrayLike, on: dt.date) -> I64:
     """근로소득공제 (ITA §47)."""
-    p = load("yearend").get("deductions.earned_income", on)
+    p = load("rules").get("deductions.earned_income", on)
     s = _as_i64(total_salary)
     out = np.zeros_like(s)
     for lower, fixed, rate in p["bands"]:
@@ -43,7 +43,7 @@ def earned_income_deduction(total_salary: npt.ArrayLike, on: dt.date) -> I64:
 
 def progressive_tax(tax_base: npt.ArrayLike, on: dt.date) -> I64:
     """산출세액 (ITA §55): base × rate − quick deduction of the band the base falls in."""
-    rows = load("yearend").get("income_tax.rates", on)
+    rows = load("rules").get("income_tax.rates", on)
     base = np.maximum(_as_i64(tax_base), 0)
     out = np.zeros_like(base)
     lower = -1
@@ -58,7 +58,7 @@ def earned_income_credit(
     computed_tax: npt.ArrayLike, total_salary: npt.ArrayLike, on: dt.date
 ) -> I64:
     """근로소득세액공제 (ITA §59), capped by total salary."""
-    p = load("yearend").get("credits.earned_income", on)
+    p = load("rules").get("credits.earned_income", on)
     t = _as_i64(computed_tax)
     s = _as_i64(total_salary)
     credit = np.where(
@@ -83,3 +83,26 @@ def truncate(amount: npt.ArrayLike, unit: int) -> I64:
     """Drop the part below ``unit`` won, toward zero (−101,658 → −101,650 with unit 10)."""
     a = _as_i64(amount)
     return np.asarray(np.sign(a) * (np.abs(a) // unit) * unit, dtype=np.int64)
+
+
+def monthly_withholding(
+    monthly_taxable: I64, monthly_pension: I64, monthly_insurance: I64, family: I64, year: int
+) -> I64:
+    """Income tax withheld for a month (approximation of the simplified withholding table).
+
+    Annualises the month's taxable pay and contributions, computes the year's tax as the
+    table's formula does, and takes a twelfth, truncated below 10 won.
+    """
+    on = dt.date(year, 12, 31)
+    basic = int(load("rules").get("deductions.personal_basic", on))
+    salary = monthly_taxable * 12
+    base = (
+        salary
+        - earned_income_deduction(salary, on)
+        - basic * family
+        - monthly_pension * 12
+        - monthly_insurance * 12
+    )
+    computed = progressive_tax(np.maximum(base, 0), on)
+    tax = np.maximum(computed - earned_income_credit(computed, salary, on), 0)
+    return truncate(tax // 12, 10)

@@ -1,6 +1,8 @@
 """Family allowance (가족수당) amounts, vectorised over dependents × months.
 
-Plain functions over NumPy arrays; parameters come from ``allowance/params`` by date.
+Plain functions over NumPy arrays; parameters come from ``rules/params/family_allowance``
+by date. Payroll pays with them (what was paid) and the verification checks with them (what
+was due).
 The cap (at most 4 dependents, children paid beyond it) and the birth order of children
 (counted among the official's children under 19 in that month) follow 공무원수당 등에 관한
 규정 제10조 as recorded in ``family_allowance.eligibility``.
@@ -14,43 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from insa.codes import RELATION_INDEX
 from insa.params import load
-from insa.people.models import RELATIONS
+from insa.rules.dates import ages_by_month, month_starts
 
 I64 = npt.NDArray[np.int64]
 BoolA = npt.NDArray[np.bool_]
-REL = {name: i for i, name in enumerate(RELATIONS)}
-
-
-def month_starts(year: int) -> list[dt.date]:
-    return [dt.date(year, m, 1) for m in range(1, 13)]
-
-
-def age_on(birth_ord: npt.NDArray[np.int64], on: dt.date) -> I64:
-    """Completed years on date ``on`` for birth dates given as ``date.toordinal()``."""
-    births = [dt.date.fromordinal(int(b)) for b in birth_ord]
-    return np.fromiter(
-        (on.year - b.year - ((on.month, on.day) < (b.month, b.day)) for b in births),
-        dtype=np.int64,
-        count=len(births),
-    )
-
-
-def ages_by_month(birth_ord: npt.NDArray[np.int64], year: int) -> I64:
-    """Completed age on the first day of each month: shape (n, 12). Vectorised via y/m/d."""
-    dates = np.datetime64("0001-01-01", "D") + (birth_ord - 1).astype("timedelta64[D]")
-    by = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-    bm = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    bd = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
-    months = np.arange(1, 13)
-    age = (
-        year
-        - by[:, None]
-        - (
-            (months[None, :] < bm[:, None]) | ((months[None, :] == bm[:, None]) & (1 < bd[:, None]))
-        ).astype(np.int64)
-    )
-    return np.asarray(age, dtype=np.int64)
+REL = RELATION_INDEX
 
 
 def claim_active(
@@ -80,7 +52,7 @@ def eligible(
     on: dt.date,
 ) -> BoolA:
     """(n, 12) mask: the dependent qualifies in the month by relation, age and disability."""
-    p = load("allowance").get("family_allowance.eligibility", on)
+    p = load("rules").get("family_allowance.eligibility", on)
     rel = relation[:, None]
     dis = disabled[:, None]
     female = sex_female[:, None]
@@ -127,8 +99,8 @@ def monthly_amounts(
     with ``True`` the age/disability tests apply too (what was due).
     """
     on = dt.date(year, 12, 31)
-    amounts = load("allowance").get("family_allowance.amounts", dt.date(year, 1, 1))
-    rules = load("allowance").get("family_allowance.eligibility", on)
+    amounts = load("rules").get("family_allowance.amounts", dt.date(year, 1, 1))
+    rules = load("rules").get("family_allowance.eligibility", on)
     n = len(deps.employee)
     per_dep = np.zeros((n, 12), dtype=np.int64)
     if n == 0:

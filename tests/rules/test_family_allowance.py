@@ -4,7 +4,8 @@ import datetime as dt
 
 import numpy as np
 
-from insa.allowance.rules import REL, DependentArrays, ages_by_month, monthly_amounts
+from insa.rules.dates import ages_by_month
+from insa.rules.family_allowance import REL, DependentArrays, monthly_amounts
 
 
 def deps(

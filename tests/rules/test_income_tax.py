@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from insa.yearend import core
+from insa.rules import income_tax as core
 
 ON = dt.date(2025, 12, 31)
 
