@@ -23,6 +23,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Connection, insert, select, update
 
+from insa.codes import RELATION_LABELS, STATUS_LABELS
 from insa.people.grades import GRADE_BY_NAME, GRADES, POSITION_BY_NAME, POSITIONS
 from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Position
 from insa.security.audit import record
@@ -50,13 +51,10 @@ DEPENDENT_COLUMNS = (
     "공무원여부", "가족수당시작일", "가족수당종료일",
 )  # fmt: skip
 DEPENDENT_REQUIRED = ("직원번호", "관계", "성명", "주민등록번호")
-STATUS_KO = {"재직": "active", "휴직": "leave", "퇴직": "retired"}
-STATUS_CODE = {v: k for k, v in STATUS_KO.items()}
-RELATION_KO = {
-    "배우자": "spouse", "자녀": "child", "손자녀": "grandchild", "부모": "parent",
-    "조부모": "grandparent", "형제자매": "sibling", "위탁아동": "foster_child",
-}  # fmt: skip
-RELATION_CODE = {v: k for k, v in RELATION_KO.items()}
+STATUS_CODE = STATUS_LABELS  # stored code → the Korean word of the files
+STATUS_KO = {v: k for k, v in STATUS_LABELS.items()}
+RELATION_CODE = RELATION_LABELS
+RELATION_KO = {v: k for k, v in RELATION_LABELS.items()}
 YES = {"Y", "y", "예", "1", "true", "TRUE", "O"}
 NO = {"N", "n", "아니오", "0", "false", "FALSE", "X", ""}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

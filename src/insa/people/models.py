@@ -23,9 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from insa.db.base import Base, Money
 
-EMPLOYEE_STATUSES = ("active", "leave", "retired")  # 재직 / 휴직 / 퇴직
-RELATIONS = ("spouse", "child", "grandchild", "parent", "grandparent", "sibling", "foster_child")
-
 
 class Agency(Base):
     """기관: a central administrative agency or other body served by insa."""

@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.kr import brn as stdnum_brn
 
+from insa.codes import RELATION_LABELS
 from insa.people.models import Agency, Dependent, Employee, OrgUnit, Payroll
 from insa.security.crypto import RRNCipher
 from insa.yearend.rules import rules_for
 from insa.yearend.scalar import DependentStatus, dependent_status, is_senior
 from insa.yearend.schemas import Case
 from insa.yearend.schemas import Dependent as CaseDependent
-from insa.yearend.service import RELATION_LABELS, Explanation
+from insa.yearend.service import Explanation
 
 BONUS_COLUMNS = (Payroll.holiday_bonus, Payroll.longevity_allowance, Payroll.longevity_bonus)
 

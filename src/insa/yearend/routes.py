@@ -11,13 +11,14 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from insa.codes import RELATION_LABELS
 from insa.db.engine import get_engine
 from insa.people.models import Agency
 from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NotFound, csrf_protect
 from insa.web.pages import render
 from insa.yearend import jobs, scoped
 from insa.yearend.scalar import compute
-from insa.yearend.service import RELATION_LABELS, explain
+from insa.yearend.service import explain
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from sqlalchemy import BigInteger, Connection, Engine, String, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from insa.codes import RELATION_LABELS, RELATIONS
 from insa.db.bulk import bulk_writer
 from insa.people.models import Dependent, Employee, Payroll
 from insa.security.audit import record
@@ -325,7 +326,7 @@ def _claimed_elsewhere(
     return out
 
 
-RELATION_NAMES = {v: k for k, v in REL.items()}
+RELATION_NAMES = dict(enumerate(RELATIONS))
 
 
 def case_at(batch: Batch, i: int, case_id: str | int) -> Case:
@@ -586,9 +587,3 @@ def explain(
         [int(x) for x in batch.dep_id],
         [int(x) for x in batch.excluded_id],
     )
-
-
-RELATION_LABELS = {
-    "spouse": "배우자", "child": "자녀", "grandchild": "손자녀", "parent": "부모",
-    "grandparent": "조부모", "sibling": "형제자매", "foster_child": "위탁아동",
-}  # fmt: skip
