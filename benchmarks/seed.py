@@ -72,8 +72,8 @@ def baseline_ratio(backend: str, employees: int) -> dict[str, float]:
     from insa.db.bulk import bulk_writer
     from insa.db.engine import make_engine
     from insa.db.migrate import upgrade
+    from insa.domains import sync_reference_data
     from insa.people.models import Payroll
-    from insa.people.reference import sync_reference_data
     from insa.people.synth import SeedConfig, generate, plan
     from insa.security.crypto import RRNCipher
 

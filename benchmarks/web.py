@@ -46,8 +46,8 @@ def prepare(url: str, employees: int, reuse: bool) -> tuple[str, str]:
     os.environ.update(KEYS)
     from insa.db.engine import make_engine, session_scope
     from insa.db.migrate import upgrade
+    from insa.domains import sync_reference_data
     from insa.people.models import Employee
-    from insa.people.reference import sync_reference_data
     from insa.people.seed import seed
     from insa.people.synth import SeedConfig
     from insa.security import auth

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+import insa.domains  # noqa: F401  (the registry: every package's permissions)
 from insa.db.engine import dispose_engines, make_engine
 from insa.security.crypto import RRNCipher
 from insa.settings import reset_settings
@@ -88,7 +89,7 @@ def db(
 @pytest.fixture
 def migrated(db: Engine) -> Engine:
     from insa.db.migrate import upgrade
-    from insa.people.reference import sync_reference_data
+    from insa.domains import sync_reference_data
 
     upgrade(db)
     with db.begin() as conn:

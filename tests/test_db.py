@@ -9,8 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from insa.db.base import Base, import_all_models
 from insa.db.migrate import alembic_config, current_revision, downgrade, upgrade
+from insa.domains import metadata
 from insa.people.models import Agency, Dependent, Employee, Payroll, SeedPlant
 from insa.people.seed import SeedError, seed
 from insa.people.synth import SeedConfig
@@ -34,10 +34,9 @@ def test_migrations_empty_to_head_to_base(db: Engine) -> None:
         "users",
         "roles",
     } <= tables
-    import_all_models()
     with db.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata()
         )
         roles = conn.scalar(text("SELECT count(*) FROM roles"))
     assert diff == [], diff  # the models and the migration agree

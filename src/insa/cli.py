@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from insa import clikit
+from insa import clikit, domains  # noqa: F401  (registers every package's permissions)
 from insa.allowance.cli import allowance_app
 from insa.settings import MissingKeyError, get_settings, new_key
 from insa.travel.cli import travel_app
@@ -48,7 +48,7 @@ def db_upgrade(revision: str = typer.Option("head", help="목표 리비전 / tar
     """스키마를 최신으로 올리고 기관 목록을 맞춥니다 / Migrate up and sync the agency registry."""
     from insa.db.engine import get_engine
     from insa.db.migrate import upgrade
-    from insa.people.reference import sync_reference_data
+    from insa.domains import sync_reference_data
 
     get_settings().ensure_var_dir()
     engine = get_engine()
@@ -293,6 +293,7 @@ def users_create(
     from insa.db.engine import session_scope
     from insa.security.audit import cli_actor
     from insa.security.passwords import WeakPassword
+    from insa.security.roles import ROLES
     from insa.security.users import UserError, create_user
 
     engine = _engine()
@@ -305,7 +306,7 @@ def users_create(
     except (UserError, WeakPassword) as exc:
         raise _fail(str(exc)) from None
     console.print(f"[green]created[/] {username} (id {uid}, {role})")
-    if role == "central_admin":
+    if ROLES[role].mfa_required:
         console.print(
             "중앙관리자는 첫 로그인 때 인증 앱(TOTP)을 등록해야 합니다 / TOTP enrolment at first log-in"
         )

@@ -86,8 +86,10 @@ def world(migrated: Engine, cipher: RRNCipher, monkeypatch: pytest.MonkeyPatch) 
         )
         secret = auth.totp_begin(db, cipher, admin)
         admin.totp_enabled = True
-        create_user(db, username="sec", role="security_operator", password=PASSWORD, actor="t")
-        create_user(db, username="ops", role="ops_operator", password=PASSWORD, actor="t")
+        create_user(db, username="sec", role="security_operator", password=PASSWORD,
+                    centre_code="CYBER", actor="t")  # fmt: skip
+        create_user(db, username="ops", role="ops_operator", password=PASSWORD,
+                    centre_code="WATCH", actor="t")  # fmt: skip
     return World(migrated, cipher, a, b, emps_a, emps_b, secret)
 
 

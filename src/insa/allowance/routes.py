@@ -49,7 +49,7 @@ def findings(
         kind=kind,
         statuses=STATUSES,
         labels=LABELS,
-        by_org=scoped.by_organisation(ctx) if p.role == "central_admin" else [],
+        by_org=scoped.by_organisation(ctx) if p.sees_all else [],
     )
 
 

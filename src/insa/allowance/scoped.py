@@ -15,6 +15,11 @@ from insa.security.principal import restrict_agencies
 
 VIEW = "allowance.view_finding"
 RESOLVE = "allowance.resolve_finding"
+GRANTS = {
+    "hr_officer": {VIEW, RESOLVE},
+    "finance_officer": {VIEW},
+    "central_admin": {VIEW, RESOLVE},
+}
 Ts = TypeVarTuple("Ts")
 
 
@@ -128,11 +133,7 @@ def resolve(ctx: Ctx, finding: Finding, action: str, *, reason: str = "", amount
     recovering = (
         finding.agency_a_id if finding.recover_org == finding.org_a else finding.agency_b_id
     )
-    if (
-        action == "recovered"
-        and ctx.principal.role != "central_admin"
-        and recovering != ctx.principal.agency_id
-    ):
+    if action == "recovered" and not ctx.principal.covers_agency(recovering):
         raise ResolutionError("환수 완료는 환수 대상 기관이 처리합니다.")
     before = finding.status
     finding.status = action

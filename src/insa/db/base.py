@@ -19,12 +19,3 @@ Money = BigInteger
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def import_all_models() -> None:
-    """Import every module that defines tables, so ``Base.metadata`` is complete."""
-    import insa.allowance.models  # noqa: F401
-    import insa.people.models  # noqa: F401
-    import insa.security.models  # noqa: F401
-    import insa.travel.models  # noqa: F401
-    import insa.yearend.models  # noqa: F401

@@ -12,6 +12,11 @@ from insa.people.paytable import general_table
 from insa.people.registry import agencies
 
 
+def sync(conn: Connection) -> dict[str, int]:
+    """The people package's reference data (the registry entry for ``insa db upgrade``)."""
+    return sync_reference_data(conn)
+
+
 def sync_reference_data(conn: Connection, on: dt.date | None = None) -> dict[str, int]:
     """Insert missing registry rows and refresh names; ids follow the registry. Idempotent."""
     added = {"agencies": 0, "grades": 0, "positions": 0}

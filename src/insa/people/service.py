@@ -24,6 +24,19 @@ from insa.security.principal import restrict
 MAX_PAGE_SIZE = 100
 COUNT_CAP = 10_000
 
+SEARCH = "people.search_employee"
+VIEW = "people.view_employee"
+VIEW_DEPENDENTS = "people.view_dependents"
+VIEW_PAYROLL = "people.view_payroll"
+VIEW_TOTALS = "people.view_payroll_totals"  # an agency's monthly payroll, aggregated
+GRANTS = {
+    "employee": {VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
+    "hr_officer": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
+    "finance_officer": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL, VIEW_TOTALS},
+    "approver": {SEARCH, VIEW},
+    "central_admin": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
+}
+
 
 @dataclass(frozen=True)
 class EmployeeRow:
@@ -113,8 +126,13 @@ def _like_prefix(text: str) -> str:
 def org_units(ctx: Ctx, agency_id: int | None = None) -> list[tuple[int, str, int]]:
     """Units the actor may filter by: (id, name, level), in tree order."""
     p = ctx.principal
-    aid = p.agency_id if p.role != "central_admin" else agency_id
-    if aid is None or not p.can("people.search_employee"):
+    if not p.can(SEARCH):
+        return []
+    try:
+        aid = p.scope_agency(agency_id)
+    except PermissionError:
+        return []
+    if aid is None:
         return []
     rows = ctx.db.execute(
         select(OrgUnit.id, OrgUnit.name, OrgUnit.level)
@@ -170,19 +188,17 @@ def search_employees(
     # counting (on the employees table alone) stops past COUNT_CAP: "10,000명 이상" is as
     # useful as an exact figure, and a one-syllable surname across 400,000 people would
     # otherwise cost a full count on every keystroke
-    matching = restrict(select(Employee.id), ctx.principal, "people.search_employee").where(
-        *filters
-    )
+    matching = restrict(select(Employee.id), ctx.principal, SEARCH).where(*filters)
     capped = matching.limit(COUNT_CAP + 1).subquery()
     total = ctx.db.scalar(select(func.count()).select_from(capped)) or 0
     more = total > COUNT_CAP
     total = min(total, COUNT_CAP)
-    stmt = restrict(_row_select(), ctx.principal, "people.search_employee").where(*filters)
+    stmt = restrict(_row_select(), ctx.principal, SEARCH).where(*filters)
     rows = ctx.db.execute(
         stmt.order_by(Employee.name, Employee.id).limit(size).offset((page - 1) * size)
     ).all()
     ctx.audit(
-        "people.search_employee",
+        SEARCH,
         target_type="employee",
         agency_id=ctx.principal.agency_id,
         detail={"q": redact(q)[:64], "org_unit_id": org_unit_id, "page": page, "results": total},
@@ -208,13 +224,11 @@ def _org_path(ctx: Ctx, unit_id: int) -> str:
 
 
 def get_employee(ctx: Ctx, employee_id: int) -> EmployeeDetail | None:
-    emp = _visible(ctx, employee_id, "people.view_employee")
+    emp = _visible(ctx, employee_id, VIEW)
     if emp is None:
         return None
     r = ctx.db.execute(_row_select().where(Employee.id == employee_id)).one()
-    ctx.audit(
-        "people.view_employee", target_type="employee", target_id=emp.id, agency_id=emp.agency_id
-    )
+    ctx.audit(VIEW, target_type="employee", target_id=emp.id, agency_id=emp.agency_id)
     base = _to_row(r)
     return EmployeeDetail(
         **base.__dict__,
@@ -229,15 +243,13 @@ def get_employee(ctx: Ctx, employee_id: int) -> EmployeeDetail | None:
 
 
 def list_dependents(ctx: Ctx, employee_id: int) -> list[DependentRow] | None:
-    emp = _visible(ctx, employee_id, "people.view_dependents")
+    emp = _visible(ctx, employee_id, VIEW_DEPENDENTS)
     if emp is None:
         return None
     deps = ctx.db.scalars(
         select(Dependent).where(Dependent.employee_id == employee_id).order_by(Dependent.birth_date)
     ).all()
-    ctx.audit(
-        "people.view_dependents", target_type="employee", target_id=emp.id, agency_id=emp.agency_id
-    )
+    ctx.audit(VIEW_DEPENDENTS, target_type="employee", target_id=emp.id, agency_id=emp.agency_id)
     return [
         DependentRow(
             id=d.id,
@@ -257,7 +269,7 @@ def list_dependents(ctx: Ctx, employee_id: int) -> list[DependentRow] | None:
 
 
 def payroll_years(ctx: Ctx, employee_id: int) -> list[int]:
-    if _visible(ctx, employee_id, "people.view_payroll") is None:
+    if _visible(ctx, employee_id, VIEW_PAYROLL) is None:
         return []
     return list(
         ctx.db.scalars(
@@ -272,7 +284,7 @@ def payroll_years(ctx: Ctx, employee_id: int) -> list[int]:
 def list_payroll(
     ctx: Ctx, employee_id: int, year: int | None = None
 ) -> list[dict[str, int]] | None:
-    emp = _visible(ctx, employee_id, "people.view_payroll")
+    emp = _visible(ctx, employee_id, VIEW_PAYROLL)
     if emp is None:
         return None
     if year is None:
@@ -286,7 +298,7 @@ def list_payroll(
         .order_by(Payroll.month)
     ).all()
     ctx.audit(
-        "people.view_payroll",
+        VIEW_PAYROLL,
         target_type="employee",
         target_id=emp.id,
         agency_id=emp.agency_id,
@@ -299,7 +311,7 @@ def list_payroll(
 
 
 HEADCOUNT_TTL = 60.0  # seconds a dashboard's headcount may be old
-_headcount_cache: dict[tuple[str, str, int | None, int | None], tuple[float, dict[str, Any]]] = {}
+_headcount_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
 
 
 def agency_headcount(ctx: Ctx) -> dict[str, Any]:
@@ -309,18 +321,11 @@ def agency_headcount(ctx: Ctx) -> dict[str, Any]:
     would otherwise count 160,000 rows on every page view.
     """
     p = ctx.principal
-    key = (
-        str(ctx.db.get_bind().engine.url),
-        p.role,
-        p.agency_id,
-        p.user_id if p.role == "approver" else None,
-    )
+    key = (str(ctx.db.get_bind().engine.url), *p.scope_key)
     hit = _headcount_cache.get(key)
     if hit and time.monotonic() - hit[0] < HEADCOUNT_TTL:
         return hit[1]
-    base = restrict(
-        select(Employee.status, Employee.grade_id, func.count()), p, "people.search_employee"
-    )
+    base = restrict(select(Employee.status, Employee.grade_id, func.count()), p, SEARCH)
     counts = ctx.db.execute(base.group_by(Employee.status, Employee.grade_id)).all()
     grades = {
         gid: (rank, name)
@@ -344,9 +349,9 @@ def agency_headcount(ctx: Ctx) -> dict[str, Any]:
 def agency_payroll_totals(ctx: Ctx) -> list[dict[str, int]]:
     """Monthly payroll totals of the latest year for the actor's agency (finance view)."""
     p = ctx.principal
-    if not p.can("people.view_payroll") or p.role == "employee":
+    if not p.can(VIEW_TOTALS):
         return []
-    scoped = restrict(select(Employee.id), p, "people.view_payroll").subquery()
+    scoped = restrict(select(Employee.id), p, VIEW_PAYROLL).subquery()
     year = ctx.db.scalar(select(func.max(Payroll.year)))
     if year is None:
         return []
@@ -383,7 +388,7 @@ def agency_payroll_totals(ctx: Ctx) -> list[dict[str, int]]:
 
 def agencies_overview(ctx: Ctx) -> list[dict[str, Any]]:
     """Central view: headcount per agency (central administrators only)."""
-    if ctx.principal.role != "central_admin":
+    if not (ctx.principal.sees_all and ctx.principal.can(SEARCH)):
         return []
     rows = ctx.db.execute(
         select(Agency.id, Agency.code, Agency.name_ko, Agency.kind, func.count(Employee.id))

@@ -20,7 +20,8 @@ from insa.security.audit import record
 from insa.security.crypto import RRNCipher
 from insa.security.models import ApiToken, User, UserRole, WebSession
 from insa.security.passwords import hash_password, needs_rehash, verify_password
-from insa.security.principal import MFA_REQUIRED_ROLES, Principal
+from insa.security.principal import Principal
+from insa.security.roles import ROLES
 
 LOCK_AFTER = 5  # failed attempts before the account locks
 LOCK_BASE = dt.timedelta(minutes=5)  # doubles with every further failure, up to LOCK_MAX
@@ -62,6 +63,7 @@ def principal_for(db: Session, user: User, client_addr: str | None) -> Principal
         agency_id=user.agency_id,
         employee_id=user.employee_id,
         client_addr=client_addr,
+        centre_id=user.centre_id,
     )
 
 
@@ -136,7 +138,8 @@ def login(db: Session, username: str, password: str, client_addr: str | None) ->
 
 
 def mfa_required(db: Session, user: User) -> bool:
-    return user.totp_enabled or role_of(db, user) in MFA_REQUIRED_ROLES
+    role = ROLES.get(role_of(db, user))
+    return user.totp_enabled or (role is not None and role.mfa_required)
 
 
 def create_session(

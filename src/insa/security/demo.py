@@ -12,6 +12,7 @@ from insa.people.models import Agency, Employee
 from insa.security import auth
 from insa.security.crypto import RRNCipher
 from insa.security.models import User
+from insa.security.roles import ROLES, Scope
 from insa.security.users import assign, create_user
 
 DEMO_PASSWORD = "insa-demo-2025!"
@@ -39,8 +40,8 @@ def ensure_demo_users(db: Session, cipher: RRNCipher) -> list[DemoLogin]:
         ("demo-finance", "finance_officer", {"agency_code": DEMO_AGENCY}),
         ("demo-approver", "approver", {"agency_code": DEMO_AGENCY}),
         ("demo-admin", "central_admin", {}),
-        ("demo-security", "security_operator", {}),
-        ("demo-ops", "ops_operator", {}),
+        ("demo-security", "security_operator", {"centre_code": "CYBER"}),
+        ("demo-ops", "ops_operator", {"centre_code": "WATCH"}),
     ]
     out: list[DemoLogin] = []
     for username, role, extra in specs:
@@ -49,24 +50,28 @@ def ensure_demo_users(db: Session, cipher: RRNCipher) -> list[DemoLogin]:
             user = create_user(
                 db, username=username, role=role, password=DEMO_PASSWORD, actor="demo", **extra
             )
-            if role == "approver":
+            spec = ROLES[role]
+            if spec.scope is Scope.ASSIGNED:
                 assign(
                     db,
                     approver=username,
                     employee_nos=[e.employee_no for e in emps],  # demo-employee too: trips
                     actor="demo",
                 )
-            if role == "central_admin":
+            if spec.mfa_required:
                 secret = auth.totp_begin(db, cipher, user)
                 user.totp_enabled = True
                 del secret
         note = ""
-        if role == "central_admin":
+        spec = ROLES[role]
+        if spec.mfa_required:
             secret = auth.totp_secret(cipher, user) or ""
             note = f"TOTP key {secret} (current code: {pyotp.TOTP(secret).now()}; `insa users totp-code demo-admin`)"
-        elif role == "employee":
+        elif spec.needs_employee:
             note = f"= {emps[0].name} ({emps[0].employee_no})"
-        elif role in ("hr_officer", "finance_officer", "approver"):
+        elif spec.needs_agency:
             note = "인사혁신처"
+        elif spec.centre_kind:
+            note = str(extra["centre_code"])
         out.append(DemoLogin(username, role, note))
     return out

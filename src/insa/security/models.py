@@ -1,4 +1,4 @@
-"""Users, roles and the append-only audit log (login itself comes with the web app)."""
+"""Users, roles, the shared centres and their members, and the append-only audit log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -19,16 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from insa.db.base import Base
+from insa.security.roles import ROLE_LABELS
 
-ROLES = {
-    "employee": "직원",
-    "hr_officer": "인사담당자",
-    "finance_officer": "재무담당자",
-    "approver": "결재권자",
-    "central_admin": "중앙관리자",
-    "security_operator": "보안관제요원",
-    "ops_operator": "장애관제요원",
-}
+ROLES = ROLE_LABELS  # role code → Korean label (the role table: security/roles.py)
 
 
 class User(Base):
@@ -45,6 +39,7 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))  # operators only
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -128,3 +123,28 @@ class ApproverAssignment(Base):
     employee_id: Mapped[int] = mapped_column(
         ForeignKey("employees.id", ondelete="CASCADE"), index=True
     )
+
+
+class Centre(Base):
+    """공동 센터: a centre that several ministries run together for all of their services
+    (the failure-detection centre, the joint cyber safety centre)."""
+
+    __tablename__ = "centres"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name_ko: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # watch | cyber
+    host_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+
+
+class CentreMember(Base):
+    """A member agency of a centre: its services are the centre's to watch."""
+
+    __tablename__ = "centre_members"
+    __table_args__ = (UniqueConstraint("centre_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)

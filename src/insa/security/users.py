@@ -1,4 +1,5 @@
-"""User administration: create users with one role, scope them, assign approvers."""
+"""User administration: create users with one role, scope them (an agency, a centre), assign
+approvers."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from insa.people.models import Agency, Employee
 from insa.security.audit import record
-from insa.security.models import ROLES, ApproverAssignment, User, UserRole
+from insa.security.models import ApproverAssignment, Centre, CentreMember, User, UserRole
 from insa.security.passwords import hash_password
-from insa.security.principal import AGENCY_ROLES
+from insa.security.roles import ROLES, USER_ROLES, Scope
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -30,12 +31,17 @@ def create_user(
     display_name: str | None = None,
     agency_code: str | None = None,
     employee_no: str | None = None,
+    centre_code: str | None = None,
     actor: str,
 ) -> User:
+    """A user with one role. Agency roles need an agency, self-service an employee; a
+    centre role is either an operator of a centre (``centre_code``: every member's records)
+    or the staff of a member agency (``agency_code``: that agency's records)."""
     if not USERNAME.match(username):
         raise UserError("username: 3–64 characters of a-z, 0-9, '.', '_' or '-'")
-    if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if role not in USER_ROLES:
+        raise UserError(f"role must be one of {', '.join(USER_ROLES)}")
+    spec = ROLES[role]
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"user {username!r} already exists")
     agency_id = None
@@ -43,8 +49,9 @@ def create_user(
         agency_id = db.scalar(select(Agency.id).where(Agency.code == agency_code))
         if agency_id is None:
             raise UserError(f"unknown agency code {agency_code!r}")
-    if role in AGENCY_ROLES and agency_id is None:
+    if spec.needs_agency and agency_id is None:
         raise UserError(f"role {role} needs --agency")
+    centre_id = _centre_for(db, spec.code, spec.centre_kind, centre_code, agency_id)
     employee = None
     if employee_no:
         employee = db.scalar(select(Employee).where(Employee.employee_no == employee_no))
@@ -53,7 +60,7 @@ def create_user(
         if agency_id is not None and employee.agency_id != agency_id:
             raise UserError("the employee belongs to another agency")
         agency_id = agency_id or employee.agency_id
-    if role == "employee" and employee is None:
+    if spec.needs_employee and employee is None:
         raise UserError("role employee needs --employee-no")
     user = User(
         username=username,
@@ -61,6 +68,7 @@ def create_user(
         password_hash=hash_password(password),
         agency_id=agency_id,
         employee_id=employee.id if employee else None,
+        centre_id=centre_id,
         is_active=True,
         created_at=dt.datetime.now(dt.UTC),
     )
@@ -74,9 +82,38 @@ def create_user(
         target_type="user",
         target_id=user.id,
         agency_id=agency_id,
-        detail={"username": username, "role": role},
+        detail={"username": username, "role": role, "centre": centre_code},
     )
     return user
+
+
+def _centre_for(
+    db: Session, role: str, kind: str | None, centre_code: str | None, agency_id: int | None
+) -> int | None:
+    """The centre a centre role operates (None for a member agency's staff)."""
+    if kind is None:
+        if centre_code:
+            raise UserError(f"role {role} is not a centre role; --centre is for centre roles")
+        return None
+    if centre_code:
+        centre = db.scalar(select(Centre).where(Centre.code == centre_code.upper()))
+        if centre is None:
+            raise UserError(f"unknown centre code {centre_code!r}")
+        if centre.kind != kind:
+            raise UserError(
+                f"centre {centre.code} is a {centre.kind} centre; role {role} works in {kind} centres"
+            )
+        return centre.id
+    if agency_id is None:
+        raise UserError(f"role {role} needs --centre (an operator) or --agency (a member's staff)")
+    member = db.scalar(
+        select(CentreMember.id)
+        .join(Centre, Centre.id == CentreMember.centre_id)
+        .where(CentreMember.agency_id == agency_id, Centre.kind == kind)
+    )
+    if member is None:
+        raise UserError(f"the agency is not a member of any {kind} centre")
+    return None
 
 
 def assign(db: Session, *, approver: str, employee_nos: list[str], actor: str) -> int:
@@ -84,7 +121,7 @@ def assign(db: Session, *, approver: str, employee_nos: list[str], actor: str) -
     if user is None:
         raise UserError(f"unknown user {approver!r}")
     role = db.scalar(select(UserRole.role_code).where(UserRole.user_id == user.id))
-    if role != "approver":
+    if role is None or ROLES[role].scope is not Scope.ASSIGNED:
         raise UserError(f"{approver} is not an approver")
     added = 0
     for no in employee_nos:

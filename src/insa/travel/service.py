@@ -21,6 +21,12 @@ from insa.travel.workflow import REFUND_DUE, TransitionError, TripState, apply, 
 REQUEST, APPROVE, PAY, VIEW = (
     "travel.request_trip", "travel.approve_trip", "travel.pay_trip", "travel.view_trip",
 )  # fmt: skip
+GRANTS = {
+    "employee": {REQUEST},
+    "hr_officer": {VIEW},
+    "finance_officer": {PAY, VIEW},
+    "approver": {APPROVE},
+}
 PART = {REQUEST: "traveller", APPROVE: "approver", PAY: "finance_officer"}
 MAX_TRIP_DAYS = 366  # the computation refuses longer trips
 MAX_WON = 100_000_000  # the computation's bound for one fare, one night or one receipt

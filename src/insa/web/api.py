@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from insa.people import service
 from insa.people.models import Agency
-from insa.security.audit import search_audit
+from insa.security.service import search_audit
 from insa.web.deps import ApiCtxDep, Forbidden, NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])

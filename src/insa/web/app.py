@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from insa import __version__
+from insa import __version__, domains  # noqa: F401  (registers every package's permissions)
 from insa.allowance import routes as allowance_routes
 from insa.db.engine import get_engine
 from insa.travel import routes as travel_routes

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from insa.people import service
 from insa.people.models import Agency
 from insa.security import auth
-from insa.security.audit import record, search_audit
+from insa.security.audit import record
 from insa.security.crypto import cipher_from_settings
 from insa.security.models import ApiToken, User
+from insa.security.service import search_audit
 from insa.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -35,16 +36,6 @@ from insa.web.deps import (
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-
-ROLE_HOME_TITLE = {
-    "employee": "나의 인사 정보",
-    "hr_officer": "인사 업무",
-    "finance_officer": "급여·재무 업무",
-    "approver": "결재 대상 직원",
-    "central_admin": "중앙 관리",
-    "security_operator": "사이버안전센터",
-    "ops_operator": "장애관제센터",
-}
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -266,23 +257,22 @@ def logout(request: Request, db: DbDep) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, ctx: CtxDep) -> Response:
     p = ctx.principal
-    data: dict[str, Any] = {"title": ROLE_HOME_TITLE.get(p.role, "insa")}
+    data: dict[str, Any] = {"title": p.spec.home}
     if p.agency_id is not None:
         data["agency_name"] = ctx.db.scalar(select(Agency.name_ko).where(Agency.id == p.agency_id))
-    if p.role == "employee" and p.employee_id is not None:
-        data["me"] = service.get_employee(ctx, p.employee_id)
-        pay = service.list_payroll(ctx, p.employee_id) or []
-        data["latest_pay"] = pay[-1] if pay else None
-    elif p.role in ("hr_officer", "approver"):
+    if p.is_self_service:
+        if p.employee_id is not None:
+            data["me"] = service.get_employee(ctx, p.employee_id)
+            pay = service.list_payroll(ctx, p.employee_id) or []
+            data["latest_pay"] = pay[-1] if pay else None
+    elif p.can(service.SEARCH):
         data["headcount"] = service.agency_headcount(ctx)
-        if p.role == "approver":
+        if p.sees_assigned_only:
             data["assigned"] = service.search_employees(ctx, size=50).items
-    elif p.role == "finance_officer":
-        data["headcount"] = service.agency_headcount(ctx)
-        data["payroll"] = service.agency_payroll_totals(ctx)
-    elif p.role == "central_admin":
-        data["headcount"] = service.agency_headcount(ctx)
-        data["agencies"] = service.agencies_overview(ctx)
+        if p.can(service.VIEW_TOTALS):
+            data["payroll"] = service.agency_payroll_totals(ctx)
+        if p.sees_all:
+            data["agencies"] = service.agencies_overview(ctx)
     return render(request, "dashboard.html", **data)
 
 
@@ -308,8 +298,8 @@ def employees(
     p = ctx.principal
     org_unit_id = _opt_int(org_unit)  # empty select values arrive as ""
     agency_id = _opt_int(agency)
-    if not p.can("people.search_employee"):
-        if p.role == "employee":
+    if not p.can(service.SEARCH):
+        if p.is_self_service:
             return RedirectResponse("/me", status_code=303)
         raise Forbidden()
     units = service.org_units(ctx, agency_id)
@@ -318,7 +308,7 @@ def employees(
     result = service.search_employees(
         ctx, q=q, org_unit_id=org_unit_id, agency_id=agency_id, page=page
     )
-    agencies = service.agencies_overview(ctx) if p.role == "central_admin" else []
+    agencies = service.agencies_overview(ctx)
     template = "_results.html" if request.headers.get("hx-request") else "employees.html"
     return render(
         request,

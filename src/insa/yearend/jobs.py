@@ -52,9 +52,7 @@ def get(job_id: str) -> Job | None:
 def visible(job: Job, principal: Principal) -> bool:
     """Who may watch a run: whoever started it, central administrators, and the officers of
     the agency it settles (a colleague who clicked while it ran)."""
-    if principal.role == "central_admin" or job.actor == principal.username:
-        return True
-    return job.agency_id is not None and job.agency_id == principal.agency_id
+    return job.actor == principal.username or principal.covers_agency(job.agency_id)
 
 
 def _overlaps(job: Job, tax_year: int, agency_id: int | None) -> bool:

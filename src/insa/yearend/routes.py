@@ -77,16 +77,16 @@ def yearend_home(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     p = ctx.principal
-    if p.role == "employee":
-        return RedirectResponse("/yearend/me", status_code=303)
-    if not p.can(scoped.VIEW):
+    if not p.can(scoped.LIST):
+        if p.is_self_service and p.can(scoped.VIEW):
+            return RedirectResponse("/yearend/me", status_code=303)
         raise Forbidden()
     y = _year(year)
-    agency_id = int(agency) if agency.isdigit() and p.role == "central_admin" else None
+    agency_id = int(agency) if agency.isdigit() and p.sees_all else None
     results = scoped.list_results(ctx, y, q=q, agency_id=agency_id, only=only, page=page)
     agencies = (
         ctx.db.execute(select(Agency.id, Agency.name_ko).order_by(Agency.name_ko)).all()
-        if p.role == "central_admin"
+        if p.sees_all
         else []
     )
     template = "yearend/_results.html" if request.headers.get("hx-request") else "yearend/home.html"
@@ -369,7 +369,7 @@ def api_results(
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ResultPageOut:
     """Stored results in the caller's scope, largest balance to collect first."""
-    if not ctx.principal.can(scoped.VIEW) or ctx.principal.role == "employee":
+    if not ctx.principal.can(scoped.LIST):
         raise Forbidden()
     res = scoped.list_results(ctx, _year(year), q=q, only=only, page=page, size=size)
     return ResultPageOut(

@@ -6,17 +6,24 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
-from insa.security.principal import restrict
+from insa.security.principal import restrict, restrict_agencies
 from insa.yearend import rules
 from insa.yearend.models import results_table as rt
 from insa.yearend.models import runs_table
 
-VIEW = "yearend.view_result"
+VIEW = "yearend.view_result"  # one's own result (an employee), or those in scope
+LIST = "yearend.list_result"  # the list of results and runs of the scope
 RUN = "yearend.run_settlement"
+GRANTS = {
+    "employee": {VIEW},
+    "hr_officer": {VIEW, LIST, RUN},
+    "finance_officer": {VIEW, LIST},
+    "central_admin": {VIEW, LIST, RUN},
+}
 
 
 def visible_employee(ctx: Ctx, employee_id: int) -> Employee | None:
@@ -41,14 +48,12 @@ def run_scope(ctx: Ctx, requested_agency: int | None) -> int | None:
     p = ctx.principal
     if not p.can(RUN):
         raise PermissionError("연말정산을 실행할 권한이 없습니다.")
-    if p.role == "central_admin":
-        return requested_agency
-    if p.agency_id is None:
-        raise PermissionError("소속 기관이 없는 계정입니다.")
-    return p.agency_id
+    return p.scope_agency(requested_agency)
 
 
 def list_runs(ctx: Ctx, year: int, limit: int = 10) -> list[dict[str, Any]]:
+    """The scope's runs, newest first: an officer sees the agency's runs and the
+    government-wide runs that covered it, the latter without the government-wide totals."""
     p = ctx.principal
     stmt = (
         select(runs_table, Agency.name_ko.label("agency_name"))
@@ -57,17 +62,12 @@ def list_runs(ctx: Ctx, year: int, limit: int = 10) -> list[dict[str, Any]]:
         .order_by(runs_table.c.id.desc())
         .limit(limit)
     )
-    if p.role == "central_admin":
-        return [dict(r._mapping) for r in ctx.db.execute(stmt)]
-    if p.agency_id is None:
-        return []
-    # an officer sees the agency's runs and the government-wide runs that covered it, the
-    # latter without the government-wide totals
-    stmt = stmt.where(or_(runs_table.c.agency_id == p.agency_id, runs_table.c.agency_id.is_(None)))
+    runs = runs_table.c
+    stmt = restrict_agencies(stmt, p, LIST, runs.agency_id, shared=runs.agency_id.is_(None))
     out = []
     for r in ctx.db.execute(stmt):
         row = dict(r._mapping)
-        if row["agency_id"] is None:
+        if row["agency_id"] is None and not p.sees_all:
             for k in ("employees", "determined_tax", "balance_income_tax", "refunds"):
                 row[k] = None
         out.append(row)

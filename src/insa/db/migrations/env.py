@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from alembic import context
 
-from insa.db.base import Base, import_all_models
+from insa.db.base import Base
 from insa.db.engine import get_engine
 
-import_all_models()
-target_metadata = Base.metadata
 config = context.config
+# the caller's model registry (insa.domains.metadata(), set by insa.db.migrate when given);
+# upgrades and downgrades run the version files and do not need it
+target_metadata = config.attributes.get("metadata", Base.metadata)
 
 
 def run_migrations_online() -> None:
