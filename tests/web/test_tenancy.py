@@ -10,7 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from insa.web import api, pages
+from insa import domains
 from insa.web.app import create_app
 
 from .conftest import World
@@ -80,7 +80,8 @@ def _flatten(routes: list[Any]) -> list[Any]:
 
 def get_routes() -> list[APIRoute]:
     """Every GET route of the app: its own and those of every router it includes."""
-    routes = _flatten([*create_app().routes, *pages.router.routes, *api.router.routes])
+    own = [r for p in domains.PACKAGES for router in p.routers for r in router.routes]
+    routes = _flatten([*create_app().routes, *own])
     unique = {(r.path, tuple(sorted(r.methods))): r for r in routes if isinstance(r, APIRoute)}
     return [r for r in unique.values() if "GET" in r.methods]
 

@@ -15,6 +15,7 @@ allowance_app = typer.Typer(
     help="가족수당 산정과 이중수급 검증 / Family allowance and double-claim verification",
     no_args_is_help=True,
 )
+COMMANDS = (("allowance", allowance_app),)
 
 
 def _as_of(text: str) -> int:

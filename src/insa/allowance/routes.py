@@ -17,10 +17,10 @@ from insa.allowance.models import (
     STATUS_LABELS,
     STATUSES,
 )
-from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NotFound, csrf_protect
-from insa.web.pages import render
+from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+NAV = (NavItem("이중수급 검증", "/allowance/findings", lambda p: p.can(scoped.VIEW), order=60),)
 LABELS = {
     "kind": KIND_LABELS,
     "match": MATCH_LABELS,
@@ -155,3 +155,6 @@ def api_finding(ctx: ApiCtxDep, finding_id: str) -> FindingOut:
     if f is None:
         raise NotFound()
     return FindingOut.model_validate(f, from_attributes=True)
+
+
+ROUTERS = (router, api_router)

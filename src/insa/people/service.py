@@ -6,7 +6,6 @@ personal record is audited through the context, so routes stay thin.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass
 from math import ceil
@@ -17,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from insa.people.io import RELATION_CODE, STATUS_CODE
 from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Payroll, Position
 from insa.people.payroll import PAY_COLUMNS
+from insa.people.schemas import DependentRow, EmployeeDetail, EmployeeRow
 from insa.security.context import Ctx
 from insa.security.logs import redact
 from insa.security.principal import restrict
@@ -36,46 +36,6 @@ GRANTS = {
     "approver": {SEARCH, VIEW},
     "central_admin": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
 }
-
-
-@dataclass(frozen=True)
-class EmployeeRow:
-    id: int
-    employee_no: str
-    name: str
-    agency_code: str
-    agency_name: str
-    org_unit: str
-    grade: str
-    step: int
-    position: str | None
-    status: str  # 재직 / 휴직 / 퇴직
-
-
-@dataclass(frozen=True)
-class EmployeeDetail(EmployeeRow):
-    rrn_masked: str
-    birth_date: dt.date
-    sex: str
-    hire_date: dt.date
-    email: str | None
-    phone: str | None
-    org_path: str
-
-
-@dataclass(frozen=True)
-class DependentRow:
-    id: int
-    relation: str
-    name: str
-    rrn_masked: str
-    birth_date: dt.date
-    disabled: bool
-    same_household: bool
-    public_servant: bool
-    annual_income: int
-    allowance_from: dt.date | None
-    allowance_until: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -384,6 +344,16 @@ def agency_payroll_totals(ctx: Ctx) -> list[dict[str, int]]:
         detail={"year": year},
     )
     return out
+
+
+def agency_list(ctx: Ctx) -> list[Agency]:
+    """The agency registry (public reference data, every agency ever served)."""
+    return list(ctx.db.scalars(select(Agency).order_by(Agency.id)))
+
+
+def own_agency_name(ctx: Ctx) -> str | None:
+    aid = ctx.principal.agency_id
+    return None if aid is None else ctx.db.scalar(select(Agency.name_ko).where(Agency.id == aid))
 
 
 def agencies_overview(ctx: Ctx) -> list[dict[str, Any]]:

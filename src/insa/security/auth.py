@@ -186,6 +186,20 @@ def end_session(db: Session, token: str | None) -> None:
         db.execute(delete(WebSession).where(WebSession.id == digest(token)))
 
 
+def logout(db: Session, token: str | None, user: User | None, client_addr: str | None) -> None:
+    """End the session of ``token`` (audited when it was a user's)."""
+    if user is not None:
+        record(
+            db,
+            actor=user.username,
+            action="auth.logout",
+            client_addr=client_addr,
+            target_type="user",
+            target_id=user.id,
+        )
+    end_session(db, token)
+
+
 def end_all_sessions(db: Session, user_id: int) -> None:
     db.execute(delete(WebSession).where(WebSession.user_id == user_id))
 
@@ -217,6 +231,22 @@ def totp_check(cipher: RRNCipher, user: User, code: str) -> bool:
     if not secret or not code.isdigit():
         return False
     return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+
+
+def totp_verify(
+    db: Session, cipher: RRNCipher, user: User, code: str, client_addr: str | None
+) -> bool:
+    """The second step of a log-in: check the code and audit the attempt."""
+    ok = totp_check(cipher, user, code)
+    record(
+        db,
+        actor=user.username,
+        action="auth.totp_ok" if ok else "auth.totp_failed",
+        client_addr=client_addr,
+        target_type="user",
+        target_id=user.id,
+    )
+    return ok
 
 
 def totp_confirm(

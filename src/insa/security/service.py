@@ -10,7 +10,7 @@ from sqlalchemy import and_, false, func, or_, select
 
 from insa.people.models import Employee
 from insa.security.context import Ctx
-from insa.security.models import AuditLog, User
+from insa.security.models import ApiToken, AuditLog, User
 
 VIEW_AUDIT = "security.view_audit"
 VIEW_CENTRE = "security.view_centre"
@@ -19,6 +19,17 @@ GRANTS = {
     "security_operator": {VIEW_CENTRE},
     "ops_operator": {VIEW_CENTRE},
 }
+
+
+def api_tokens(ctx: Ctx) -> list[ApiToken]:
+    """The caller's own API tokens, newest first (only their prefixes are kept)."""
+    return list(
+        ctx.db.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == ctx.principal.user_id)
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import typer
 from insa.clikit import fail
 
 travel_app = typer.Typer(help="출장 여비 정산 / Official travel settlement", no_args_is_help=True)
+COMMANDS = (("travel", travel_app),)
 
 
 @travel_app.command("compute")

@@ -15,10 +15,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from insa.travel import receipts as rc
 from insa.travel import service
 from insa.travel.workflow import STATE_LABELS, TransitionError, TripState, can_edit
-from insa.web.deps import CtxDep, Forbidden, NotFound, csrf_protect
-from insa.web.pages import render
+from insa.web.deps import CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+NAV = (
+    NavItem(
+        "출장",
+        "/travel",
+        lambda p: any(p.can(x) for x in (service.REQUEST, service.APPROVE, service.PAY)),
+        order=50,
+    ),
+)
 TRANSPORT = {
     "rail": "철도",
     "bus": "버스",
@@ -380,3 +387,6 @@ async def travel_receipt_confirm(
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
     return RedirectResponse(f"/travel/{trip_id}", status_code=303)
+
+
+ROUTERS = (router,)

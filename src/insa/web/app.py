@@ -1,4 +1,5 @@
-"""FastAPI app factory: pages, /api/v1, static files, error pages and security headers."""
+"""FastAPI app factory: every package's pages and /api/v1 (from the registry), static files,
+error pages and security headers."""
 
 from __future__ import annotations
 
@@ -13,11 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from insa import __version__, domains  # noqa: F401  (registers every package's permissions)
-from insa.allowance import routes as allowance_routes
+from insa import __version__, domains
 from insa.db.engine import get_engine
-from insa.travel import routes as travel_routes
-from insa.web import api, pages
 from insa.web.deps import (
     ApiUnauthorized,
     CsrfFailed,
@@ -25,9 +23,9 @@ from insa.web.deps import (
     LoginRequired,
     MfaPending,
     NotFound,
+    build_templates,
     templates,
 )
-from insa.yearend import routes as yearend_routes
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -42,7 +40,7 @@ def _is_api(request: Request) -> bool:
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
-    return templates().TemplateResponse(
+    return templates(request).TemplateResponse(
         request,
         "error.html",
         {
@@ -131,13 +129,13 @@ def create_app() -> FastAPI:
         StaticFiles(directory=str(resources.files("insa.web").joinpath("static"))),
         name="static",
     )
-    app.include_router(yearend_routes.router)
-    app.include_router(yearend_routes.api_router)
-    app.include_router(allowance_routes.router)
-    app.include_router(allowance_routes.api_router)
-    app.include_router(travel_routes.router)
-    app.include_router(pages.router)
-    app.include_router(api.router)
+    for package in domains.PACKAGES:
+        for router in package.routers:
+            app.include_router(router)
+    app.state.templates = build_templates(
+        ((p.name, p.templates) for p in domains.PACKAGES),
+        (item for p in domains.PACKAGES for item in p.nav),
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

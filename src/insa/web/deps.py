@@ -1,19 +1,25 @@
-"""Request plumbing shared by pages and API: DB session, who is calling, CSRF, templates.
+"""Request plumbing shared by every package's pages and API: DB session, who is calling,
+role gates, CSRF, templates and ``render``.
 
 Thin routes declare ``CtxDep`` (pages) or ``ApiCtxDep`` (API) and get a :class:`Ctx` whose
-queries are scoped and whose reads are audited; state-changing forms are CSRF-checked by the
-router-level :func:`csrf_protect`.
+queries are scoped and whose reads are audited; ``dependencies=[page_gate(PERMISSION)]`` (or
+``api_gate``) refuses a caller without the permission (403) before the route runs;
+state-changing forms are CSRF-checked by the router-level :func:`csrf_protect`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from importlib import resources
+from importlib.abc import Traversable
 from typing import Annotated, Any, cast
 
+import jinja2
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -21,6 +27,7 @@ from insa.db.engine import get_engine, session_scope
 from insa.security import auth
 from insa.security.context import Ctx
 from insa.security.models import ROLES, User, WebSession
+from insa.security.principal import Principal
 
 SESSION_COOKIE = "insa_session"
 _MISSING = object()
@@ -107,6 +114,27 @@ def api_ctx(request: Request, db: DbDep) -> Ctx:
 ApiCtxDep = Annotated[Ctx, Depends(api_ctx)]
 
 
+def page_gate(permission: str, message: str | None = None) -> Any:
+    """A route dependency: the page is for callers holding ``permission`` (403 otherwise,
+    with ``message`` on the error page)."""
+
+    def gate(ctx: CtxDep) -> None:
+        if not ctx.principal.can(permission):
+            raise Forbidden(message) if message else Forbidden()
+
+    return Depends(gate)
+
+
+def api_gate(permission: str) -> Any:
+    """The same gate for the JSON API."""
+
+    def gate(ctx: ApiCtxDep) -> None:
+        if not ctx.principal.can(permission):
+            raise Forbidden()
+
+    return Depends(gate)
+
+
 async def csrf_protect(request: Request, db: DbDep) -> None:
     """Every state-changing request must carry the session's CSRF token (form field
     ``csrf_token`` or header ``X-CSRF-Token``); before log-in, the double-submit cookie."""
@@ -131,15 +159,47 @@ def date_ko(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-_templates: Jinja2Templates | None = None
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the main menu, shown to whoever ``shows`` it for (sorted by ``order``)."""
+
+    label: str
+    href: str
+    shows: Callable[[Principal], bool]
+    order: int = 50
 
 
-def templates() -> Jinja2Templates:
-    global _templates
-    if _templates is None:
-        t = Jinja2Templates(directory=str(resources.files("insa.web").joinpath("templates")))
-        t.env.filters["won"] = won
-        t.env.filters["date"] = date_ko
-        t.env.globals["ROLES"] = ROLES
-        _templates = t
-    return _templates
+def build_templates(
+    folders: Iterable[tuple[str, Traversable]], nav: Iterable[NavItem]
+) -> Jinja2Templates:
+    """The app's templates: the shared layout (``web/templates``: ``base.html``,
+    ``error.html``) and each package's own ``templates/`` folder under its name
+    (``yearend/home.html`` is ``insa/yearend/templates/home.html``)."""
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(str(resources.files("insa.web").joinpath("templates"))),
+            jinja2.PrefixLoader({name: jinja2.FileSystemLoader(str(f)) for name, f in folders}),
+        ]
+    )
+    t = Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
+    t.env.filters["won"] = won
+    t.env.filters["date"] = date_ko
+    t.env.globals["ROLES"] = ROLES
+    t.env.globals["NAV"] = tuple(sorted(nav, key=lambda n: n.order))
+    return t
+
+
+def templates(request: Request) -> Jinja2Templates:
+    return cast(Jinja2Templates, request.app.state.templates)
+
+
+def csrf_token(request: Request) -> str:
+    loaded = getattr(request.state, "insa_session", None)
+    return loaded[0].csrf_token if loaded else request.cookies.get(LOGIN_CSRF_COOKIE, "")
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page of the app: the template with the caller (for the menu) and the CSRF token."""
+    context.setdefault("principal", getattr(request.state, "principal", None))
+    context.setdefault("csrf_token", csrf_token(request))
+    return templates(request).TemplateResponse(request, name, context, status_code=status_code)

@@ -12,6 +12,7 @@ from rich.table import Table
 from insa.clikit import agency_id, console, employee_id, err, fail
 
 yearend_app = typer.Typer(help="연말정산 / Year-end tax settlement", no_args_is_help=True)
+COMMANDS = (("yearend", yearend_app),)
 
 
 def _progress(label: str) -> Progress:

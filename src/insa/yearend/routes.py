@@ -14,13 +14,21 @@ from starlette.concurrency import run_in_threadpool
 from insa.codes import RELATION_LABELS
 from insa.db.engine import get_engine
 from insa.people.models import Agency
-from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NotFound, csrf_protect
-from insa.web.pages import render
+from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
 from insa.yearend import jobs, scoped
 from insa.yearend.scalar import compute
 from insa.yearend.service import explain
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+NAV = (
+    NavItem("연말정산", "/yearend", lambda p: p.can(scoped.LIST), order=40),
+    NavItem(
+        "내 연말정산",
+        "/yearend/me",
+        lambda p: p.is_self_service and p.can(scoped.VIEW) and not p.can(scoped.LIST),
+        order=40,
+    ),
+)
 
 # The what-if form: dotted field of the case → Korean label.
 WHAT_IF_FIELDS: dict[str, str] = {
@@ -398,3 +406,6 @@ def api_employee(ctx: ApiCtxDep, employee_id: int, year: int | None = None) -> S
         result=result,
         lines=[Line(**line) for line in ex.result["lines"]],
     )
+
+
+ROUTERS = (router, api_router)

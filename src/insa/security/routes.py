@@ -1,4 +1,5 @@
-"""Server-rendered pages (Jinja2 + HTMX). Korean UI; routes only parse, call and render."""
+"""Log-in (password, TOTP), log-out, the account page (API tokens, authenticator) and the
+audit trail — pages and ``/api/v1``. Routes parse, call and render; the services audit."""
 
 from __future__ import annotations
 
@@ -12,40 +13,35 @@ import qrcode
 import qrcode.image.svg
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from insa.people import service
-from insa.people.models import Agency
-from insa.security import auth
-from insa.security.audit import record
+from insa.security import auth, service
 from insa.security.crypto import cipher_from_settings
-from insa.security.models import ApiToken, User
-from insa.security.service import search_audit
+from insa.security.models import User
+from insa.security.schemas import AuditOut, AuditPageOut, Me
 from insa.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    ApiCtxDep,
     CtxDep,
     DbDep,
-    Forbidden,
     LoginRequired,
+    NavItem,
     NotFound,
+    api_gate,
     client_addr,
     csrf_protect,
     current_session,
-    templates,
+    page_gate,
+    render,
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    loaded = getattr(request.state, "insa_session", None)
-    csrf = loaded[0].csrf_token if loaded else request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    context.setdefault("principal", getattr(request.state, "principal", None))
-    response = templates().TemplateResponse(
-        request, name, {"csrf_token": csrf, **context}, status_code=status_code
-    )
-    return response
+api_router = APIRouter(prefix="/api/v1", tags=["v1"])
+ROUTERS = (router, api_router)
+NAV = (
+    NavItem("감사 기록", "/audit", lambda p: p.can(service.VIEW_AUDIT), order=80),
+    NavItem("계정", "/account", lambda p: True, order=90),
+)
 
 
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -60,11 +56,6 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
     )
 
 
-def _opt_int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() else None
-
-
 def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
@@ -77,10 +68,13 @@ def login_form(request: Request, db: DbDep, next: str = "/") -> Response:
     if current_session(request, db) is not None and request.state.insa_session[0].mfa_ok:
         return RedirectResponse(_safe_next(next), status_code=303)
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = templates().TemplateResponse(
+    response = render(
         request,
-        "login.html",
-        {"csrf_token": token, "next": _safe_next(next), "error": None, "principal": None},
+        "security/login.html",
+        csrf_token=token,
+        next=_safe_next(next),
+        error=None,
+        principal=None,
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -109,18 +103,15 @@ def login_submit(
             )
         else:
             error = "아이디 또는 비밀번호가 맞지 않습니다."
-        csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        return templates().TemplateResponse(
+        return render(
             request,
-            "login.html",
-            {
-                "csrf_token": csrf,
-                "next": _safe_next(next),
-                "error": error,
-                "principal": None,
-                "username": username,
-            },
+            "security/login.html",
             status_code=401 if result.reason != "locked" else 429,
+            csrf_token=request.cookies.get(LOGIN_CSRF_COOKIE, ""),
+            next=_safe_next(next),
+            error=error,
+            principal=None,
+            username=username,
         )
     need_mfa = auth.mfa_required(db, result.user)
     auth.end_session(db, request.cookies.get(SESSION_COOKIE))
@@ -152,7 +143,7 @@ def totp_form(request: Request, db: DbDep, next: str = "/") -> Response:
         return RedirectResponse(
             f"/login/totp/setup?next={quote(_safe_next(next))}", status_code=303
         )
-    return render(request, "totp.html", next=_safe_next(next), error=None, setup=None)
+    return render(request, "security/totp.html", next=_safe_next(next), error=None, setup=None)
 
 
 @router.post("/login/totp", response_class=HTMLResponse)
@@ -160,32 +151,16 @@ def totp_submit(
     request: Request, db: DbDep, code: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
 ) -> Response:
     ws, user = _pending(request, db)
-    if not auth.totp_check(cipher_from_settings(), user, code):
-        record(
-            db,
-            actor=user.username,
-            action="auth.totp_failed",
-            client_addr=client_addr(request),
-            target_type="user",
-            target_id=user.id,
-        )
+    if not auth.totp_verify(db, cipher_from_settings(), user, code, client_addr(request)):
         return render(
             request,
-            "totp.html",
+            "security/totp.html",
             status_code=401,
             next=_safe_next(next),
             error="인증 코드가 맞지 않습니다.",
             setup=None,
         )
     ws.mfa_ok = True
-    record(
-        db,
-        actor=user.username,
-        action="auth.totp_ok",
-        client_addr=client_addr(request),
-        target_type="user",
-        target_id=user.id,
-    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -210,7 +185,7 @@ def totp_setup_form(request: Request, db: DbDep, next: str = "/") -> Response:
     uri = auth.totp_uri(secret, user)
     return render(
         request,
-        "totp.html",
+        "security/totp.html",
         next=_safe_next(next),
         error=None,
         setup={"secret": secret, "qr": _qr_svg(uri)},
@@ -226,7 +201,7 @@ def totp_setup_submit(
     if not auth.totp_confirm(db, cipher, user, code, client_addr(request)):
         secret = auth.totp_secret(cipher, user) or ""
         return render(
-            request, "totp.html", status_code=401, next=_safe_next(next), error="인증 코드가 맞지 않습니다.",
+            request, "security/totp.html", status_code=401, next=_safe_next(next), error="인증 코드가 맞지 않습니다.",
             setup={"secret": secret, "qr": _qr_svg(auth.totp_uri(secret, user))},
         )  # fmt: skip
     ws.mfa_ok = True
@@ -236,121 +211,21 @@ def totp_setup_submit(
 @router.post("/logout")
 def logout(request: Request, db: DbDep) -> Response:
     loaded = current_session(request, db)
-    if loaded:
-        record(
-            db,
-            actor=loaded[1].username,
-            action="auth.logout",
-            client_addr=client_addr(request),
-            target_type="user",
-            target_id=loaded[1].id,
-        )
-    auth.end_session(db, request.cookies.get(SESSION_COOKIE))
+    auth.logout(db, request.cookies.get(SESSION_COOKIE), loaded[1] if loaded else None,
+                client_addr(request))  # fmt: skip
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 
 
-# ------------------------------------------------------------------ dashboard
-
-
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, ctx: CtxDep) -> Response:
-    p = ctx.principal
-    data: dict[str, Any] = {"title": p.spec.home}
-    if p.agency_id is not None:
-        data["agency_name"] = ctx.db.scalar(select(Agency.name_ko).where(Agency.id == p.agency_id))
-    if p.is_self_service:
-        if p.employee_id is not None:
-            data["me"] = service.get_employee(ctx, p.employee_id)
-            pay = service.list_payroll(ctx, p.employee_id) or []
-            data["latest_pay"] = pay[-1] if pay else None
-    elif p.can(service.SEARCH):
-        data["headcount"] = service.agency_headcount(ctx)
-        if p.sees_assigned_only:
-            data["assigned"] = service.search_employees(ctx, size=50).items
-        if p.can(service.VIEW_TOTALS):
-            data["payroll"] = service.agency_payroll_totals(ctx)
-        if p.sees_all:
-            data["agencies"] = service.agencies_overview(ctx)
-    return render(request, "dashboard.html", **data)
-
-
-@router.get("/me")
-def me(request: Request, ctx: CtxDep) -> Response:
-    if ctx.principal.employee_id is None:
-        raise NotFound()
-    return RedirectResponse(f"/employees/{ctx.principal.employee_id}", status_code=303)
-
-
-# ------------------------------------------------------------------ employees
-
-
-@router.get("/employees", response_class=HTMLResponse)
-def employees(
-    request: Request,
-    ctx: CtxDep,
-    q: str = "",
-    org_unit: Annotated[str, Query(alias="org_unit_id")] = "",
-    agency: Annotated[str, Query(alias="agency_id")] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
-) -> Response:
-    p = ctx.principal
-    org_unit_id = _opt_int(org_unit)  # empty select values arrive as ""
-    agency_id = _opt_int(agency)
-    if not p.can(service.SEARCH):
-        if p.is_self_service:
-            return RedirectResponse("/me", status_code=303)
-        raise Forbidden()
-    units = service.org_units(ctx, agency_id)
-    if org_unit_id is not None and org_unit_id not in {u[0] for u in units}:
-        org_unit_id = None
-    result = service.search_employees(
-        ctx, q=q, org_unit_id=org_unit_id, agency_id=agency_id, page=page
-    )
-    agencies = service.agencies_overview(ctx)
-    template = "_results.html" if request.headers.get("hx-request") else "employees.html"
-    return render(
-        request,
-        template,
-        q=q,
-        org_unit_id=org_unit_id,
-        agency_id=agency_id,
-        units=units,
-        result=result,
-        agencies=agencies,
-    )
-
-
-@router.get("/employees/{employee_id}", response_class=HTMLResponse)
-def employee_detail(
-    request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
-) -> Response:
-    emp = service.get_employee(ctx, employee_id)
-    if emp is None:
-        raise NotFound()
-    deps = service.list_dependents(ctx, employee_id)
-    years = service.payroll_years(ctx, employee_id)
-    pay = service.list_payroll(ctx, employee_id, year) if years else None
-    totals = (
-        {k: sum(r[k] for r in pay) for k in pay[0] if k not in ("year", "month")} if pay else None
-    )
-    return render(
-        request,
-        "employee.html",
-        emp=emp,
-        dependents=deps,
-        payroll=pay,
-        totals=totals,
-        years=years,
-        year=(pay[0]["year"] if pay else None),
-    )
-
-
 # ------------------------------------------------------------------ audit
 
 
-@router.get("/audit", response_class=HTMLResponse)
+@router.get(
+    "/audit",
+    response_class=HTMLResponse,
+    dependencies=[page_gate(service.VIEW_AUDIT, "감사 기록은 중앙관리자만 볼 수 있습니다.")],
+)
 def audit(
     request: Request,
     ctx: CtxDep,
@@ -361,8 +236,6 @@ def audit(
     date_to: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    if not ctx.principal.can("security.view_audit"):
-        raise Forbidden("감사 기록은 중앙관리자만 볼 수 있습니다.")
     error = None
     start = end = None
     try:
@@ -370,11 +243,11 @@ def audit(
         end = dt.date.fromisoformat(date_to) if date_to else None
     except ValueError:
         error = "날짜는 YYYY-MM-DD 형식으로 입력하세요."
-    result = search_audit(
+    result = service.search_audit(
         ctx, actor=actor, person=person, action=action, date_from=start, date_to=end, page=page
     )
     return render(
-        request, "audit.html", result=result, error=error,
+        request, "security/audit.html", result=result, error=error,
         form={"actor": actor, "person": person, "action": action, "date_from": date_from, "date_to": date_to},
     )  # fmt: skip
 
@@ -385,12 +258,8 @@ def audit(
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, ctx: CtxDep) -> Response:
     user = ctx.db.get(User, ctx.principal.user_id)
-    tokens = ctx.db.scalars(
-        select(ApiToken)
-        .where(ApiToken.user_id == ctx.principal.user_id)
-        .order_by(ApiToken.created_at.desc())
-    ).all()
-    return render(request, "account.html", user=user, tokens=tokens, new_token=None)
+    tokens = service.api_tokens(ctx)
+    return render(request, "security/account.html", user=user, tokens=tokens, new_token=None)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -400,10 +269,8 @@ def account_token_create(
     user = ctx.db.get(User, ctx.principal.user_id)
     assert user is not None
     token = auth.create_api_token(ctx.db, user, name.strip() or "API")
-    tokens = ctx.db.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
-    ).all()
-    return render(request, "account.html", user=user, tokens=tokens, new_token=token)
+    tokens = service.api_tokens(ctx)
+    return render(request, "security/account.html", user=user, tokens=tokens, new_token=token)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -425,3 +292,44 @@ def account_totp_reset(request: Request, ctx: CtxDep) -> Response:
     if loaded:
         loaded[0].mfa_ok = False
     return RedirectResponse("/login/totp/setup?next=/account", status_code=303)
+
+
+# ------------------------------------------------------------------ API
+
+
+@api_router.get("/me", response_model=Me, name="me")
+def api_me(ctx: ApiCtxDep) -> Me:
+    p = ctx.principal
+    return Me(
+        username=p.username,
+        display_name=p.display_name,
+        role=p.role,
+        agency_id=p.agency_id,
+        employee_id=p.employee_id,
+    )
+
+
+@api_router.get(
+    "/audit", response_model=AuditPageOut, dependencies=[api_gate(service.VIEW_AUDIT)], name="audit"
+)
+def api_audit(
+    ctx: ApiCtxDep,
+    actor: str = "",
+    person: str = "",
+    action: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> AuditPageOut:
+    r = service.search_audit(
+        ctx,
+        actor=actor,
+        person=person,
+        action=action,
+        date_from=date_from,
+        date_to=date_to,
+        page=page,
+    )
+    return AuditPageOut(
+        items=[AuditOut.model_validate(a) for a in r.items], total=r.total, page=r.page, size=r.size
+    )

@@ -1,0 +1,211 @@
+"""People pages and ``/api/v1``: the dashboard, employee search, an employee's record,
+dependents and payroll. Routes parse, call and render; the service scopes and audits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from insa.people import service
+from insa.people.schemas import (
+    AgencyOut,
+    DependentRow,
+    EmployeeDetail,
+    EmployeePage,
+    OrgUnitOut,
+    PayrollOut,
+)
+from insa.web.deps import (
+    ApiCtxDep,
+    CtxDep,
+    Forbidden,
+    NavItem,
+    NotFound,
+    api_gate,
+    csrf_protect,
+    render,
+)
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["v1"])
+ROUTERS = (router, api_router)
+NAV = (
+    NavItem("대시보드", "/", lambda p: True, order=10),
+    NavItem("직원 검색", "/employees", lambda p: p.can(service.SEARCH), order=20),
+    NavItem("내 정보", "/me", lambda p: p.employee_id is not None, order=30),
+)
+
+
+def _opt_int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+# ------------------------------------------------------------------ dashboard
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, ctx: CtxDep) -> Response:
+    p = ctx.principal
+    data: dict[str, Any] = {"title": p.spec.home}
+    data["agency_name"] = service.own_agency_name(ctx)
+    if p.is_self_service:
+        if p.employee_id is not None:
+            data["me"] = service.get_employee(ctx, p.employee_id)
+            pay = service.list_payroll(ctx, p.employee_id) or []
+            data["latest_pay"] = pay[-1] if pay else None
+    elif p.can(service.SEARCH):
+        data["headcount"] = service.agency_headcount(ctx)
+        if p.sees_assigned_only:
+            data["assigned"] = service.search_employees(ctx, size=50).items
+        if p.can(service.VIEW_TOTALS):
+            data["payroll"] = service.agency_payroll_totals(ctx)
+        if p.sees_all:
+            data["agencies"] = service.agencies_overview(ctx)
+    return render(request, "people/dashboard.html", **data)
+
+
+@router.get("/me")
+def me(request: Request, ctx: CtxDep) -> Response:
+    if ctx.principal.employee_id is None:
+        raise NotFound()
+    return RedirectResponse(f"/employees/{ctx.principal.employee_id}", status_code=303)
+
+
+# ------------------------------------------------------------------ employees
+
+
+@router.get("/employees", response_class=HTMLResponse)
+def employees(
+    request: Request,
+    ctx: CtxDep,
+    q: str = "",
+    org_unit: Annotated[str, Query(alias="org_unit_id")] = "",
+    agency: Annotated[str, Query(alias="agency_id")] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    p = ctx.principal
+    org_unit_id = _opt_int(org_unit)  # empty select values arrive as ""
+    agency_id = _opt_int(agency)
+    if not p.can(service.SEARCH):
+        if p.is_self_service:
+            return RedirectResponse("/me", status_code=303)
+        raise Forbidden()
+    units = service.org_units(ctx, agency_id)
+    if org_unit_id is not None and org_unit_id not in {u[0] for u in units}:
+        org_unit_id = None
+    result = service.search_employees(
+        ctx, q=q, org_unit_id=org_unit_id, agency_id=agency_id, page=page
+    )
+    agencies = service.agencies_overview(ctx)
+    template = (
+        "people/_results.html" if request.headers.get("hx-request") else "people/employees.html"
+    )
+    return render(
+        request,
+        template,
+        q=q,
+        org_unit_id=org_unit_id,
+        agency_id=agency_id,
+        units=units,
+        result=result,
+        agencies=agencies,
+    )
+
+
+@router.get("/employees/{employee_id}", response_class=HTMLResponse)
+def employee_detail(
+    request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
+) -> Response:
+    emp = service.get_employee(ctx, employee_id)
+    if emp is None:
+        raise NotFound()
+    deps = service.list_dependents(ctx, employee_id)
+    years = service.payroll_years(ctx, employee_id)
+    pay = service.list_payroll(ctx, employee_id, year) if years else None
+    totals = (
+        {k: sum(r[k] for r in pay) for k in pay[0] if k not in ("year", "month")} if pay else None
+    )
+    return render(
+        request,
+        "people/employee.html",
+        emp=emp,
+        dependents=deps,
+        payroll=pay,
+        totals=totals,
+        years=years,
+        year=(pay[0]["year"] if pay else None),
+    )
+
+
+# ------------------------------------------------------------------ API
+
+
+@api_router.get("/agencies", response_model=list[AgencyOut], name="agencies")
+def api_agencies(ctx: ApiCtxDep) -> list[AgencyOut]:
+    return [
+        AgencyOut(id=a.id, code=a.code, name_ko=a.name_ko, kind=a.kind,
+                  valid_from=a.valid_from, valid_until=a.valid_until)
+        for a in service.agency_list(ctx)
+    ]  # fmt: skip
+
+
+@api_router.get("/org-units", response_model=list[OrgUnitOut], name="org_units")
+def api_org_units(ctx: ApiCtxDep, agency_id: int | None = None) -> list[OrgUnitOut]:
+    return [OrgUnitOut(id=i, name=n, level=lv) for i, n, lv in service.org_units(ctx, agency_id)]
+
+
+@api_router.get(
+    "/employees",
+    response_model=EmployeePage,
+    dependencies=[api_gate(service.SEARCH)],
+    name="employees",
+)
+def api_employees(
+    ctx: ApiCtxDep,
+    q: str = "",
+    org_unit_id: int | None = None,
+    agency_id: int | None = None,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 20,
+) -> EmployeePage:
+    r = service.search_employees(
+        ctx, q=q, org_unit_id=org_unit_id, agency_id=agency_id, status=status, page=page, size=size
+    )
+    return EmployeePage(
+        items=r.items,
+        total=r.total,
+        total_is_lower_bound=r.more,
+        page=r.page,
+        size=r.size,
+        pages=r.pages,
+    )
+
+
+@api_router.get("/employees/{employee_id}", response_model=EmployeeDetail, name="employee")
+def api_employee(ctx: ApiCtxDep, employee_id: int) -> EmployeeDetail:
+    emp = service.get_employee(ctx, employee_id)
+    if emp is None:
+        raise NotFound()
+    return emp
+
+
+@api_router.get(
+    "/employees/{employee_id}/dependents", response_model=list[DependentRow], name="dependents"
+)
+def api_dependents(ctx: ApiCtxDep, employee_id: int) -> list[DependentRow]:
+    rows = service.list_dependents(ctx, employee_id)
+    if rows is None:
+        raise NotFound()
+    return rows
+
+
+@api_router.get("/employees/{employee_id}/payroll", response_model=list[PayrollOut], name="payroll")
+def api_payroll(ctx: ApiCtxDep, employee_id: int, year: int | None = None) -> list[PayrollOut]:
+    rows = service.list_payroll(ctx, employee_id, year)
+    if rows is None:
+        raise NotFound()
+    return [PayrollOut(**r) for r in rows]
