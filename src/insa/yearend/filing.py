@@ -36,6 +36,7 @@ from typing import Any, Literal, TypeVar, cast
 import yaml
 from stdnum.kr import brn as _brn
 
+from insa.security.rrn import mask_text as mask_rrn
 from insa.yearend.rules import rules_for
 
 Value = str | int | bool | dt.date | None
@@ -61,15 +62,7 @@ _COMPUTED = (
 _MODELLED = ("A", "B", "C", "D", "E")
 
 
-# --------------------------------------------------------------------------- errors and masking
-
-
-def mask_rrn(value: str) -> str:
-    """``9001011234567`` → ``900101-1******``; anything else shows no digit past the sixth."""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) >= 7:
-        return f"{digits[:6]}-{digits[6]}******"
-    return f"{digits[:6]}{'*' * max(len(value) - 6, 0)}" if digits else "*" * len(value)
+# --------------------------------------------------------------------------- errors
 
 
 class LayoutError(ValueError):
