@@ -209,17 +209,15 @@ def filing_for_agency(
     equal the stored result: if the data changed since the last run, the file is refused
     (run the settlement again) rather than filed with amounts nobody approved.
     """
-    from insa.yearend.filing import (
-        Dependent as FilingDependent,
-    )
-    from insa.yearend.filing import (
+    from insa.yearend.filing.amounts import settlement_amounts
+    from insa.yearend.filing.statements import Dependent as FilingDependent
+    from insa.yearend.filing.statements import (
         EmployeeStatement,
         Submission,
         Submitter,
         WithholdingAgent,
-        settlement_amounts,
-        write_filing,
     )
+    from insa.yearend.filing.writer import write_filing
     from insa.yearend.models import RESULT_AMOUNTS
     from insa.yearend.models import results_table as rt
     from insa.yearend.scalar import compute
