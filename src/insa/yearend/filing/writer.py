@@ -73,87 +73,100 @@ def _check_amounts(layout: Layout, amounts: Mapping[str, int], ctx: Ctx) -> None
 
 
 def build_records(sub: Submission, layout: Layout) -> list[Built]:
-    recs = layout.records
-    year = str(layout.year)
-    out: list[Built] = [
-        Built(
-            recs["A"],
-            _values(
-                recs["A"],
-                {"submission": sub, "submitter": sub.submitter},
-                {"tax_year": year, "agent_count": len(sub.agents)},
-                {},
-                (),
-                Ctx("A"),
-            ),
-            Ctx("A"),
-        )
-    ]
+    """Every record of the file in order: A, then per withholding agent its B followed by each
+    employee's C, D and E records."""
+    out = [_a_record(sub, layout)]
     for ai, agent in enumerate(sub.agents, start=1):
+        objects: dict[str, object] = {"submission": sub, "agent": agent}
         body: list[Built] = []
-        c_values: list[Record] = []
-        d_total = 0
         for ei, emp in enumerate(agent.employees, start=1):
-            masked = mask_text(emp.rrn)
-            cctx = Ctx("C", ai, ei, masked)
-            _check_amounts(layout, emp.amounts, cctx)
-            for key, v in emp.amounts.items():
-                if not isinstance(v, int) or isinstance(v, bool):
-                    raise cctx.error(f"amount {key} must be an integer (won), got {v!r}", key)
-            salary, tax = emp.amounts.get("total_salary", 0), emp.amounts.get("determined_tax", 0)
-            objects = {"submission": sub, "agent": agent, "employee": emp}
-            cvals = _values(
-                recs["C"],
-                objects,
-                {
-                    "employee_seq": ei,
-                    "previous_count": len(emp.previous_employers),
-                    "effective_tax_rate": tax * 100 // salary if salary > 0 else 0,
-                },
-                emp.amounts,
-                (),
-                cctx,
-            )
-            c_values.append(cvals)
-            body.append(Built(recs["C"], cvals, cctx))
-            for pi, prev in enumerate(emp.previous_employers, start=1):
-                dctx = Ctx("D", ai, ei, masked, f"previous employer #{pi}")
-                dvals = _values(
-                    recs["D"],
-                    {**objects, "previous": prev},
-                    {
-                        "employee_seq": ei,
-                        "previous_seq": pi,
-                        "previous_wage_total": prev.salary + prev.bonus,
-                    },
-                    {},
-                    (),
-                    dctx,
-                )
-                body.append(Built(recs["D"], dvals, dctx))
-                d_total += 1
-            _check_dependents(emp, Ctx("E", ai, ei, masked))
-            per = recs["E"].slots or 1
-            for ri, start in enumerate(range(0, len(emp.dependents), per), start=1):
-                group = emp.dependents[start : start + per]
-                ectx = Ctx("E", ai, ei, masked, f"E record #{ri}")
-                evals = _values(
-                    recs["E"], objects, {"employee_seq": ei, "e_record_seq": ri}, {}, group, ectx
-                )
-                body.append(Built(recs["E"], evals, ectx, start))
-        computed: dict[str, int | str] = {
-            "tax_year": year,
-            "agent_seq": ai,
-            "c_count": len(agent.employees),
-            "d_count": d_total,
-        }
-        for f in recs["B"].fields:
-            if f.computed == "sum":
-                computed[f"sum:{f.name}"] = sum(int_value(c.get(n)) for c in c_values for n in f.of)
-        bctx = Ctx("B", ai)
-        bvals = _values(recs["B"], {"submission": sub, "agent": agent}, computed, {}, (), bctx)
-        out.append(Built(recs["B"], bvals, bctx))
+            employee = {**objects, "employee": emp}
+            cctx = Ctx("C", ai, ei, mask_text(emp.rrn))
+            body.append(_c_record(layout, employee, emp, cctx, ei))
+            body.extend(_d_records(layout, employee, emp, cctx, ei))
+            body.extend(_e_records(layout, employee, emp, cctx, ei))
+        out.append(_b_record(layout, objects, len(agent.employees), body, ai))
         out.extend(body)
+    return out
+
+
+def _a_record(sub: Submission, layout: Layout) -> Built:
+    """The submitter's A record (with the number of withholding agents)."""
+    spec, ctx = layout.records["A"], Ctx("A")
+    objects = {"submission": sub, "submitter": sub.submitter}
+    computed: dict[str, int | str] = {"tax_year": str(layout.year), "agent_count": len(sub.agents)}
+    return Built(spec, _values(spec, objects, computed, {}, (), ctx), ctx)
+
+
+def _b_record(
+    layout: Layout, objects: Mapping[str, object], employees: int, body: Sequence[Built], seq: int
+) -> Built:
+    """A withholding agent's B record: its counts and the sums of its employees' C records
+    (``body``: the agent's C, D and E records)."""
+    spec, ctx = layout.records["B"], Ctx("B", seq)
+    c_values = [b.values for b in body if b.spec.type == "C"]
+    computed: dict[str, int | str] = {
+        "tax_year": str(layout.year),
+        "agent_seq": seq,
+        "c_count": employees,
+        "d_count": sum(1 for b in body if b.spec.type == "D"),
+    }
+    for f in spec.fields:
+        if f.computed == "sum":
+            computed[f"sum:{f.name}"] = sum(int_value(c.get(n)) for c in c_values for n in f.of)
+    return Built(spec, _values(spec, objects, computed, {}, (), ctx), ctx)
+
+
+def _c_record(
+    layout: Layout, objects: Mapping[str, object], emp: EmployeeStatement, ctx: Ctx, seq: int
+) -> Built:
+    """The employee's C record, after checking the amounts against the layout's keys."""
+    spec = layout.records["C"]
+    _check_amounts(layout, emp.amounts, ctx)
+    for key, v in emp.amounts.items():
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise ctx.error(f"amount {key} must be an integer (won), got {v!r}", key)
+    salary, tax = emp.amounts.get("total_salary", 0), emp.amounts.get("determined_tax", 0)
+    computed = {
+        "employee_seq": seq,
+        "previous_count": len(emp.previous_employers),
+        "effective_tax_rate": tax * 100 // salary if salary > 0 else 0,
+    }
+    return Built(spec, _values(spec, objects, computed, emp.amounts, (), ctx), ctx)
+
+
+def _d_records(
+    layout: Layout, objects: Mapping[str, object], emp: EmployeeStatement, who: Ctx, seq: int
+) -> list[Built]:
+    """One D record per previous employer (``who``: the employee's C context)."""
+    spec = layout.records["D"]
+    out: list[Built] = []
+    for pi, prev in enumerate(emp.previous_employers, start=1):
+        ctx = replace(who, record="D", item=f"previous employer #{pi}")
+        computed = {
+            "employee_seq": seq,
+            "previous_seq": pi,
+            "previous_wage_total": prev.salary + prev.bonus,
+        }
+        values = _values(spec, {**objects, "previous": prev}, computed, {}, (), ctx)
+        out.append(Built(spec, values, ctx))
+    return out
+
+
+def _e_records(
+    layout: Layout, objects: Mapping[str, object], emp: EmployeeStatement, who: Ctx, seq: int
+) -> list[Built]:
+    """The E records: the employee, then the dependents, ``slots`` people to a record
+    (``who``: the employee's C context)."""
+    spec = layout.records["E"]
+    _check_dependents(emp, replace(who, record="E"))
+    per = spec.slots or 1
+    out: list[Built] = []
+    for ri, start in enumerate(range(0, len(emp.dependents), per), start=1):
+        ctx = replace(who, record="E", item=f"E record #{ri}")
+        computed = {"employee_seq": seq, "e_record_seq": ri}
+        group = emp.dependents[start : start + per]
+        out.append(Built(spec, _values(spec, objects, computed, {}, group, ctx), ctx, start))
     return out
 
 
