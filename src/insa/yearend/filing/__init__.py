@@ -13,7 +13,7 @@ Sequence numbers, counts and the totals of A and B are computed here from the da
 Round trip: ``read_filing`` parses every record into a dict keyed by field name (numbers as
 ``int``, dates as ``datetime.date``, yes/no codes as ``bool``); ``submission_from_records``
 turns those dicts back into the dataclasses and re-derives every computed field, so
-``write_filing(parse_filing(data, y), y) == data`` for any file this module wrote (names cut
+``write_filing(parse_filing(data, y), y) == data`` for any file this package wrote (names cut
 to fit a field are the one exception: the file keeps what fitted).
 
 ``EmployeeStatement.amounts`` is keyed by the layout's source keys (``amount_keys(year)``):
@@ -24,8 +24,9 @@ A resident registration number never appears in an error message or a repr: it i
 
 Modules: ``statements`` (the dataclasses), ``layout`` (the YAML layouts), ``codec`` (one field
 in bytes), ``writer`` and ``reader`` (records and files), ``amounts`` (the settlement's amounts
-split as the form itemises them), ``errors``. Import from the package: its names below are
-the public ones.
+split as the form itemises them), ``errors``. ``__all__`` below is the public face; the
+other names the modules share (``Ctx``, ``Built``, ``build_records``, ``encode_field`` …) are
+internal to the package.
 """
 
 from __future__ import annotations
