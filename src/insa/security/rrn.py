@@ -104,6 +104,19 @@ def mask(digits_or_formatted: str) -> str:
     return f"{d[:6]}-{d[6:7]}******"
 
 
+def mask_text(text: str) -> str:
+    """Any text given as an RRN, valid or not, masked for a message or a repr.
+
+    ``9001011234567`` (or with a hyphen or space) → ``900101-1******``, like :func:`mask`;
+    text with fewer than seven digits shows no digit past the sixth and no other character
+    (``12345`` → ``12345``, ``abc`` → ``***``).
+    """
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 7:
+        return mask(digits)
+    return f"{digits[:6]}{'*' * max(len(text) - 6, 0)}" if digits else "*" * len(text)
+
+
 def is_masked(text: str) -> bool:
     return bool(MASKED_PATTERN.match(text.strip()))
 

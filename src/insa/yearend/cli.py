@@ -277,7 +277,7 @@ def yearend_filing(
     from insa.db.engine import session_scope
     from insa.security.audit import cli_actor, record
     from insa.yearend.documents import DocumentUnavailable, filing_for_agency
-    from insa.yearend.filing import FilingError
+    from insa.yearend.filing.errors import FilingError
 
     engine = clikit.engine()
     cipher = clikit.cipher()
@@ -307,7 +307,8 @@ def yearend_read_filing(
     year: int = typer.Option(..., "--year", help="귀속연도 (레이아웃) / tax year of the layout"),
 ) -> None:
     """전산매체 파일을 다시 읽어 검증하고 요약 / Re-parse a filing file, check it, summarise it."""
-    from insa.yearend.filing import FilingError, parse_filing
+    from insa.yearend.filing.errors import FilingError
+    from insa.yearend.filing.reader import parse_filing
 
     try:
         sub = parse_filing(file.read_bytes(), year)

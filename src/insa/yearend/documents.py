@@ -10,18 +10,29 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import RowMapping, func, select
 from sqlalchemy.orm import Session
 from stdnum.kr import brn as stdnum_brn
 
 from insa.codes import RELATION_LABELS
 from insa.people.models import Agency, Dependent, Employee, OrgUnit, Payroll
 from insa.security.crypto import RRNCipher
-from insa.yearend.rules import rules_for
-from insa.yearend.scalar import DependentStatus, dependent_status, is_senior
+from insa.yearend.filing.amounts import settlement_amounts
+from insa.yearend.filing.statements import Dependent as FilingDependent
+from insa.yearend.filing.statements import (
+    EmployeeStatement,
+    Submission,
+    Submitter,
+    WithholdingAgent,
+)
+from insa.yearend.filing.writer import write_filing
+from insa.yearend.models import RESULT_AMOUNTS
+from insa.yearend.models import results_table as rt
+from insa.yearend.rules import Rules, rules_for
+from insa.yearend.scalar import DependentStatus, compute, dependent_status, is_senior
 from insa.yearend.schemas import Case
 from insa.yearend.schemas import Dependent as CaseDependent
-from insa.yearend.service import Explanation
+from insa.yearend.service import Explanation, case_at, load_batch
 
 BONUS_COLUMNS = (Payroll.holiday_bonus, Payroll.longevity_allowance, Payroll.longevity_bonus)
 
@@ -203,37 +214,17 @@ def filing_for_agency(
     *,
     submitted_on: dt.date | None = None,
 ) -> tuple[bytes, str]:
-    """The agency's 근로소득 지급명세서 전산매체 from its stored settlement results.
+    """The agency's 근로소득 지급명세서 전산매체 from its stored settlement results, and the
+    file name the NTS expects.
 
     Every employee's statement is rebuilt with the scalar engine from the same data and must
     equal the stored result: if the data changed since the last run, the file is refused
     (run the settlement again) rather than filed with amounts nobody approved.
     """
-    from insa.yearend.filing import (
-        Dependent as FilingDependent,
-    )
-    from insa.yearend.filing import (
-        EmployeeStatement,
-        Submission,
-        Submitter,
-        WithholdingAgent,
-        settlement_amounts,
-        write_filing,
-    )
-    from insa.yearend.models import RESULT_AMOUNTS
-    from insa.yearend.models import results_table as rt
-    from insa.yearend.scalar import compute
-    from insa.yearend.service import case_at, load_batch
-
     agency = db.get(Agency, agency_id)
     if agency is None:
         raise DocumentUnavailable(f"no agency {agency_id}")
-    stored = {
-        int(r.employee_id): r._mapping
-        for r in db.execute(select(rt).where(rt.c.tax_year == year, rt.c.agency_id == agency_id))
-    }
-    if not stored:
-        raise DocumentUnavailable(f"{agency.name_ko}: no stored {year} settlement — run it first")
+    stored = _stored_results(db, agency, year)
     batch = load_batch(db, year, agency_id=agency_id)
     ids = [int(e) for e in batch.employee_id]
     emps = {e.id: e for e in db.scalars(select(Employee).where(Employee.id.in_(list(stored))))}
@@ -254,52 +245,96 @@ def filing_for_agency(
                 f"{agency.name_ko}: the data of employee {emp.employee_no} changed after the "
                 f"last {year} run — run the settlement again before filing"
             )
-        me = cipher.decrypt(emp.rrn_encrypted).reveal()
-        people = [
-            FilingDependent(
-                "0", emp.name, me, basic=True,
-                senior=is_senior(emp.birth_date, year, rules), disabled=case.taxpayer.disabled,
-                woman=result["woman_deduction"] > 0, single_parent=result["single_parent_deduction"] > 0,
-            )
-        ]  # fmt: skip
         lo, hi = np.searchsorted(batch.cols.dep_case, [i, i + 1])
         dep_ids = [int(x) for x in batch.dep_id[lo:hi]]
-        for d, entry, st in matched_dependents(deps.get(eid, []), case, dep_ids, year):
-            if entry is None or st is None or not st.basic:
-                continue
-            people.append(
-                FilingDependent(
-                    NTS_RELATION[d.relation], d.name, cipher.decrypt(d.rrn_encrypted).reveal(),
-                    basic=True, senior=st.senior, disabled=st.disabled, child=st.child_credit,
-                    birth_adoption=str(min(max(entry.birth_order, 1), 3)) if st.birth else "",
-                )
-            )  # fmt: skip
-        pay = pays[eid]
-        start, end = work_period(emp.hire_date, year, pay)
-        statements.append(
-            EmployeeStatement(
-                name=emp.name,
-                rrn=me,
-                work_start=start,
-                work_end=end,
-                amounts=settlement_amounts(
-                    result, people, year, bonus=pay["bonus"], non_taxable=pay["nontaxable"],
-                    employment_insurance=result["employment_insurance_deduction"],
-                    mortgage_interest=result["mortgage_interest_deduction"],
-                ),
-                dependents=people,
-                household_head=case.taxpayer.household_head,
-                mid_year_leaver=emp.status == "retired",
+        people = _filing_people(cipher, emp, case, result, deps.get(eid, []), dep_ids, rules)
+        statements.append(_statement(emp, people, case, result, pays[eid], year))
+    brn = agency_brn(agency.code)
+    submission = _submission(agency, brn, statements, submitted_on or dt.date.today())
+    return write_filing(submission, year), f"C{brn[:7]}.{brn[7:]}"
+
+
+def _stored_results(db: Session, agency: Agency, year: int) -> dict[int, RowMapping]:
+    """The agency's stored settlement results by employee id (refused if there are none)."""
+    stored = {
+        int(r.employee_id): r._mapping
+        for r in db.execute(select(rt).where(rt.c.tax_year == year, rt.c.agency_id == agency.id))
+    }
+    if not stored:
+        raise DocumentUnavailable(f"{agency.name_ko}: no stored {year} settlement — run it first")
+    return stored
+
+
+def _filing_people(
+    cipher: RRNCipher,
+    emp: Employee,
+    case: Case,
+    result: dict[str, Any],
+    rows: Sequence[Dependent],
+    dep_ids: Sequence[int],
+    rules: Rules,
+) -> list[FilingDependent]:
+    """The people of the employee's E records: the employee (relation '0'), then each
+    dependent the settlement deducted as basic (the others are claimed elsewhere)."""
+    year = rules.year
+    me = cipher.decrypt(emp.rrn_encrypted).reveal()
+    people = [
+        FilingDependent(
+            "0", emp.name, me, basic=True,
+            senior=is_senior(emp.birth_date, year, rules), disabled=case.taxpayer.disabled,
+            woman=result["woman_deduction"] > 0, single_parent=result["single_parent_deduction"] > 0,
+        )
+    ]  # fmt: skip
+    for d, entry, st in matched_dependents(rows, case, dep_ids, year):
+        if entry is None or st is None or not st.basic:
+            continue
+        people.append(
+            FilingDependent(
+                NTS_RELATION[d.relation], d.name, cipher.decrypt(d.rrn_encrypted).reveal(),
+                basic=True, senior=st.senior, disabled=st.disabled, child=st.child_credit,
+                birth_adoption=str(min(max(entry.birth_order, 1), 3)) if st.birth else "",
             )
         )  # fmt: skip
-    brn = agency_brn(agency.code)
-    submission = Submission(
+    return people
+
+
+def _statement(
+    emp: Employee,
+    people: Sequence[FilingDependent],
+    case: Case,
+    result: dict[str, Any],
+    pay: dict[str, int],
+    year: int,
+) -> EmployeeStatement:
+    """The employee's statement (C record): ``people[0]`` is the employee, with the RRN."""
+    start, end = work_period(emp.hire_date, year, pay)
+    return EmployeeStatement(
+        name=emp.name,
+        rrn=people[0].rrn,
+        work_start=start,
+        work_end=end,
+        amounts=settlement_amounts(
+            result, people, year, bonus=pay["bonus"], non_taxable=pay["nontaxable"],
+            employment_insurance=result["employment_insurance_deduction"],
+            mortgage_interest=result["mortgage_interest_deduction"],
+        ),
+        dependents=people,
+        household_head=case.taxpayer.household_head,
+        mid_year_leaver=emp.status == "retired",
+    )  # fmt: skip
+
+
+def _submission(
+    agency: Agency, brn: str, statements: Sequence[EmployeeStatement], submitted_on: dt.date
+) -> Submission:
+    """The agency as its own submitter and single withholding agent."""
+    return Submission(
         submitter=Submitter(
             kind=2, tax_office=TAX_OFFICE, business_number=brn, name=agency.name_ko,
             hometax_id=f"insa{agency.code.lower()}"[:20], contact_department="운영지원과",
             contact_name="인사담당자", contact_phone="044-000-0000",
         ),
-        submitted_on=submitted_on or dt.date.today(),
+        submitted_on=submitted_on,
         agents=[
             WithholdingAgent(
                 tax_office=TAX_OFFICE, business_number=brn, name=agency.name_ko,
@@ -308,4 +343,3 @@ def filing_for_agency(
             )
         ],
     )  # fmt: skip
-    return write_filing(submission, year), f"C{brn[:7]}.{brn[7:]}"

@@ -30,17 +30,7 @@ from insa.errors import RowErrors
 from insa.people.models import Employee
 from insa.security.audit import record
 from insa.yearend.models import NTS_AMOUNTS, NTS_FLAGS, nts_table
-from insa.yearend.schemas import (
-    Cards,
-    Declaration,
-    Donations,
-    Education,
-    Housing,
-    Insurance,
-    Medical,
-    PensionAccount,
-    Won,
-)
+from insa.yearend.schemas import Declaration, SimplifiedItems, Won
 
 
 class _M(BaseModel):
@@ -51,19 +41,19 @@ class EmployeeContributions(_M):
     employment: Won = 0  # 고용보험료 (civil servants pay none; contract staff do)
 
 
-class NtsDocument(_M):
+class _DocumentHead(_M):
+    """The fields of ``NtsDocument`` before the simplified-data items."""
+
     employee_no: Annotated[str, Field(min_length=1, max_length=16)]
     tax_year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
     declaration: Declaration = Declaration()
     contributions: EmployeeContributions = EmployeeContributions()
-    cards: Cards = Cards()
-    insurance: Insurance = Insurance()
-    medical: Medical = Medical()
-    education: Education = Education()
-    donations: Donations = Donations()
-    monthly_rent: Won = 0
-    pension_account: PensionAccount = PensionAccount()
-    housing: Housing = Housing()
+
+
+class NtsDocument(SimplifiedItems, _DocumentHead):
+    # one employee's simplified data for one year: the head fields, then the same items as
+    # Case (no docstring: it would become the JSON schema's description)
+    pass
 
 
 def document_row(doc: NtsDocument) -> dict[str, Any]:

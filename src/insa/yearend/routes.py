@@ -284,7 +284,7 @@ def yearend_filing(
 ) -> Response:
     """The agency's electronic filing file (근로소득 지급명세서 전산매체), from stored results."""
     from insa.yearend.documents import DocumentUnavailable, filing_for_agency
-    from insa.yearend.filing import FilingError
+    from insa.yearend.filing.errors import FilingError
 
     try:
         aid = scoped.run_scope(ctx, int(agency) if agency.isdigit() else None)

@@ -109,14 +109,15 @@ class Housing(_M):
     mortgage_interest: Won = 0
 
 
-class Case(_M):
-    id: str | int
-    tax_year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
-    taxpayer: Taxpayer
-    wages: Wages
-    withheld: Withheld = Withheld()
-    contributions: Contributions = Contributions()
-    dependents: list[Dependent] = []
+class SimplifiedItems(_M):
+    """The items of the NTS simplified-data service (간소화 자료), as the contract groups them:
+    the last fields of ``Case`` and of the NTS import document (``nts.NtsDocument``).
+
+    Pydantic puts the fields of a model's last base first, so a model lists this class first
+    among its bases to keep these fields after its own: the field order shows in validation
+    errors, dumps and the JSON schema.
+    """
+
     cards: Cards = Cards()
     insurance: Insurance = Insurance()
     medical: Medical = Medical()
@@ -125,3 +126,21 @@ class Case(_M):
     monthly_rent: Won = 0
     pension_account: PensionAccount = PensionAccount()
     housing: Housing = Housing()
+
+
+class _CaseHead(_M):
+    """The fields of ``Case`` before the simplified-data items."""
+
+    id: str | int
+    tax_year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    taxpayer: Taxpayer
+    wages: Wages
+    withheld: Withheld = Withheld()
+    contributions: Contributions = Contributions()
+    dependents: list[Dependent] = []
+
+
+class Case(SimplifiedItems, _CaseHead):
+    # the head fields, then the simplified-data items (no docstring: it would become the
+    # JSON schema's description)
+    pass
