@@ -53,6 +53,7 @@ import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
 import yaml
 
 from insa.allowance.claims import COLUMNS, month_index, month_text
+from insa.allowance.hangul import HANGUL0, confuse, drop_syllable, fold_table, syllables
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -90,10 +91,6 @@ GIVEN = {
     "F": ("서지하수민예채윤다소은유시가아나혜미현정영선경연주진보세희효슬새해라",
           "연윤우은아현원서린빈민진희영정경숙지나율주인혜미라별솔비름슬애예란"),
 }  # fmt: skip
-
-_HANGUL0 = 0xAC00
-_N_SYL = 11172
-
 
 # ------------------------------------------------------------------ results
 
@@ -170,60 +167,12 @@ class Org:
     keyless: bool
 
 
-# ------------------------------------------------------------------ Hangul
-
-
-def _syllables(text: str) -> list[int]:
-    """Text → syllable codes + 1 (0 is reserved for 'no syllable')."""
-    return [ord(c) - _HANGUL0 + 1 for c in text]
-
-
-def _compose(lead: int, vowel: int, tail: int) -> int:
-    return (lead * 21 + vowel) * 28 + tail
-
-
-def _decompose(s: int) -> tuple[int, int, int]:
-    return s // 588, (s % 588) // 28, s % 28
-
-
-# Folding as linkage.py does: tense → plain initials, ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ, finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ.
-_FOLD_LEAD = {1: 0, 4: 3, 8: 7, 10: 9, 13: 12}
-_FOLD_VOWEL = {1: 5, 3: 7, 10: 11, 15: 11, 19: 20}
-_FOLD_TAIL = {21: 4, 2: 1, 20: 19}
-# realistic one-letter spelling confusions (each within one fold class)
-_CONFUSE_VOWEL = {1: (5,), 5: (1,), 3: (7,), 7: (3,), 10: (11, 15), 11: (10, 15), 15: (10, 11)}
-_CONFUSE_TAIL = {21: (4,), 4: (21,), 20: (19,), 2: (1,)}
-
-
-def _fold_table() -> I32:
-    """Syllable code + 1 → folded syllable code + 1 (index 0 stays 0)."""
-    s = np.arange(_N_SYL)
-    lead, vowel, tail = s // 588, (s % 588) // 28, s % 28
-    for table, arr in ((_FOLD_LEAD, lead), (_FOLD_VOWEL, vowel), (_FOLD_TAIL, tail)):
-        for a, b in table.items():
-            arr[arr == a] = b
-    out = np.zeros(_N_SYL + 1, dtype=np.int32)
-    out[1:] = (lead * 21 + vowel) * 28 + tail + 1
-    return out
-
-
-def _confusions(code: int) -> list[int]:
-    """Realistic misspellings of one syllable (code + 1) that fold to the same syllable."""
-    lead, vowel, tail = _decompose(code - 1)
-    out = [_compose(lead, v, tail) + 1 for v in _CONFUSE_VOWEL.get(vowel, ())]
-    out += [_compose(lead, vowel, t) + 1 for t in _CONFUSE_TAIL.get(tail, ())]
-    if vowel == 19:  # 희 → 히, 의 → 이
-        out.append(_compose(lead, 20, tail) + 1)
-    if vowel == 20 and lead in (11, 18):  # 히 → 희, 이 → 의
-        out.append(_compose(lead, 19, tail) + 1)
-    if lead in _FOLD_LEAD:  # tense → plain
-        out.append(_compose(_FOLD_LEAD[lead], vowel, tail) + 1)
-    return out
+# ------------------------------------------------------------------ Arrow columns
 
 
 def _utf8(names: I32) -> Any:
     """A matrix of syllable codes + 1 (0-padded on the right) → an Arrow string array."""
-    cp = names.astype(np.int64) - 1 + _HANGUL0
+    cp = names.astype(np.int64) - 1 + HANGUL0
     valid = names > 0
     b = np.empty((*names.shape, 3), dtype=np.uint8)
     b[..., 0] = 0xE0 | (cp >> 12)
@@ -333,7 +282,7 @@ def _names(
         idx = np.flatnonzero(mask)
         picks = []
         for pool in GIVEN[sex]:
-            codes = np.array(_syllables(pool), dtype=np.int32)
+            codes = np.array(syllables(pool), dtype=np.int32)
             w = 1.0 / (np.arange(len(codes)) + 3.0)
             picks.append(
                 (codes, w / w.sum(), codes[rng.choice(len(codes), size=len(idx), p=w / w.sum())])
@@ -353,7 +302,7 @@ def _surnames() -> tuple[list[list[int]], F64]:
     text = resources.files("insa.people").joinpath("data/names.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     sur: dict[str, int] = data["surnames"]
-    codes = [_syllables(s) for s in sur]
+    codes = [syllables(s) for s in sur]
     w = np.array(list(sur.values()), dtype=np.float64)
     return codes, w / w.sum()
 
@@ -789,7 +738,7 @@ def generate(
     variation = _vary_names(rng, r_name, r_keyless, probable_rows)
 
     # ---- no accidental look-alikes: re-draw birth dates until none is left
-    fold = _fold_table()
+    fold = fold_table()
     full, dels = _look_alike_keys(r_name, fold)
     protected = np.zeros(base, dtype=np.bool_)
     protected[pick.used] = True
@@ -922,16 +871,13 @@ def _vary_names(
         want = VARIATIONS[0 if u < 0.60 else 1 if u < 0.85 else 2]
         sur = 2 if len(name) == 4 else 1  # two-syllable surnames make four-syllable names
         if want == "confusion":
-            options = [(i, alt) for i in range(sur, len(name)) for alt in _confusions(name[i])]
-            if not options:
-                options = [(i, alt) for i in range(sur) for alt in _confusions(name[i])]
-            if options:
-                i, alt = options[p1 % len(options)]
-                name[i] = alt
-            else:
+            confused = confuse(name, sur, p1)
+            if confused is None:
                 want = "missing"
+            else:
+                name = confused
         if want == "missing":
-            del name[sur + p2 % (len(name) - sur)]
+            name = drop_syllable(name, sur, p2)
         names[row] = 0
         names[row, : len(name)] = name
         out.append(want)
