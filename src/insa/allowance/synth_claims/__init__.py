@@ -37,16 +37,11 @@ of one side is re-drawn. ``Truth.redrawn`` counts the re-drawn birth dates: at n
 shows how many natural look-alikes a name-and-birth-date linkage could not tell apart.
 """
 
-from insa.allowance.synth_claims.generator import (
-    DECOY_KINDS,
-    RELATIONS,
-    VARIATIONS,
-    Org,
-    PairKey,
-    Truth,
-    generate,
-    organisations,
-)
+from insa.allowance.synth_claims.common import RELATIONS
+from insa.allowance.synth_claims.generator import generate
+from insa.allowance.synth_claims.names import VARIATIONS
+from insa.allowance.synth_claims.orgs import Org, organisations
+from insa.allowance.synth_claims.truth import DECOY_KINDS, PairKey, Truth
 
 __all__ = [
     "DECOY_KINDS",

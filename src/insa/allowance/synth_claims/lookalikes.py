@@ -10,7 +10,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from insa.allowance.synth_claims.common import I32, I64, U64, Bool
+from insa.allowance.hangul import fold_table
+from insa.allowance.synth_claims.common import CHILD, I32, I64, U64, Bool, uniform_int
+from insa.allowance.synth_claims.households import World
+from insa.allowance.synth_claims.rows import ClaimRows
+
+
+def redraw_birth_dates(rng: np.random.Generator, w: World, rows: ClaimRows, used: Bool) -> int:
+    """Move birth dates (by birth-date group) until no look-alike is left; return how many
+    groups were moved. Groups of plants and decoys (``used``) keep theirs first, then those
+    with a keyless claim; namesakes then follow their group's birth date."""
+    d = w.deps
+    base = len(d.rel)
+    fold = fold_table()
+    full, dels = look_alike_keys(rows.name, fold)
+    protected = np.zeros(base, dtype=np.bool_)
+    protected[used] = True
+    priority = np.where(protected, 0, 2).astype(np.int64)
+    r_person, r_keyless = rows.person, rows.keyless
+    priority[r_person[r_keyless]] = np.minimum(priority[r_person[r_keyless]], 1)
+    r_group = d.group[r_person]
+    redrawn = 0
+    for _ in range(100):
+        moved = conflicting_groups(d.dob[r_group], full, dels, r_group, r_keyless, priority)
+        if len(moved) == 0:
+            break
+        redrawn += len(moved)
+        shift = uniform_int(rng, 1, 365, len(moved))
+        new = d.dob[moved] - shift
+        floor = np.where(d.rel[moved] == CHILD, w.asof.child_floor, -40_000)
+        new = np.where(new < floor, np.minimum(d.dob[moved] + shift, w.asof.last_day), new)
+        d.dob[moved] = new
+    else:
+        raise RuntimeError("look-alike birth dates did not settle")
+    for grp in (d.group != np.arange(base)).nonzero()[0].tolist():
+        d.dob[grp] = d.dob[d.group[grp]]  # namesakes follow their group's birth date
+    return redrawn
 
 
 def splitmix(x: U64) -> U64:

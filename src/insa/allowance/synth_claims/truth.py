@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from insa.allowance.synth_claims.plants import Planting
+from insa.allowance.synth_claims.rows import ClaimRows, Numbering, PairRow
+
 PairKey = tuple[str, frozenset[str]]
 DECOY_KINDS = ("closed_transfer", "split_children", "namesakes", "after_as_of")
 
@@ -73,3 +76,45 @@ class Truth:
         for kind, ps in self.decoys.items():
             out[f"decoy/{kind}"] = len(ps)
         return out
+
+
+def ground_truth(
+    codes: list[str],
+    rows: ClaimRows,
+    numbering: Numbering,
+    pair_rows: list[PairRow],
+    variation: list[str],
+    planted: Planting,
+) -> Truth:
+    """The truth in claim references (``ORG:C00000001``), as the verification reports them."""
+    org, seq = rows.org, numbering.seq
+
+    def ref(row: int) -> str:
+        return f"{codes[int(org[row])]}:C{int(seq[row]):08d}"
+
+    truth = Truth()
+    var_iter = iter(variation)
+    for label, match, a, bx in pair_rows:
+        pair = frozenset((ref(a), ref(bx)))
+        if match:
+            key = (label, pair)
+            truth.pairs.add(key)
+            truth.match[key] = match
+            if match == "probable":
+                truth.variation[key] = next(var_iter)
+        else:
+            truth.decoys.setdefault(label, set()).add(pair)
+    truth.decoys.setdefault("namesakes", set()).update(
+        frozenset((ref(a), ref(bb))) for a, bb in planted.namesakes
+    )
+    truth.decoys.setdefault("split_children", set()).update(
+        frozenset((ref(a), ref(bb))) for a, bb in planted.split_children
+    )
+    for k in DECOY_KINDS:
+        truth.decoys.setdefault(k, set())
+    truth.orgs = tuple(codes)
+    keyless = planted.world.org_keyless.tolist()
+    truth.keyless_orgs = tuple(c for c, k in zip(codes, keyless, strict=True) if k)
+    truth.rows = len(org)
+    truth.keyless_rows = int(rows.keyless.sum())
+    return truth
