@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
 from insa.params import load
 from insa.people import payroll as pay
 from insa.people.grades import GRADE_CODES, GRADES, POSITIONS
 from insa.people.paytable import general_table
-from insa.people.registry import OrgTree, active_agencies, allocate, build_org_units
+from insa.people.synth.common import (
+    I64,
+    Columns,
+    birthdays,
+    dates,
+    group_positions,
+    month_before,
+    years,
+)
+from insa.people.synth.names import given_names, names_for, surname_of
+from insa.people.synth.population import Population, SeedConfig, plan
+from insa.people.synth.rrns import make_rrns
 from insa.rules.family_allowance import REL, DependentArrays, monthly_amounts
 from insa.security.crypto import RRNCipher
 
-I64 = npt.NDArray[np.int64]
-Columns = dict[str, list[Any]]
+__all__ = ["Population", "SeedConfig", "make_rrns", "plan", "surname_of"]
 
 # grade shares (SCS, 1급 … 9급) of the national civil service, approximate
 GRADE_SHARES = np.array([0.004, 0.0005, 0.001, 0.012, 0.06, 0.14, 0.26, 0.24, 0.16, 0.1225])
@@ -45,18 +52,6 @@ RETIREMENT_AGE = 60
 PLANT_RATE = 0.06  # share of eligible couples / sibling pairs given a planted double claim
 
 
-@dataclass(frozen=True)
-class SeedConfig:
-    employees: int
-    seed: int = 2025
-    year: int = 2025
-    chunk_size: int = 25_000
-
-    @property
-    def reference_date(self) -> dt.date:
-        return dt.date(self.year, 12, 31)
-
-
 @dataclass
 class Chunk:
     employees: Columns
@@ -66,114 +61,6 @@ class Chunk:
     n_employees: int
     n_dependents: int
     n_payroll: int
-
-
-@dataclass
-class Population:
-    """Whole-population assignments made once: agency, org unit and the org trees."""
-
-    cfg: SeedConfig
-    agency_of: I64
-    tree: OrgTree
-    agency_codes: dict[int, str]
-    agency_female: dict[int, float]
-    rrns_seen: set[int] = field(default_factory=set)
-
-
-@cache
-def _names() -> dict[str, Any]:
-    text = resources.files("insa.people").joinpath("data/names.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
-
-
-def plan(cfg: SeedConfig) -> Population:
-    if cfg.employees < 1 or cfg.employees > 999_999:
-        raise ValueError("employees must be between 1 and 999,999")
-    rng = np.random.default_rng([cfg.seed, 0xA6E])
-    active = active_agencies(cfg.reference_date)
-    counts = allocate(cfg.employees, [a.staff for a in active])
-    agency_of = np.repeat(np.array([a.id for a in active], dtype=np.int64), counts)
-    rng.shuffle(agency_of)
-    tree = build_org_units({a.id: c for a, c in zip(active, counts, strict=True)}, rng)
-    return Population(
-        cfg=cfg,
-        agency_of=agency_of,
-        tree=tree,
-        agency_codes={a.id: a.code for a in active},
-        agency_female={a.id: a.female_share for a in active},
-    )
-
-
-def _dates(ordinals: I64) -> list[str]:
-    days = np.datetime64("0001-01-01", "D") + (ordinals - 1).astype("timedelta64[D]")
-    return [str(d) for d in days.astype("datetime64[D]").tolist()]
-
-
-def _ord(d: dt.date) -> int:
-    return d.toordinal()
-
-
-def make_rrns(
-    rng: np.random.Generator, birth_ord: I64, female: npt.NDArray[np.bool_], seen: set[int]
-) -> list[str]:
-    """Valid-checksum resident numbers, unique across the population (``seen``)."""
-    days = np.datetime64("0001-01-01", "D") + (birth_ord - 1).astype("timedelta64[D]")
-    y = days.astype("datetime64[Y]").astype(np.int64) + 1970
-    m = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    d = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
-    gender = np.where(y >= 2000, 3, 1) + female.astype(np.int64)
-    head = ((y % 100) * 10000 + m * 100 + d) * 10 + gender  # 7 digits
-    out = np.zeros(len(birth_ord), dtype=np.int64)
-    todo = np.arange(len(birth_ord))
-    weights = np.array([2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5], dtype=np.int64)
-    while len(todo):
-        region = rng.integers(0, 96, len(todo))
-        rest = rng.integers(0, 1000, len(todo))
-        first12 = head[todo] * 100000 + region * 1000 + rest
-        digits = (first12[:, None] // 10 ** np.arange(11, -1, -1)[None, :]) % 10
-        check = (11 - (digits * weights).sum(axis=1) % 11) % 10
-        full = first12 * 10 + check
-        retry = []
-        for i, value in zip(todo.tolist(), full.tolist(), strict=True):
-            if value in seen:
-                retry.append(i)
-            else:
-                seen.add(value)
-                out[i] = value
-        todo = np.array(retry, dtype=np.int64)
-    return [f"{v:013d}" for v in out.tolist()]
-
-
-def _given_names(
-    rng: np.random.Generator, female: npt.NDArray[np.bool_], birth_year: I64
-) -> list[str]:
-    data = _names()
-    era = np.where(birth_year < 1975, 0, np.where(birth_year < 1995, 1, 2))
-    eras = ("born_before_1975", "born_1975_1994", "born_since_1995")
-    pick = rng.integers(0, 1_000_000, len(female))
-    out = []
-    for f, e, p in zip(female.tolist(), era.tolist(), pick.tolist(), strict=True):
-        pool = data["given"]["F" if f else "M"][eras[e]]
-        out.append(pool[p % len(pool)])
-    return out
-
-
-def _names_for(
-    rng: np.random.Generator, female: npt.NDArray[np.bool_], birth_year: I64
-) -> list[str]:
-    data = _names()
-    surnames = list(data["surnames"])
-    w = np.array(list(data["surnames"].values()), dtype=np.float64)
-    sur = rng.choice(len(surnames), size=len(female), p=w / w.sum())
-    given = _given_names(rng, female, birth_year)
-    return [surnames[s] + g for s, g in zip(sur.tolist(), given, strict=True)]
-
-
-def surname_of(name: str) -> str:
-    """The family name: two-syllable surnames (남궁, 제갈 …) first."""
-    two = name[:2]
-    return two if len(name) > 2 and two in _names()["surnames"] else name[:1]
 
 
 def generate(pop: Population, cipher: RRNCipher) -> Iterator[Chunk]:
@@ -205,7 +92,7 @@ def _generate_chunk(
     rng = np.random.default_rng([cfg.seed, 1 + ci])
     n = stop - start
     ref = cfg.reference_date
-    ref_o = _ord(ref)
+    ref_o = ref.toordinal()
     emp_ids = np.arange(start + 1, stop + 1, dtype=np.int64)
     agency = pop.agency_of[start:stop]
     fshare = np.array([pop.agency_female[int(a)] for a in agency])
@@ -221,7 +108,7 @@ def _generate_chunk(
     age_at_hire_days = (np.clip(rng.normal(28.5, 3.0, n), 20, 39) * 365.25).astype(np.int64)
     birth = hire - age_at_hire_days
     # nobody past the retirement age at the reference date
-    oldest = _ord(dt.date(ref.year - RETIREMENT_AGE, 1, 1))
+    oldest = dt.date(ref.year - RETIREMENT_AGE, 1, 1).toordinal()
     too_old = birth < oldest
     birth = np.where(too_old, oldest + rng.integers(0, 3 * 365, n), birth)
     hire = np.maximum(hire, birth + (20 * 365.25)).astype(np.int64)
@@ -280,7 +167,7 @@ def _generate_chunk(
         hs = sel & high
         unit[hs] = bureaus[rng.integers(0, len(bureaus), int(hs.sum()))]
 
-    names = _names_for(rng, female, birth_year)
+    names = names_for(rng, female, birth_year)
     rrn = make_rrns(rng, birth, female, pop.rrns_seen)
     emp_no = [
         f"{dt.date.fromordinal(h).year}{i:06d}"
@@ -300,9 +187,9 @@ def _generate_chunk(
         "name": names,
         "rrn_encrypted": cipher.encrypt_digits_many(rrn),
         "rrn_pseudonym": cipher.pseudonym_digits_many(rrn),
-        "birth_date": _dates(birth),
+        "birth_date": dates(birth),
         "sex": ["F" if f else "M" for f in female.tolist()],
-        "hire_date": _dates(hire),
+        "hire_date": dates(hire),
         "grade_id": [GRADE_IDS[GRADE_CODES[x]] for x in grade.tolist()],
         "step": step.tolist(),
         "org_unit_id": unit.tolist(),
@@ -436,42 +323,6 @@ class _DepBuilder:
         return out
 
 
-def _birthdays(birth_ord: I64, years: int) -> I64:
-    """Ordinal of the ``years``-th birthday (29 February → 1 March)."""
-    days = np.datetime64("0001-01-01", "D") + (birth_ord - 1).astype("timedelta64[D]")
-    y = days.astype("datetime64[Y]")
-    month_day = days - days.astype("datetime64[M]")
-    m = days.astype("datetime64[M]") - y.astype("datetime64[M]")
-    target_m = (y + np.timedelta64(years, "Y")).astype("datetime64[M]") + m
-    target = target_m.astype("datetime64[D]") + month_day
-    overflow = target.astype("datetime64[M]") != target_m  # 29 Feb in a common year
-    target = np.where(overflow, (target_m + np.timedelta64(1, "M")).astype("datetime64[D]"), target)
-    return np.asarray(
-        (target - np.datetime64("0001-01-01", "D")).astype(np.int64) + 1, dtype=np.int64
-    )
-
-
-def _month_before(ordinals: I64) -> I64:
-    """Last day of the month before the one containing each date."""
-    days = np.datetime64("0001-01-01", "D") + (ordinals - 1).astype("timedelta64[D]")
-    first = days.astype("datetime64[M]").astype("datetime64[D]")
-    return np.asarray(
-        (first - np.datetime64("0001-01-01", "D")).astype(np.int64), dtype=np.int64
-    )  # (first − 1 day) + 1
-
-
-def _years(ordinals: I64) -> I64:
-    days = np.datetime64("0001-01-01", "D") + (ordinals - 1).astype("timedelta64[D]")
-    return days.astype("datetime64[Y]").astype(np.int64) + 1970
-
-
-def _group_positions(counts: I64) -> I64:
-    """0, 1, …, c−1 for each group of size c, concatenated."""
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total, dtype=np.int64) - starts
-
-
 def _families(
     rng: np.random.Generator,
     cfg: SeedConfig,
@@ -547,7 +398,7 @@ def _families(
     marriage = earliest + (rng.random(m) * np.maximum(ref_o - earliest, 0)).astype(np.int64)
     marriage = np.minimum(np.maximum(marriage, hire[out_idx]), ref_o)
     b.extend(
-        out_idx, "spouse", _names_for(rng, sp_female, _years(sp_birth)),
+        out_idx, "spouse", names_for(rng, sp_female, years(sp_birth)),
         make_rrns(rng, sp_birth, sp_female, pop.rrns_seen), sp_birth, sp_female,
         income=sp_income, servant=sp_servant, cfrom=np.where(sp_servant, 0, marriage),
     )  # fmt: skip
@@ -569,7 +420,7 @@ def _families(
     )  # fmt: skip
     first = mother_birth + (rng.normal(31.5, 3.0, len(heads)) * year_days).astype(np.int64)
     kh = np.repeat(np.arange(len(heads)), nk)
-    pos = _group_positions(nk)
+    pos = group_positions(nk)
     gaps = np.where(pos > 0, rng.integers(600, 1500, len(kh)), 0)
     cg = np.cumsum(gaps)
     gap_cum = cg - cg[np.repeat(np.cumsum(nk) - nk, nk)]  # gaps at a family's first child are 0
@@ -582,10 +433,10 @@ def _families(
     he = heads[kh]  # the head employee of each child
     father = np.where(female[he] & (partner[he] >= 0), partner[he], he)
     surname = [surname_of(str(s)) for s in names_a[father]]
-    kid_names = [s + g for s, g in zip(surname, _given_names(rng, kf, _years(kb)), strict=True)]
+    kid_names = [s + g for s, g in zip(surname, given_names(rng, kf, years(kb)), strict=True)]
     dis = rng.random(kk) < 0.015
-    turns19 = _birthdays(kb, 19)
-    legit_until = np.where(dis | (turns19 > ref_o), 0, _month_before(turns19))
+    turns19 = birthdays(kb, 19)
+    legit_until = np.where(dis | (turns19 > ref_o), 0, month_before(turns19))
     # which parent claims; planted: both claim (couples) or the claim outlives age 19 (others)
     swap = rng.random(len(heads)) < 0.5
     first_claimant = np.where(has_partner & swap, partner[heads], heads)
@@ -634,20 +485,20 @@ def _families(
     u = rng.random(n)
     n_par = np.where(u < 0.10, 2, np.where(u < 0.30, 1, 0))
     pe = np.repeat(np.arange(n), n_par)
-    ppos = _group_positions(n_par)
+    ppos = group_positions(n_par)
     pb = birth[pe] - (rng.normal(29, 3, len(pe)) * year_days).astype(np.int64)
     pf = np.where(np.repeat(n_par, n_par) == 2, ppos == 1, rng.random(len(pe)) < 0.6)
     keep = pb > ref_o - 95 * 365
     pe, pb, pf = pe[keep], pb[keep], pf[keep]
     kp = len(pe)
     prrn = make_rrns(rng, pb, pf, pop.rrns_seen)
-    elig_from = np.where(pf, _birthdays(pb, 55), _birthdays(pb, 60))
+    elig_from = np.where(pf, birthdays(pb, 55), birthdays(pb, 60))
     claim = np.maximum(np.maximum(elig_from, hire[pe]), ref_o - 8 * 365)
     claim = np.where((rng.random(kp) < 0.7) & (claim <= ref_o), claim, 0)
     p_income = rng.integers(0, 3, kp) * 4_000_000
     p_dis = rng.random(kp) < 0.05
     p_house = rng.random(kp) < 0.5
-    pnames = _names_for(rng, pf, _years(pb))
+    pnames = names_for(rng, pf, years(pb))
     b.extend(pe, "parent", pnames, prrn, pb, pf, disabled=p_dis, household=p_house,
              income=p_income, cfrom=claim)  # fmt: skip
     # planted: a sibling (another employee) claims the same parent too
@@ -686,7 +537,7 @@ def _families(
     income = d["income"].astype(np.int64)
     cfrom = d["cfrom"].astype(np.int64)
     cuntil = d["cuntil"].astype(np.int64)
-    dage = ref.year - _years(dbirth)
+    dage = ref.year - years(dbirth)
     basic = d["primary"].astype(bool) & (
         ((relation == REL["spouse"]) & (income <= 1_000_000))
         | ((relation == REL["child"]) & ((dage <= 20) | disabled))
@@ -704,15 +555,15 @@ def _families(
         "sibling",
         "foster_child",
     )
-    from_s = _dates(np.maximum(cfrom, 1))
-    until_s = _dates(np.maximum(cuntil, 1))
+    from_s = dates(np.maximum(cfrom, 1))
+    until_s = dates(np.maximum(cuntil, 1))
     columns: Columns = {
         "employee_id": emp_ids[emp_index].tolist(),
         "relation": [relations[r] for r in relation.tolist()],
         "name": d["name"].tolist(),
         "rrn_encrypted": cipher.encrypt_digits_many(rrns),
         "rrn_pseudonym": cipher.pseudonym_digits_many(rrns),
-        "birth_date": _dates(dbirth),
+        "birth_date": dates(dbirth),
         "sex": ["F" if f else "M" for f in d["female"].tolist()],
         "disabled": disabled.tolist(),
         "same_household": d["household"].astype(bool).tolist(),
