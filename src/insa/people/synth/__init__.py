@@ -11,17 +11,11 @@ What is planted on purpose (recorded in ``seed_plants`` as ground truth for veri
 - ``overage_child``: a child's claim was not closed at 19.
 """
 
-from insa.people.synth.chunk import (
-    PLANT_RATE,
-    Chunk,
-    Families,
-    Population,
-    SeedConfig,
-    generate,
-    make_rrns,
-    plan,
-    surname_of,
-)
+from insa.people.synth.chunk import Chunk, generate
+from insa.people.synth.families import PLANT_RATE, Families
+from insa.people.synth.names import surname_of
+from insa.people.synth.population import Population, SeedConfig, plan
+from insa.people.synth.rrns import make_rrns
 
 __all__ = [
     "PLANT_RATE",
