@@ -12,8 +12,9 @@ What is planted on purpose (recorded in ``seed_plants`` as ground truth for veri
 """
 
 from insa.people.synth.chunk import Chunk, generate
-from insa.people.synth.families import PLANT_RATE, Families
+from insa.people.synth.dependents import Families
 from insa.people.synth.names import surname_of
+from insa.people.synth.plants import PLANT_RATE
 from insa.people.synth.population import Population, SeedConfig, plan
 from insa.people.synth.rrns import make_rrns
 

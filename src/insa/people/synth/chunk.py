@@ -9,7 +9,7 @@ import numpy as np
 
 from insa.people.synth.common import Columns
 from insa.people.synth.employees import draw_employees, employee_columns
-from insa.people.synth.families import _families
+from insa.people.synth.families import draw_families
 from insa.people.synth.payroll import pay_inputs, payroll_columns
 from insa.people.synth.population import Population
 from insa.security.crypto import RRNCipher
@@ -58,23 +58,7 @@ def generate_chunk(
     rng = np.random.default_rng([cfg.seed, 1 + ci])
     e = draw_employees(rng, pop, start, stop)
     employees = employee_columns(e, cipher)
-    fam = _families(
-        rng,
-        cfg,
-        pop,
-        e.ids,
-        e.female,
-        e.birth,
-        e.hire,
-        e.age,
-        e.names,
-        e.rrn,
-        e.grade,
-        e.pay_table,
-        e.step,
-        e.scs_annual,
-        cipher,
-    )
+    fam = draw_families(rng, pop, e, cipher)
     deps = fam.columns
     n_dep = len(deps["employee_id"])
     deps["id"] = list(range(dep_id0, dep_id0 + n_dep))

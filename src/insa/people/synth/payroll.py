@@ -6,8 +6,8 @@ import numpy as np
 
 from insa.people import payroll as pay
 from insa.people.synth.common import Columns
+from insa.people.synth.dependents import Families
 from insa.people.synth.employees import Employees
-from insa.people.synth.families import Families
 from insa.people.synth.population import SeedConfig
 from insa.rules.family_allowance import DependentArrays, monthly_amounts
 
