@@ -27,6 +27,8 @@ from insa.travel.models import TravelTrip
 from insa.travel.regions import cap_class
 
 I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+Dates = npt.NDArray[np.datetime64]
 Columns = dict[str, list[Any]]
 EmployeeRow = tuple[int, int, str, int]  # employee_id, agency_id, employee_no, band
 
@@ -153,7 +155,12 @@ def _pick(vocab: Sequence[str], idx: I64) -> list[str]:
 def synth_trips(
     n: int, employees: Sequence[EmployeeRow], *, seed: int | Sequence[int], year: int
 ) -> TripRows:
-    """``n`` trips of ``employees`` (id, agency id, employee number, 여비 등급 band) in ``year``."""
+    """``n`` trips of ``employees`` (id, agency id, employee number, 여비 등급 band) in ``year``.
+
+    The steps draw from one generator in a fixed order (who, kind and day, destination,
+    transport, times, state, address, purpose, nights, tickets): the same seed gives the same
+    rows.
+    """
     if not employees:
         raise ValueError("no employees to send on trips")
     rng = np.random.default_rng(seed)
@@ -163,88 +170,16 @@ def synth_trips(
     emp_band = np.array([e[3] for e in employees], dtype=np.int64)
     who = rng.integers(0, len(employees), n)
     band = emp_band[who]
-    # an agency's duty station: a government complex chosen by a hash of the agency id
-    office_of_agency = np.searchsorted(
-        np.cumsum(OFFICE_WEIGHTS), (emp_agency[who] * 2654435761 % 1000) / 1000, side="right"
-    ).clip(0, len(OFFICES) - 1)
-    office = office_of_agency.astype(np.int64)
-
-    within = rng.random(n) < 0.2
-    # day: a working day of the year (Saturday → Friday, Sunday → Monday)
+    office = _office(emp_agency[who])
     y0 = np.datetime64(f"{year}-01-01", "D")
-    day = y0 + rng.integers(1, 361, n).astype("timedelta64[D]")
-    weekday = (day.astype(np.int64) + 3) % 7  # 0 = Monday
-    day = day + np.where(weekday == 5, -1, np.where(weekday == 6, 1, 0)).astype("timedelta64[D]")
-    days = np.where(within, 1, rng.choice([1, 2, 3], n, p=[0.45, 0.35, 0.2]))
-
-    # destination: weighted over PLACES, never the traveller's own city
-    w = np.array([p.weight for p in PLACES])
-    dest = rng.choice(len(PLACES), n, p=w / w.sum())
-    home_place = np.array([o.place for o in OFFICES])[office]
-    dest = np.where(
-        dest == home_place, (dest + 1 + rng.integers(0, len(PLACES) - 1, n)) % len(PLACES), dest
-    )
-
-    # transport: by what the destination offers; 10 % official vehicle, 3 % own car
-    avail = np.array(
-        [[getattr(p, m) is not None and getattr(p, m)[1] > 0 for m in MODES] for p in PLACES]
-    )
-    pref = avail * np.array([0.65, 0.2, 0.1, 0.05])
-    cum = np.cumsum(pref / pref.sum(axis=1, keepdims=True), axis=1)
-    mode = (rng.random(n)[:, None] > cum[dest]).sum(axis=1).clip(0, 3)
-    r = rng.random(n)
-    official = np.where(within, r < 0.15, r < 0.10)
-    own_car = ~within & ~official & (r > 0.97)
-    ticketed = ~within & ~official & ~own_car
-    days = np.where(ticketed & (mode == 3), np.maximum(days, 2), days)  # no day trips by ship
-    transport = np.where(official | own_car, 4, np.where(within, 1, mode))
-
-    # times, on ten-minute steps
-    fare_t = np.array([[getattr(p, m)[1] if getattr(p, m) else 0 for m in MODES] for p in PLACES])
-    mins_t = np.array([[getattr(p, m)[2] if getattr(p, m) else 0 for m in MODES] for p in PLACES])
-    ride = np.where(ticketed, mins_t[dest, mode], 0)
-    start_min = np.where(within, rng.integers(48, 85, n) * 10, rng.integers(36, 66, n) * 10)
-    length = rng.integers(12, 55, n) * 10  # within: 2–9 h
-    end_min = np.where(
-        within,
-        start_min + length,
-        np.where(
-            days == 1,
-            np.minimum(np.maximum(rng.integers(90, 132, n) * 10, start_min + 2 * ride + 180), 1430),
-            rng.integers(90, 132, n) * 10,
-        ),
-    )
-    start = _minutes(day, start_min)
-    end = _minutes(day + (days - 1).astype("timedelta64[D]"), end_min)
-
-    states = rng.choice(len(STATES), n, p=STATE_SHARES)
-    created = np.maximum(
-        _minutes(
-            day - rng.integers(1, 21, n).astype("timedelta64[D]"), rng.integers(54, 108, n) * 10
-        ),
-        y0.astype("datetime64[m]"),
-    )
-    after = _minutes(end.astype("datetime64[D]") + rng.integers(1, 11, n).astype("timedelta64[D]"),
-                     rng.integers(54, 108, n) * 10)  # fmt: skip
-    before = np.minimum(created + np.timedelta64(1, "D"), start - np.timedelta64(1, "h"))
-    updated = np.where(np.isin(states, [1, 2]), after, np.where(states == 3, created, before))
-    updated = np.minimum(np.maximum(updated, created), np.datetime64(f"{year}-12-31T23:59", "m"))
-
-    place_addr = [p.address for p in PLACES]
-    region_of_place = np.array(
-        [("seoul", "metro", "other").index(cap_class(a)) for a in place_addr]
-    )
-    near = rng.integers(0, 3, n)
-    nearby = [[o.nearby[i % len(o.nearby)] for i in range(3)] for o in OFFICES]
-    within_addr = np.array(nearby, dtype=object)[office, near]
-    destination = np.where(within, within_addr, np.asarray(place_addr, dtype=object)[dest])
-    near_region = np.array(
-        [[("seoul", "metro", "other").index(cap_class(a)) for a in row] for row in nearby]
-    )
-    region = np.where(within, near_region[office, near], region_of_place[dest])
-
+    within, day, days = _kind_and_day(rng, n, y0)
+    dest = _destination(rng, n, office)
+    way = _transport(rng, n, within, dest, days)
+    fare_t, mins_t = _by_mode(1), _by_mode(2)
+    start, end = _times(rng, within, way, dest, day, mins_t)
+    states, created, updated = _stamps(rng, n, year, day, start, end)
+    destination, region = _address(rng, n, within, office, dest)
     state_names = np.asarray(STATES, dtype=object)[states]
-    reason = [REASONS.get(s) for s in state_names.tolist()]
     purpose = np.where(
         within,
         np.asarray(PURPOSES_IN, dtype=object)[rng.integers(0, len(PURPOSES_IN), n)],
@@ -261,20 +196,143 @@ def synth_trips(
         "kind": np.where(within, "within", "outside").tolist(),
         "start_at": _text(start),
         "end_at": _text(end),
-        "transport": _pick((*MODES, "car"), transport),
-        "official_vehicle": official.tolist(),
+        "transport": _pick((*MODES, "car"), way.transport),
+        "official_vehicle": way.official.tolist(),
         "band": band.tolist(),
         "state": state_names.tolist(),
-        "reason": reason,
+        "reason": [REASONS.get(s) for s in state_names.tolist()],
         "created_at": _text(created),
         "updated_at": _text(updated),
     }
-    nights = _nights(rng, ids, band, region, day, days, within, year)
+    nights = _nights(rng, ids, band, region, day, way.days, within, year)
+    t = way.ticketed
     tickets = _tickets(
-        rng, ids[ticketed], emp_no[who][ticketed], mode[ticketed], dest[ticketed],
-        office[ticketed], start[ticketed], end[ticketed], fare_t, mins_t, y0,
+        rng, ids[t], emp_no[who][t], way.mode[t], dest[t], office[t], start[t], end[t],
+        fare_t, mins_t, y0,
     )  # fmt: skip
     return TripRows(trips, nights, tickets)
+
+
+def _office(agency: I64) -> I64:
+    """An agency's duty station: a government complex chosen by a hash of the agency id."""
+    office_of_agency = np.searchsorted(
+        np.cumsum(OFFICE_WEIGHTS), (agency * 2654435761 % 1000) / 1000, side="right"
+    ).clip(0, len(OFFICES) - 1)
+    return office_of_agency.astype(np.int64)
+
+
+def _kind_and_day(rng: np.random.Generator, n: int, y0: np.datetime64) -> tuple[Bools, Dates, I64]:
+    """Within the duty station or not, the first day, and the number of calendar days."""
+    within = rng.random(n) < 0.2
+    # day: a working day of the year (Saturday → Friday, Sunday → Monday)
+    day = y0 + rng.integers(1, 361, n).astype("timedelta64[D]")
+    weekday = (day.astype(np.int64) + 3) % 7  # 0 = Monday
+    day = day + np.where(weekday == 5, -1, np.where(weekday == 6, 1, 0)).astype("timedelta64[D]")
+    days = np.where(within, 1, rng.choice([1, 2, 3], n, p=[0.45, 0.35, 0.2]))
+    return within, day, days
+
+
+def _destination(rng: np.random.Generator, n: int, office: I64) -> I64:
+    """Weighted over PLACES, never the traveller's own city."""
+    w = np.array([p.weight for p in PLACES])
+    dest = rng.choice(len(PLACES), n, p=w / w.sum())
+    home_place = np.array([o.place for o in OFFICES])[office]
+    out: I64 = np.where(
+        dest == home_place, (dest + 1 + rng.integers(0, len(PLACES) - 1, n)) % len(PLACES), dest
+    )
+    return out
+
+
+@dataclass
+class _Transport:
+    mode: I64  # index in MODES
+    official: Bools  # by official vehicle
+    ticketed: Bools  # outside, by rail, bus, air or ship
+    transport: I64  # index in (*MODES, "car")
+    days: I64  # at least two for a trip by ship
+
+
+def _transport(rng: np.random.Generator, n: int, within: Bools, dest: I64, days: I64) -> _Transport:
+    """By what the destination offers; 10 % official vehicle, 3 % own car."""
+    avail = np.array(
+        [[getattr(p, m) is not None and getattr(p, m)[1] > 0 for m in MODES] for p in PLACES]
+    )
+    pref = avail * np.array([0.65, 0.2, 0.1, 0.05])
+    cum = np.cumsum(pref / pref.sum(axis=1, keepdims=True), axis=1)
+    mode = (rng.random(n)[:, None] > cum[dest]).sum(axis=1).clip(0, 3)
+    r = rng.random(n)
+    official = np.where(within, r < 0.15, r < 0.10)
+    own_car = ~within & ~official & (r > 0.97)
+    ticketed = ~within & ~official & ~own_car
+    days = np.where(ticketed & (mode == 3), np.maximum(days, 2), days)  # no day trips by ship
+    transport = np.where(official | own_car, 4, np.where(within, 1, mode))
+    return _Transport(mode, official, ticketed, transport, days)
+
+
+def _by_mode(k: int) -> I64:
+    """[place, mode]: the fare from Seoul (``k`` 1) or the minutes (``k`` 2); 0 if none."""
+    return np.array([[getattr(p, m)[k] if getattr(p, m) else 0 for m in MODES] for p in PLACES])
+
+
+def _times(
+    rng: np.random.Generator, within: Bools, way: _Transport, dest: I64, day: Dates, mins_t: I64
+) -> tuple[Dates, Dates]:
+    """Start and end, on ten-minute steps (a day trip leaves time for the ride back)."""
+    n, days = len(within), way.days
+    ride = np.where(way.ticketed, mins_t[dest, way.mode], 0)
+    start_min = np.where(within, rng.integers(48, 85, n) * 10, rng.integers(36, 66, n) * 10)
+    length = rng.integers(12, 55, n) * 10  # within: 2–9 h
+    end_min = np.where(
+        within,
+        start_min + length,
+        np.where(
+            days == 1,
+            np.minimum(np.maximum(rng.integers(90, 132, n) * 10, start_min + 2 * ride + 180), 1430),
+            rng.integers(90, 132, n) * 10,
+        ),
+    )
+    start = _minutes(day, start_min)
+    end = _minutes(day + (days - 1).astype("timedelta64[D]"), end_min)
+    return start, end
+
+
+def _stamps(
+    rng: np.random.Generator, n: int, year: int, day: Dates, start: Dates, end: Dates
+) -> tuple[I64, Dates, Dates]:
+    """The state (index in STATES), when the trip was requested and when it last changed."""
+    y0 = np.datetime64(f"{year}-01-01", "D")
+    states = rng.choice(len(STATES), n, p=STATE_SHARES)
+    created = np.maximum(
+        _minutes(
+            day - rng.integers(1, 21, n).astype("timedelta64[D]"), rng.integers(54, 108, n) * 10
+        ),
+        y0.astype("datetime64[m]"),
+    )
+    after = _minutes(end.astype("datetime64[D]") + rng.integers(1, 11, n).astype("timedelta64[D]"),
+                     rng.integers(54, 108, n) * 10)  # fmt: skip
+    before = np.minimum(created + np.timedelta64(1, "D"), start - np.timedelta64(1, "h"))
+    updated = np.where(np.isin(states, [1, 2]), after, np.where(states == 3, created, before))
+    updated = np.minimum(np.maximum(updated, created), np.datetime64(f"{year}-12-31T23:59", "m"))
+    return states, created, updated
+
+
+def _address(
+    rng: np.random.Generator, n: int, within: Bools, office: I64, dest: I64
+) -> tuple[npt.NDArray[np.object_], I64]:
+    """The destination's address and its lodging-cap region (index in seoul, metro, other)."""
+    place_addr = [p.address for p in PLACES]
+    region_of_place = np.array(
+        [("seoul", "metro", "other").index(cap_class(a)) for a in place_addr]
+    )
+    near = rng.integers(0, 3, n)
+    nearby = [[o.nearby[i % len(o.nearby)] for i in range(3)] for o in OFFICES]
+    within_addr = np.array(nearby, dtype=object)[office, near]
+    destination = np.where(within, within_addr, np.asarray(place_addr, dtype=object)[dest])
+    near_region = np.array(
+        [[("seoul", "metro", "other").index(cap_class(a)) for a in row] for row in nearby]
+    )
+    region = np.where(within, near_region[office, near], region_of_place[dest])
+    return destination, region
 
 
 def _nights(

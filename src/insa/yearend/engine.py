@@ -3,7 +3,9 @@
 No per-person Python on the hot path: dependents and education entries are flattened to
 arrays keyed by case index and summed with ``np.add.at``. The rules come from
 :mod:`insa.yearend.rules`, the same numbers :mod:`insa.yearend.scalar` uses; a property test
-checks that both agree to the won.
+checks that both agree to the won. :func:`settle` goes through the stages of the law one
+function each, under the same names as :func:`insa.yearend.scalar.compute`; the formulas of
+single items are in :mod:`insa.yearend.engine_items`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +20,8 @@ import numpy.typing as npt
 from insa.codes import RELATION_INDEX
 from insa.params import fraction
 from insa.rules import income_tax as core
-from insa.yearend.rules import rules_for
+from insa.yearend import engine_items as items
+from insa.yearend.rules import Rules, rules_for
 from insa.yearend.schemas import Case
 
 I64 = npt.NDArray[np.int64]
@@ -121,15 +123,60 @@ def _sum_by(case: I64, values: npt.ArrayLike, n: int) -> I64:
     return out
 
 
+# ---------------------------------------------------------------- the settlement, stage by stage
+#
+# settle() has the stages of scalar.compute() under the same names, every case at once.
+
+
 def settle(cols: Columns) -> dict[str, I64]:
-    """All amounts for every case (int64 columns), the better of itemized and standard."""
+    """All amounts for every case (int64 columns), the better of itemized and standard.
+
+    The stages of the law in order, as :func:`insa.yearend.scalar.compute`: earned income,
+    personal deductions, the other income deductions, the tax credits, then for each method
+    the tax base, computed tax and determined tax; the lower determined tax wins, then the
+    local tax and the balances.
+    """
     r = rules_for(cols.year)
     on = dt.date(cols.year, 12, 31)
-    n, c, y = cols.n, cols.c, cols.year
-    s = c["total_salary"]
-    eid = core.earned_income_deduction(s, on)
-    e = s - eid
+    inc = _income(cols, on)
+    per = _personal(cols, inc, r)
+    ded = _other_deductions(cols, inc, per, r)
+    cr = _credits(cols, inc, per, r)
+    it = _path(True, cols.n, inc, per, ded, cr, r, on)
+    st = _path(False, cols.n, inc, per, ded, cr, r, on)
+    use_std = st["determined_tax"] < it["determined_tax"]
+    out = {key: np.where(use_std, st[key], it[key]) for key in it}
+    bal = _balances(cols, out["determined_tax"], r)
+    out |= _output(cols, inc, per, ded, cr, use_std, bal)
+    return {k2: np.asarray(v, dtype=np.int64) for k2, v in out.items()}
 
+
+@dataclass(frozen=True)
+class _Income:
+    s: I64  # 총급여
+    eid: I64  # 근로소득공제
+    e: I64  # 근로소득금액
+
+
+def _income(cols: Columns, on: dt.date) -> _Income:
+    """총급여 − 근로소득공제 = 근로소득금액 (ITA §47)."""
+    s = cols.c["total_salary"]
+    eid = core.earned_income_deduction(s, on)
+    return _Income(s, eid, s - eid)
+
+
+@dataclass(frozen=True)
+class _Personal:
+    basic: I64  # 기본공제
+    extra: I64  # 추가공제
+    children: I64  # basic-deduction children (card cap increase)
+    children8: I64  # children for the child credit
+    born: B  # per dependent: a basic-deduction child born or adopted this year
+
+
+def _personal(cols: Columns, inc: _Income, r: Rules) -> _Personal:
+    """인적공제: 기본공제 (ITA §50) and 추가공제 (ITA §51)."""
+    n, c, y = cols.n, cols.c, cols.year
     tests = r["deductions.dependent_tests"]
     add_p = r["deductions.personal_additional"]
     age = y - cols.dep_birth_year
@@ -154,25 +201,43 @@ def settle(cols: Columns) -> dict[str, I64]:
     )
     disabled = c["disabled"] + _sum_by(k, ok & dis, n)
     children = _sum_by(k, ok & child_like, n)
-    ch = r["credits.child"]
-    children8 = _sum_by(k, ok & child_like & (age >= ch["min_age"]), n)
-    born = ok & child_like & cols.dep_born
-    order = np.clip(cols.dep_order, 1, 3) - 1
-    birth_credit = _sum_by(k, np.where(born, np.asarray(ch["birth"], dtype=np.int64)[order], 0), n)
+    children8 = _sum_by(k, ok & child_like & (age >= r["credits.child"]["min_age"]), n)
     has_spouse = _sum_by(k, spouse, n) > 0
     basic = basic_n * r["deductions.personal_basic"]
     single = (c["single_parent"] == 1) & (children > 0)
     woman = (
-        ~single & (c["female"] == 1) & (e <= add_p["woman_income_limit"])
+        ~single & (c["female"] == 1) & (inc.e <= add_p["woman_income_limit"])
         & (has_spouse | ((c["household_head"] == 1) & (eligible_n > 0)))
     )  # fmt: skip
     extra = (
         senior * add_p["senior_70"] + disabled * add_p["disabled"]
         + np.where(single, add_p["single_parent"], np.where(woman, add_p["woman"], 0))
     )  # fmt: skip
-    pension = c["pension"]
-    premiums = c["health"] + c["long_term_care"] + c["employment"]
+    return _Personal(basic, extra, children, children8, ok & child_like & cols.dep_born)
 
+
+@dataclass(frozen=True)
+class _Deductions:
+    pension: I64  # 연금보험료공제
+    premiums: I64  # health, long-term care and employment insurance (itemized only)
+    sub: I64  # 주택청약저축
+    lease: I64  # 주택임차차입금 원리금 (itemized only)
+    mortgage: I64  # 장기주택저당차입금 이자 (itemized only)
+    cards_before_cap: I64  # 신용카드 등, before the overall cap
+
+
+def _other_deductions(cols: Columns, inc: _Income, per: _Personal, r: Rules) -> _Deductions:
+    """연금보험료공제 (ITA §51-3), the insurance premiums and housing funds of the special
+    income deduction (ITA §52), 주택청약저축 (RTSA §87) and the card deduction (RTSA §126-2)."""
+    c = cols.c
+    premiums = c["health"] + c["long_term_care"] + c["employment"]
+    sub, lease, mortgage = _housing(c, inc.s, r)
+    cards_before_cap = items.card_deduction(c, inc.s, per.children, r)
+    return _Deductions(c["pension"], premiums, sub, lease, mortgage, cards_before_cap)
+
+
+def _housing(c: dict[str, I64], s: I64, r: Rules) -> tuple[I64, I64, I64]:
+    """(subscription savings, lease loan, mortgage interest) deductions."""
     hp = r["deductions.housing"]
     head = (c["household_head"] == 1) | (not hp["household_head_required"])
     sub = np.where(
@@ -185,51 +250,43 @@ def settle(cols: Columns) -> dict[str, I64]:
     lease = np.where(head, core.mul_rate(c["lease"], hp["lease_rate"]), 0)
     lease = np.minimum(lease, np.maximum(hp["combined_cap"] - sub, 0))
     sub = np.minimum(sub, hp["combined_cap"])
+    # the mortgage-interest cap covers the three housing deductions together (ITA §52⑤)
     mortgage = np.where(
         head,
         np.minimum(c["mortgage"], np.maximum(hp["mortgage_interest_cap"] - sub - lease, 0)),
         0,
     )
+    return sub, lease, mortgage
 
-    # cards: threshold used by credit first, then debit / cash / culture, then market / transit
-    cp = r["deductions.cards"]
-    low = s <= cp["salary_limit"]
-    culture_ok = s <= cp["culture_salary_limit"]
-    order_amounts = [
-        (c["credit"] + np.where(culture_ok, 0, c["culture"]), cp["rates"]["credit"]),
-        (c["debit"], cp["rates"]["debit"]),
-        (c["cash_receipt"], cp["rates"]["cash_receipt"]),
-        (np.where(culture_ok, c["culture"], 0), cp["rates"]["culture"]),
-        (c["traditional_market"], cp["rates"]["traditional_market"]),
-        (c["public_transport"], cp["rates"]["public_transport"]),
-    ]
-    remaining = core.mul_rate(s, cp["threshold_rate"])
-    parts = []
-    for amount, rate in order_amounts:
-        used = np.minimum(amount, remaining)
-        remaining = remaining - used
-        parts.append(core.mul_rate(amount - used, rate))
-    total_cards = sum(parts[1:], parts[0])
-    inc_low, inc_high = cp["child_cap_increase"]["low"], cp["child_cap_increase"]["high"]
-    inc = np.where(
-        low,
-        np.where(children >= 2, inc_low[1], np.where(children == 1, inc_low[0], 0)),
-        np.where(children >= 2, inc_high[1], np.where(children == 1, inc_high[0], 0)),
-    )
-    base_cap = np.where(low, cp["base_cap"]["low"], cp["base_cap"]["high"]) + inc
-    general_cards = np.minimum(total_cards, base_cap)
-    pool = parts[4] + parts[5] + np.where(low, parts[3], 0)
-    add_cap = np.where(low, cp["additional_cap"]["low"], cp["additional_cap"]["high"])
-    cards_before_cap = general_cards + np.minimum(
-        np.minimum(total_cards - general_cards, pool), add_cap
-    )
-    special_cap = r["deductions.special_cap"]
 
-    # credits that do not depend on the path
-    per = ch["per_child"]
+@dataclass(frozen=True)
+class _Credits:
+    """The credits that do not depend on the method, and the itemized-only ones."""
+
+    child: I64  # 자녀세액공제 (ITA §59-2)
+    birth: I64  # 출산·입양
+    pension_account: I64  # 연금계좌 (ITA §59-3)
+    political: I64  # 정치자금기부금 (RTSA §76)
+    hometown: I64  # 고향사랑기부금 (RTSA §58)
+    marriage: I64  # 결혼 (RTSA §92)
+    insurance: I64  # itemized only, from here on (ITA §59-4)
+    medical: I64
+    education: I64
+    donation: I64
+    rent: I64  # 월세 (RTSA §95-2)
+
+
+def _credits(cols: Columns, inc: _Income, per: _Personal, r: Rules) -> _Credits:
+    """Every tax credit but the earned-income one (which needs the computed tax)."""
+    n, c, s = cols.n, cols.c, inc.s
+    ch = r["credits.child"]
+    per_child, n8 = ch["per_child"], per.children8
     child = np.where(
-        children8 == 0, 0, np.where(children8 == 1, per[0], per[1] + (children8 - 2) * per[2])
+        n8 == 0, 0, np.where(n8 == 1, per_child[0], per_child[1] + (n8 - 2) * per_child[2])
     )
+    order = np.clip(cols.dep_order, 1, 3) - 1
+    birth_amount = np.where(per.born, np.asarray(ch["birth"], dtype=np.int64)[order], 0)
+    birth = _sum_by(cols.dep_case, birth_amount, n)
     pa = r["credits.pension_account"]
     pa_base = np.minimum(
         np.minimum(c["pension_savings"], pa["savings_cap"]) + c["irp"], pa["total_cap"]
@@ -240,34 +297,7 @@ def settle(cols: Columns) -> dict[str, I64]:
         core.mul_rate(pa_base, pa_rate[0]),
         core.mul_rate(pa_base, pa_rate[1]),
     )
-    dp = r["credits.donations"]
-    num, den = dp["full_ratio"]
-    pol = c["don_political"]
-    pol_full = np.minimum(pol, dp["political_full_upto"])
-    pol_high = np.maximum(pol - pol_full - dp["political_high_from"], 0)
-    political = (
-        pol_full * num // den
-        + core.mul_rate(pol - pol_full - pol_high, dp["political_rate"])
-        + core.mul_rate(pol_high, dp["political_high_rate"])
-    )
-    h = np.minimum(c["don_hometown"], dp["hometown_cap"])
-    h_full = np.minimum(h, dp["hometown_full_upto"])
-    hometown = h_full * num // den + core.mul_rate(h - h_full, dp["hometown_rate"])
-    g, rel_don = c["don_general"], c["don_religious"]
-    limit = np.where(
-        rel_don > 0,
-        core.mul_rate(e, dp["religious_limit_share"])
-        + np.minimum(core.mul_rate(e, dp["nonreligious_share_with_religious"]), g),
-        core.mul_rate(e, dp["general_limit_share"]),
-    )
-    eligible_don = np.minimum(g + rel_don, limit)
-    d_low = np.minimum(eligible_don, dp["general_high_from"])
-    d_top = np.maximum(eligible_don - dp["general_top_from"], 0)
-    general_don = (
-        core.mul_rate(d_low, dp["general_rate"])
-        + core.mul_rate(eligible_don - d_low - d_top, dp["general_high_rate"])
-        + core.mul_rate(d_top, dp["general_top_rate"])
-    )
+    political, hometown, general_don = items.donation_credits(c, inc.e, r["credits.donations"])
     ins = r["credits.insurance"]
     insurance = core.mul_rate(
         np.minimum(c["insurance_general"], ins["general_cap"]), ins["general_rate"]
@@ -281,7 +311,7 @@ def settle(cols: Columns) -> dict[str, I64]:
     )
     edu_base = c["edu_self"] + c["edu_disabled"] + _sum_by(cols.edu_case, capped_edu, n)
     education = core.mul_rate(edu_base, ed["rate"])
-    medical = _medical(c, s, r["credits.medical"])
+    medical = items.medical_credit(c, s, r["credits.medical"])
     mr = r["credits.monthly_rent"]
     rent_base = np.minimum(c["monthly_rent"], mr["cap"])
     rent_head = (c["household_head"] == 1) | (not mr["household_head_required"])
@@ -295,70 +325,93 @@ def settle(cols: Columns) -> dict[str, I64]:
         0,
     )
     mg = r["credits.marriage"]
-    marriage = np.where((c["married_this_year"] == 1) & (y <= mg["until_year"]), mg["amount"], 0)
-    common = child + birth_credit + pension_acct + political + hometown + marriage
-
-    def path(itemized: bool) -> dict[str, I64]:
-        zero = np.zeros(n, dtype=np.int64)
-        housing_special = lease + mortgage if itemized else zero
-        cards = np.minimum(cards_before_cap, np.maximum(special_cap - sub - housing_special, 0))
-        special_income = premiums + housing_special if itemized else zero
-        base = np.maximum(e - basic - extra - pension - special_income - sub - cards, 0)
-        computed = core.progressive_tax(base, on)
-        eic = core.earned_income_credit(computed, s, on)
-        special = insurance + medical + education + general_don if itemized else zero
-        standard = zero if itemized else np.full(n, r["credits.standard"], dtype=np.int64)
-        credits = eic + common + special + (rent if itemized else zero) + standard
-        return {
-            "special_income_deduction": special_income, "card_deduction": cards, "tax_base": base, "computed_tax": computed,
-            "earned_income_credit": eic, "insurance_credit": insurance if itemized else zero,
-            "medical_credit": medical if itemized else zero, "education_credit": education if itemized else zero,
-            "donation_credit": general_don if itemized else zero, "monthly_rent_credit": rent if itemized else zero,
-            "standard_credit": standard, "total_credits": credits, "determined_tax": np.maximum(computed - credits, 0),
-        }  # fmt: skip
-
-    it, st = path(True), path(False)
-    use_std = st["determined_tax"] < it["determined_tax"]
-    out = {key: np.where(use_std, st[key], it[key]) for key in it}
-    lb = r["income_tax.local_and_balance"]
-    local = core.mul_rate(out["determined_tax"], lb["local_rate"])
-    out |= {
-        "total_salary": s, "earned_income_deduction": eid, "earned_income_amount": e,
-        "basic_deduction": basic, "additional_deduction": extra, "pension_deduction": pension,
-        "insurance_premium_deduction": np.where(use_std, 0, premiums),
-        "housing_deduction": np.where(use_std, 0, lease + mortgage) + sub,
-        "housing_subscription_deduction": sub, "child_credit": child,
-        "birth_credit": birth_credit, "pension_account_credit": pension_acct,
-        "political_donation_credit": political, "hometown_donation_credit": hometown,
-        "marriage_credit": marriage, "standard_method": use_std.astype(np.int64), "local_tax": local,
-        "withheld_income_tax": c["withheld_income_tax"], "withheld_local_tax": c["withheld_local_tax"],
-        "balance_income_tax": core.truncate(out["determined_tax"] - c["withheld_income_tax"], lb["balance_unit"]),
-        "balance_local_tax": core.truncate(local - c["withheld_local_tax"], lb["balance_unit"]),
-    }  # fmt: skip
-    return {k2: np.asarray(v, dtype=np.int64) for k2, v in out.items()}
+    married = (c["married_this_year"] == 1) & (cols.year <= mg["until_year"])
+    marriage = np.where(married, mg["amount"], 0)
+    return _Credits(
+        child, birth, pension_acct, political, hometown, marriage,
+        insurance, medical, education, general_don, rent,
+    )  # fmt: skip
 
 
-def _medical(c: dict[str, I64], s: I64, p: dict[str, Any]) -> I64:
-    amounts = [c["med_other"], c["med_special"], c["med_premature"], c["med_infertility"]]
-    refund = c["med_reimbursed"]
-    reduced = []
-    for a in amounts:  # reimbursements reduce other dependents' expenses first
-        take = np.minimum(a, refund)
-        refund = refund - take
-        reduced.append(a - take)
-    general, special, prem, inf = reduced
-    threshold = core.mul_rate(s, p["threshold_rate"])
-    over = general >= threshold
-    short = np.where(over, 0, threshold - general)
-    general = np.where(over, np.minimum(general - threshold, p["other_cap"]), 0)
-    rest = []
-    for a in (special, prem, inf):  # the lowest rate absorbs the rest of the threshold first
-        take = np.minimum(a, short)
-        short = short - take
-        rest.append(a - take)
-    special, prem, inf = rest
-    return (
-        core.mul_rate(general + special, p["rate"])
-        + core.mul_rate(prem, p["premature_rate"])
-        + core.mul_rate(inf, p["infertility_rate"])
+def _path(
+    itemized: bool,
+    n: int,
+    inc: _Income,
+    per: _Personal,
+    ded: _Deductions,
+    cr: _Credits,
+    r: Rules,
+    on: dt.date,
+) -> dict[str, I64]:
+    """One method: itemized (special income deductions and special credits) or standard.
+
+    The overall cap on the housing and card deductions (RTSA §132-2), the tax base, the
+    computed tax (ITA §55), the earned-income credit (ITA §59), the credits, and the
+    determined tax.
+    """
+    zero = np.zeros(n, dtype=np.int64)
+    housing_special = ded.lease + ded.mortgage if itemized else zero
+    cap = r["deductions.special_cap"]
+    cards = np.minimum(ded.cards_before_cap, np.maximum(cap - ded.sub - housing_special, 0))
+    special_income = ded.premiums + housing_special if itemized else zero
+    base = np.maximum(
+        inc.e - per.basic - per.extra - ded.pension - special_income - ded.sub - cards, 0
     )
+    computed = core.progressive_tax(base, on)
+    eic = core.earned_income_credit(computed, inc.s, on)
+    special = cr.insurance + cr.medical + cr.education + cr.donation if itemized else zero
+    rent = cr.rent if itemized else zero
+    standard = zero if itemized else np.full(n, r["credits.standard"], dtype=np.int64)
+    common = cr.child + cr.birth + cr.pension_account + cr.political + cr.hometown + cr.marriage
+    credits = eic + common + special + rent + standard
+    return {
+        "special_income_deduction": special_income, "card_deduction": cards, "tax_base": base, "computed_tax": computed,
+        "earned_income_credit": eic, "insurance_credit": cr.insurance if itemized else zero,
+        "medical_credit": cr.medical if itemized else zero, "education_credit": cr.education if itemized else zero,
+        "donation_credit": cr.donation if itemized else zero, "monthly_rent_credit": rent,
+        "standard_credit": standard, "total_credits": credits, "determined_tax": np.maximum(computed - credits, 0),
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Balances:
+    local: I64  # 지방소득세
+    income_tax: I64  # 차감징수세액 (소득세), negative: a refund
+    local_tax: I64  # 차감징수세액 (지방소득세)
+
+
+def _balances(cols: Columns, determined: I64, r: Rules) -> _Balances:
+    """The local income tax (10 %) of the determined tax, and what is left to collect or refund."""
+    c = cols.c
+    lb = r["income_tax.local_and_balance"]
+    local = core.mul_rate(determined, lb["local_rate"])
+    return _Balances(
+        local,
+        core.truncate(determined - c["withheld_income_tax"], lb["balance_unit"]),
+        core.truncate(local - c["withheld_local_tax"], lb["balance_unit"]),
+    )
+
+
+def _output(
+    cols: Columns,
+    inc: _Income,
+    per: _Personal,
+    ded: _Deductions,
+    cr: _Credits,
+    use_std: B,
+    bal: _Balances,
+) -> dict[str, I64]:
+    """The columns besides those of the chosen method, in the order of the output."""
+    c = cols.c
+    return {
+        "total_salary": inc.s, "earned_income_deduction": inc.eid, "earned_income_amount": inc.e,
+        "basic_deduction": per.basic, "additional_deduction": per.extra, "pension_deduction": ded.pension,
+        "insurance_premium_deduction": np.where(use_std, 0, ded.premiums),
+        "housing_deduction": np.where(use_std, 0, ded.lease + ded.mortgage) + ded.sub,
+        "housing_subscription_deduction": ded.sub, "child_credit": cr.child,
+        "birth_credit": cr.birth, "pension_account_credit": cr.pension_account,
+        "political_donation_credit": cr.political, "hometown_donation_credit": cr.hometown,
+        "marriage_credit": cr.marriage, "standard_method": use_std.astype(np.int64), "local_tax": bal.local,
+        "withheld_income_tax": c["withheld_income_tax"], "withheld_local_tax": c["withheld_local_tax"],
+        "balance_income_tax": bal.income_tax, "balance_local_tax": bal.local_tax,
+    }  # fmt: skip
