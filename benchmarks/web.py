@@ -51,6 +51,7 @@ def prepare(url: str, employees: int, reuse: bool) -> tuple[str, str]:
     from insa.people.seed import seed
     from insa.people.synth import SeedConfig
     from insa.security import auth
+    from insa.security.context import Ctx
     from insa.security.crypto import RRNCipher
     from insa.security.models import User
     from insa.security.users import create_user
@@ -74,12 +75,11 @@ def prepare(url: str, employees: int, reuse: bool) -> tuple[str, str]:
             user = db.scalar(select(User).where(User.username == name))
             if user is None:
                 user = create_user(
-                    db,
+                    Ctx.command_line(db),
                     username=name,
                     role=role,
                     password=PASSWORD,
                     agency_code=agency,
-                    actor="bench",
                 )
             tokens.append(auth.create_api_token(db, user, "bench"))
     if engine.dialect.name == "postgresql":

@@ -80,11 +80,11 @@ def test_good_files_import_and_reimport_updates(
     )
     d = write_csv(tmp_path / "dep.csv", DEPENDENT_COLUMNS, [dep_row("A1", rrn("150505312345"))])
     with migrated.begin() as conn:
-        rep = import_files(conn, [e, d], cipher, actor="t")
+        rep = import_files(conn, [e, d], cipher)
     assert (rep.employees_added, rep.dependents_added) == (2, 1)
     assert counts(migrated) == (2, 1)
     with migrated.begin() as conn:
-        rep = import_files(conn, [e, d], cipher, actor="t")
+        rep = import_files(conn, [e, d], cipher)
     assert (rep.employees_added, rep.employees_updated, rep.dependents_updated) == (0, 2, 1)
     with migrated.connect() as conn:
         emp = conn.execute(select(Employee).where(Employee.employee_no == "A1")).one()
@@ -131,7 +131,7 @@ def test_bad_file_lists_every_error_and_writes_nothing(
         [dep_row("ZZ", rrn("150505312345"), 관계="이웃", 장애여부="maybe")],
     )
     with pytest.raises(ImportRejected) as exc, migrated.begin() as conn:
-        import_files(conn, [e, d], cipher, actor="t")
+        import_files(conn, [e, d], cipher)
     lines = [str(x) for x in exc.value.errors]
     expect = [
         "emp.csv:3:주민등록번호:",
@@ -159,7 +159,7 @@ def test_unknown_employee_in_dependents_and_unknown_columns(
         [[*dep_row("NOBODY", rrn("150505312345")), "x"]],
     )
     with pytest.raises(ImportRejected) as exc, migrated.begin() as conn:
-        import_files(conn, [d], cipher, actor="t")
+        import_files(conn, [d], cipher)
     lines = [str(x) for x in exc.value.errors]
     assert "dep.csv:1:비고: 알 수 없는 열입니다" in lines
     assert any(x.startswith("dep.csv:2:직원번호: 없는 직원번호") for x in lines)
@@ -179,7 +179,7 @@ def test_xlsx_with_two_sheets(
     path = tmp_path / "people.xlsx"
     wb.save(path)
     with pytest.raises(ImportRejected) as exc, migrated.begin() as conn:
-        import_files(conn, [path], cipher, actor="t")
+        import_files(conn, [path], cipher)
     assert [str(x) for x in exc.value.errors] == [
         "people.xlsx[부양가족]:2:장애여부: Y 또는 N 이어야 합니다"
     ]
@@ -187,7 +187,7 @@ def test_xlsx_with_two_sheets(
     ws2.append(dep_row("B1", rrn("150505312345")))
     wb.save(path)
     with migrated.begin() as conn:
-        import_files(conn, [path], cipher, actor="t")
+        import_files(conn, [path], cipher)
     assert counts(migrated) == (1, 1)
 
 
@@ -202,7 +202,6 @@ def test_export_round_trip(migrated: Engine, cipher: RRNCipher, tmp_path: Path) 
             kind="employees",
             agency_code=None,
             with_rrn=True,
-            actor="t",
         )
         export(
             conn,
@@ -211,7 +210,6 @@ def test_export_round_trip(migrated: Engine, cipher: RRNCipher, tmp_path: Path) 
             kind="dependents",
             agency_code=None,
             with_rrn=True,
-            actor="t",
         )
         export(
             conn,
@@ -220,10 +218,9 @@ def test_export_round_trip(migrated: Engine, cipher: RRNCipher, tmp_path: Path) 
             kind=None,
             agency_code=None,
             with_rrn=False,
-            actor="t",
         )
     with migrated.begin() as conn:
-        rep = import_files(conn, [tmp_path / "e.csv", tmp_path / "d.csv"], cipher, actor="t")
+        rep = import_files(conn, [tmp_path / "e.csv", tmp_path / "d.csv"], cipher)
     assert (rep.employees_added, rep.employees_updated) == (0, before[0])
     assert (rep.dependents_added, rep.dependents_updated) == (0, before[1])
     assert counts(migrated) == before
@@ -237,7 +234,7 @@ def test_export_round_trip(migrated: Engine, cipher: RRNCipher, tmp_path: Path) 
     first = [c.value for c in wb["직원"][2]]
     assert str(first[3]).endswith("******")
     with migrated.begin() as conn:
-        rep = import_files(conn, [tmp_path / "masked.xlsx"], cipher, actor="t")
+        rep = import_files(conn, [tmp_path / "masked.xlsx"], cipher)
     assert (rep.employees_added, rep.dependents_added) == (0, 0)
     assert (rep.employees_updated, rep.dependents_updated) == before
     assert (tmp_path / "e.csv").stat().st_mode & 0o777 == 0o600
@@ -260,7 +257,6 @@ def test_more_bad_values_are_reported_not_crashed(
                 )
             ],
             cipher,
-            actor="t",
         )
     e = write_csv(
         tmp_path / "홍길동_900101-1234568.csv",
@@ -283,7 +279,7 @@ def test_more_bad_values_are_reported_not_crashed(
         ],
     )
     with pytest.raises(ImportRejected) as exc, migrated.begin() as conn:
-        import_files(conn, [e, d, tmp_path], cipher, actor="t")
+        import_files(conn, [e, d, tmp_path], cipher)
     lines = [str(x) for x in exc.value.errors]
     label = "홍길동_900101-1******.csv"
     for prefix in [
@@ -309,5 +305,5 @@ def test_broken_csv_is_a_row_error(migrated: Engine, cipher: RRNCipher, tmp_path
         ",".join(EMPLOYEE_COLUMNS) + "\n" + "MPM," + "x" * 200_000 + "\n", encoding="utf-8"
     )
     with pytest.raises(ImportRejected) as exc, migrated.begin() as conn:
-        import_files(conn, [p], cipher, actor="t")
+        import_files(conn, [p], cipher)
     assert str(exc.value.errors[0]).startswith("big.csv:2:-: CSV 형식이 올바르지 않습니다")

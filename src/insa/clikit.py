@@ -1,8 +1,10 @@
-"""What every ``insa`` sub-app shares: the consoles, the error exit, the engine and cipher."""
+"""What every ``insa`` sub-app shares: the consoles, the error exit, the engine and cipher,
+and the command's context (:func:`session`: one transaction, the operator as the actor)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ from insa.settings import MissingKeyError
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
+    from insa.security.context import Ctx
     from insa.security.crypto import RRNCipher
 
 console = Console(soft_wrap=True)
@@ -44,6 +47,20 @@ def engine() -> Engine:
             "the database is not at the latest schema: run `insa db upgrade` first / 먼저 insa db upgrade 를 실행하세요"
         )
     return eng
+
+
+@contextmanager
+def session(*, keys: bool = True) -> Iterator[Ctx]:
+    """One transaction for a command, committed when the block ends without an error, in a
+    context whose actor is the operator (``cli:<user>``): services scope and audit through
+    it as they do for a web request. ``keys=False`` for commands that need no data key."""
+    from insa.db.engine import session_scope
+    from insa.security.context import Ctx
+
+    eng = engine()
+    c = cipher() if keys else None
+    with session_scope(eng) as db:
+        yield Ctx.command_line(db, c)
 
 
 def agency_id(conn: Connection, code: str | None) -> int | None:

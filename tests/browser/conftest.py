@@ -17,6 +17,7 @@ from insa.db.engine import session_scope
 from insa.people.models import Agency, Employee
 from insa.people.seed import seed
 from insa.people.synth import SeedConfig
+from insa.security.context import Ctx
 from insa.security.crypto import RRNCipher
 from insa.security.users import create_user
 from insa.web.app import create_app
@@ -59,24 +60,22 @@ def server(migrated: Engine, cipher: RRNCipher) -> Iterator[str]:
     seed(migrated, SeedConfig(employees=3000, seed=9), cipher)
     with session_scope(migrated) as db:
         create_user(
-            db,
+            Ctx.command_line(db),
             username="hr-police",
             role="hr_officer",
             password=PASSWORD,
             agency_code="KNPA",
-            actor="t",
         )
         police = db.scalar(select(Agency.id).where(Agency.code == "KNPA"))
         first = db.scalar(
             select(Employee.employee_no).where(Employee.agency_id == police).order_by(Employee.id)
         )
         create_user(
-            db,
+            Ctx.command_line(db),
             username="police-employee",
             role="employee",
             password=PASSWORD,
             employee_no=first,
-            actor="t",
         )
     port = _free_port()
     srv = uvicorn.Server(

@@ -13,6 +13,7 @@ from insa.allowance.service import export_claims, store_findings
 from insa.allowance.verify import verify
 from insa.db.engine import session_scope
 from insa.people.models import Agency
+from insa.security.context import Ctx
 from insa.security.crypto import RRNCipher
 from insa.security.users import create_user
 
@@ -39,12 +40,11 @@ def test_hr_officer_confirms_and_dismisses_findings(
     with session_scope(migrated) as db:
         assert db.scalar(select(Agency.id).where(Agency.code == org))
         create_user(
-            db,
+            Ctx.command_line(db),
             username="hr-verify",
             role="hr_officer",
             password=PASSWORD,
             agency_code=org,
-            actor="t",
         )
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR")

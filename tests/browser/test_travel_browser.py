@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from insa.db.engine import session_scope
 from insa.people.models import Agency, Employee
+from insa.security.context import Ctx
 from insa.security.users import assign, create_user
 from insa.travel.ocr import ReceiptFields, render_receipt, valid_brn
 
@@ -43,21 +44,19 @@ def test_three_steps_on_a_phone(
         )
         assert first
         create_user(
-            db,
+            Ctx.command_line(db),
             username="police-approver",
             role="approver",
             password=PASSWORD,
             agency_code="KNPA",
-            actor="t",
         )
-        assign(db, approver="police-approver", employee_nos=[first], actor="t")
+        assign(Ctx.command_line(db), approver="police-approver", employee_nos=[first])
         create_user(
-            db,
+            Ctx.command_line(db),
             username="police-finance",
             role="finance_officer",
             password=PASSWORD,
             agency_code="KNPA",
-            actor="t",
         )
     SHOTS.mkdir(parents=True, exist_ok=True)
 

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select
 
 from insa.db.engine import session_scope
+from insa.security.context import Ctx
 from insa.security.crypto import RRNCipher
 from insa.security.demo import DEMO_PASSWORD, ensure_demo_users
 from insa.travel.demo import ensure_demo_trips
@@ -32,7 +33,7 @@ def test_demo_trip_from_settlement_to_payment_file(
     server: str, browser: Browser, migrated: Engine, cipher: RRNCipher, tmp_path: Path
 ) -> None:
     with session_scope(migrated) as db:
-        ensure_demo_users(db, cipher)
+        ensure_demo_users(Ctx.command_line(db, cipher))
         ensure_demo_trips(db, tmp_path / "tickets.jsonl")
     with session_scope(migrated) as db:
         trip = db.scalar(select(TravelTrip).where(TravelTrip.state == "approved"))

@@ -14,6 +14,7 @@ from insa.cli import app
 from insa.db.engine import session_scope
 from insa.people.seed import seed
 from insa.people.synth import SeedConfig
+from insa.security.context import Ctx
 from insa.security.crypto import RRNCipher
 from insa.security.demo import ensure_demo_users
 from insa.travel import service
@@ -26,7 +27,7 @@ def test_demo_trips(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> None
     seed(migrated, SeedConfig(employees=6000, seed=3), cipher)
     feed = tmp_path / "tickets.jsonl"
     with session_scope(migrated) as db:
-        ensure_demo_users(db, cipher)
+        ensure_demo_users(Ctx.command_line(db, cipher))
         report = ensure_demo_trips(db, feed, today=dt.date(2026, 11, 25))
     assert report["created"] > 10 and report["unmatched"] == 1
     with session_scope(migrated) as db:

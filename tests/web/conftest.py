@@ -17,6 +17,7 @@ from insa.people.models import Agency, Employee
 from insa.people.seed import seed
 from insa.people.synth import SeedConfig
 from insa.security import auth
+from insa.security.context import Ctx
 from insa.security.crypto import RRNCipher
 from insa.security.passwords import hash_password
 from insa.security.users import assign, create_user
@@ -56,40 +57,54 @@ def world(migrated: Engine, cipher: RRNCipher, monkeypatch: pytest.MonkeyPatch) 
             db.scalars(select(Employee).where(Employee.agency_id == b).order_by(Employee.id))
         )
         create_user(
-            db, username="hr-a", role="hr_officer", password=PASSWORD, agency_code="KNPA", actor="t"
+            Ctx.command_line(db),
+            username="hr-a",
+            role="hr_officer",
+            password=PASSWORD,
+            agency_code="KNPA",
         )
         create_user(
-            db, username="hr-b", role="hr_officer", password=PASSWORD, agency_code="MSIT", actor="t"
+            Ctx.command_line(db),
+            username="hr-b",
+            role="hr_officer",
+            password=PASSWORD,
+            agency_code="MSIT",
         )
         create_user(
-            db,
+            Ctx.command_line(db),
             username="fin-a",
             role="finance_officer",
             password=PASSWORD,
             agency_code="KNPA",
-            actor="t",
         )
         create_user(
-            db, username="appr-a", role="approver", password=PASSWORD, agency_code="KNPA", actor="t"
+            Ctx.command_line(db),
+            username="appr-a",
+            role="approver",
+            password=PASSWORD,
+            agency_code="KNPA",
         )
-        assign(db, approver="appr-a", employee_nos=[e.employee_no for e in emps_a[:3]], actor="t")
+        assign(
+            Ctx.command_line(db),
+            approver="appr-a",
+            employee_nos=[e.employee_no for e in emps_a[:3]],
+        )
         create_user(
-            db,
+            Ctx.command_line(db),
             username="emp-a",
             role="employee",
             password=PASSWORD,
             employee_no=emps_a[0].employee_no,
-            actor="t",
         )
         admin = create_user(
-            db, username="admin", role="central_admin", password=PASSWORD, actor="t"
+            Ctx.command_line(db), username="admin", role="central_admin", password=PASSWORD
         )
         secret = auth.totp_begin(db, cipher, admin)
         admin.totp_enabled = True
-        create_user(db, username="sec", role="security_operator", password=PASSWORD,
-                    centre_code="CYBER", actor="t")  # fmt: skip
-        create_user(db, username="ops", role="ops_operator", password=PASSWORD,
-                    centre_code="WATCH", actor="t")  # fmt: skip
+        create_user(Ctx.command_line(db), username="sec", role="security_operator", password=PASSWORD,
+                    centre_code="CYBER")  # fmt: skip
+        create_user(Ctx.command_line(db), username="ops", role="ops_operator", password=PASSWORD,
+                    centre_code="WATCH")  # fmt: skip
     return World(migrated, cipher, a, b, emps_a, emps_b, secret)
 
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from insa.db.engine import session_scope
+from insa.security.context import Ctx
 from insa.security.models import AuditLog, User, WebSession
 from insa.security.users import set_password
 from insa.web.app import create_app
@@ -46,7 +47,7 @@ def test_lock_out_after_repeated_failures_and_unlock(client: TestClient, world: 
         assert user is not None and user.locked_until is not None and user.failed_logins == 5
         actions = db.scalars(select(AuditLog.action).where(AuditLog.actor == "hr-a")).all()
         assert actions.count("auth.login_failed") == 5 and "auth.login_locked" in actions
-        set_password(db, username="hr-a", password=PASSWORD, actor="t")
+        set_password(Ctx.command_line(db), username="hr-a", password=PASSWORD)
     assert login(client, "hr-a").status_code == 303
 
 
@@ -107,7 +108,9 @@ def test_central_admin_without_totp_enrols_first(client: TestClient, world: Worl
     from insa.security.users import create_user
 
     with session_scope(world.engine) as db:
-        create_user(db, username="admin2", role="central_admin", password=PASSWORD, actor="t")
+        create_user(
+            Ctx.command_line(db), username="admin2", role="central_admin", password=PASSWORD
+        )
     r = login(client, "admin2")
     assert r.headers["location"].startswith("/login/totp/setup")
     page = client.get(r.headers["location"])

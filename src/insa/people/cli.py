@@ -96,13 +96,12 @@ def people_import(
 ) -> None:
     """직원·부양가족을 가져옵니다 (전부 아니면 전무) / Import employees and dependents, all or nothing."""
     from insa.people.io import ImportRejected, import_files
-    from insa.security.audit import cli_actor
 
     engine = _engine()
     cipher = _cipher()
     try:
         with engine.begin() as conn:
-            report = import_files(conn, files, cipher, actor=cli_actor())
+            report = import_files(conn, files, cipher)
     except ImportRejected as rej:
         for e in rej.errors:
             typer.echo(str(e), err=True)
@@ -129,7 +128,6 @@ def people_export(
 ) -> None:
     """가져오기와 같은 형식으로 내보냅니다 / Export in the import format (RRNs masked unless --with-rrn)."""
     from insa.people.io import export
-    from insa.security.audit import cli_actor
 
     if kind not in (None, "employees", "dependents"):
         raise _fail("--kind must be employees or dependents")
@@ -144,7 +142,6 @@ def people_export(
                 kind=kind,
                 agency_code=agency,
                 with_rrn=with_rrn,
-                actor=cli_actor(),
             )
     except ValueError as exc:
         raise _fail(str(exc)) from None

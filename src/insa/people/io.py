@@ -26,9 +26,10 @@ from sqlalchemy import Connection, insert, select, update
 from insa.codes import RELATION_LABELS, STATUS_LABELS
 from insa.people.grades import GRADE_BY_NAME, GRADES, POSITION_BY_NAME, POSITIONS
 from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Position
-from insa.security.audit import record
+from insa.security.context import over_connection
 from insa.security.crypto import RRNCipher
 from insa.security.logs import redact
+from insa.security.principal import Principal
 from insa.security.rrn import RRN, InvalidRRN, is_masked
 
 EMPLOYEE_COLUMNS = (
@@ -307,9 +308,10 @@ def _map(
 
 
 def import_files(
-    conn: Connection, paths: list[Path], cipher: RRNCipher, *, actor: str, actor_role: str = "cli"
+    conn: Connection, paths: list[Path], cipher: RRNCipher, *, principal: Principal | None = None
 ) -> ImportReport:
-    """Validate every file, then write all of them, or raise :class:`ImportRejected`."""
+    """Validate every file, then write all of them, or raise :class:`ImportRejected`.
+    Audited as ``principal`` (the operator running the command by default)."""
     errors: list[RowError] = []
     sheets = read_files(paths, errors)
     agencies = {code: aid for aid, code in conn.execute(select(Agency.id, Agency.code))}
@@ -472,20 +474,18 @@ def import_files(
         else:
             conn.execute(update(Dependent).where(Dependent.id == found).values(**values))
             report.dependents_updated += 1
-    record(
-        conn,
-        actor=actor,
-        actor_role=actor_role,
-        action="people.import",
-        target_type="file",
-        target_id=",".join(report.files)[:64],
-        detail={
-            "employees_added": report.employees_added,
-            "employees_updated": report.employees_updated,
-            "dependents_added": report.dependents_added,
-            "dependents_updated": report.dependents_updated,
-        },
-    )
+    with over_connection(conn, principal) as ctx:
+        ctx.audit(
+            "people.import",
+            target_type="file",
+            target_id=",".join(report.files)[:64],
+            detail={
+                "employees_added": report.employees_added,
+                "employees_updated": report.employees_updated,
+                "dependents_added": report.dependents_added,
+                "dependents_updated": report.dependents_updated,
+            },
+        )
     return report
 
 
@@ -738,10 +738,10 @@ def export(
     kind: str | None,
     agency_code: str | None,
     with_rrn: bool,
-    actor: str,
-    actor_role: str = "cli",
+    principal: Principal | None = None,
 ) -> dict[str, int]:
-    """Write employees and/or dependents; CSV holds one kind, XLSX both (two sheets)."""
+    """Write employees and/or dependents; CSV holds one kind, XLSX both (two sheets).
+    Audited as ``principal`` (the operator running the command by default)."""
     if agency_code and conn.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
         raise ValueError(f"unknown agency code: {agency_code}")
     kinds = [kind] if kind else ["employees", "dependents"]
@@ -784,15 +784,13 @@ def export(
                 counts[k] = n
             wb.save(tmp)
         os.chmod(tmp, 0o600)
-        record(
-            conn,
-            actor=actor,
-            actor_role=actor_role,
-            action="people.export_rrn" if with_rrn else "people.export",
-            target_type="file",
-            target_id=redact(out.name)[:64],
-            detail={"agency": agency_code, "with_rrn": with_rrn, **counts},
-        )
+        with over_connection(conn, principal) as ctx:
+            ctx.audit(
+                "people.export_rrn" if with_rrn else "people.export",
+                target_type="file",
+                target_id=redact(out.name)[:64],
+                detail={"agency": agency_code, "with_rrn": with_rrn, **counts},
+            )
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

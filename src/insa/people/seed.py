@@ -12,8 +12,9 @@ from insa.db.bulk import bulk_writer
 from insa.people.models import Dependent, Employee, OrgUnit, Payroll, SeedPlant
 from insa.people.reference import sync_reference_data
 from insa.people.synth import SeedConfig, generate, plan
-from insa.security.audit import cli_actor, record
+from insa.security.context import over_connection
 from insa.security.crypto import RRNCipher
+from insa.security.principal import Principal
 
 
 class SeedError(RuntimeError):
@@ -40,10 +41,11 @@ def seed(
     cipher: RRNCipher,
     *,
     replace: bool = False,
-    actor: str | None = None,
+    principal: Principal | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> SeedReport:
-    """Generate and store the population. All or nothing; same seed → same people."""
+    """Generate and store the population. All or nothing; same seed → same people. Audited
+    as ``principal`` (the operator running the command by default)."""
     t0 = time.perf_counter()
     pop = plan(cfg)
     with engine.begin() as conn:
@@ -89,18 +91,17 @@ def seed(
         for table in ("agencies", "org_units", "employees", "dependents", "payroll"):
             conn.execute(text(f"ANALYZE {table}"))
         report = SeedReport(org_units=len(t.id), seconds=0.0, **counts)
-        record(
-            conn,
-            actor=actor or cli_actor(),
-            action="people.seed",
-            target_type="database",
-            detail={
-                "employees": cfg.employees,
-                "seed": cfg.seed,
-                "year": cfg.year,
-                "replaced": int(existing),
-                "rows": report.rows,
-            },
-        )
+        with over_connection(conn, principal) as ctx:
+            ctx.audit(
+                "people.seed",
+                target_type="database",
+                detail={
+                    "employees": cfg.employees,
+                    "seed": cfg.seed,
+                    "year": cfg.year,
+                    "replaced": int(existing),
+                    "rows": report.rows,
+                },
+            )
     report.seconds = time.perf_counter() - t0
     return report

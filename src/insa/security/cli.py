@@ -8,10 +8,11 @@ import typer
 from rich.table import Table
 
 from insa import clikit
+from insa.security.roles import ROLES, USER_ROLES
 from insa.settings import get_settings, new_key
 
 console, err = clikit.console, clikit.err
-_fail, _cipher, _engine = clikit.fail, clikit.cipher, clikit.engine
+_fail = clikit.fail
 
 users_app = typer.Typer(help="사용자·역할 관리 / Users and roles", no_args_is_help=True)
 keys_app = typer.Typer(help="암호화 키 / Encryption and pseudonym keys", no_args_is_help=True)
@@ -36,16 +37,15 @@ def _password(password: str | None) -> str:
 @users_app.command("create")
 def users_create(
     username: str = typer.Argument(..., help="아이디 / user name"),
-    role: str = typer.Option(
-        ...,
-        "--role",
-        help="employee | hr_officer | finance_officer | approver | central_admin | security_operator | ops_operator",
-    ),
+    role: str = typer.Option(..., "--role", help=" | ".join(USER_ROLES)),
     agency: str | None = typer.Option(
         None, "--agency", help="기관코드 (기관 역할은 필수) / agency code"
     ),
     employee_no: str | None = typer.Option(
         None, "--employee-no", help="연결할 직원번호 / linked employee"
+    ),
+    centre: str | None = typer.Option(
+        None, "--centre", help="운영하는 센터 코드 (센터 운영자) / centre the user operates"
     ),
     name: str | None = typer.Option(None, "--name", help="표시 이름 / display name"),
     password: str | None = typer.Option(
@@ -54,19 +54,15 @@ def users_create(
         help="비밀번호 (생략하면 입력받음) / password (prompted, or read from stdin)",
     ),
 ) -> None:
-    """사용자를 만듭니다 / Create a user with one role and its agency scope."""
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor
+    """사용자를 만듭니다 / Create a user with one role and its scope (agency or centre)."""
     from insa.security.passwords import WeakPassword
-    from insa.security.roles import ROLES
     from insa.security.users import UserError, create_user
 
-    engine = _engine()
     pw = _password(password)
     try:
-        with session_scope(engine) as db:
-            user = create_user(db, username=username, role=role, password=pw, display_name=name,
-                               agency_code=agency, employee_no=employee_no, actor=cli_actor())  # fmt: skip
+        with clikit.session(keys=False) as ctx:
+            user = create_user(ctx, username=username, role=role, password=pw, display_name=name,
+                               agency_code=agency, employee_no=employee_no, centre_code=centre)  # fmt: skip
             uid = user.id
     except (UserError, WeakPassword) as exc:
         raise _fail(str(exc)) from None
@@ -80,20 +76,13 @@ def users_create(
 @users_app.command("list")
 def users_list() -> None:
     """사용자 목록 / List users."""
-    from sqlalchemy import select
+    from insa.security.users import user_rows
 
-    from insa.db.engine import session_scope
-    from insa.people.models import Agency
-    from insa.security.auth import role_of
-    from insa.security.models import User
-
-    engine = _engine()
-    t = Table("아이디", "이름", "역할", "기관", "2단계", "잠김")
-    with session_scope(engine) as db:
-        agencies = {a.id: a.code for a in db.scalars(select(Agency))}
-        for u in db.scalars(select(User).order_by(User.username)):
-            t.add_row(u.username, u.display_name, role_of(db, u), agencies.get(u.agency_id or 0, ""),
-                      "예" if u.totp_enabled else "", str(u.locked_until or ""))  # fmt: skip
+    t = Table("아이디", "이름", "역할", "기관", "센터", "2단계", "잠김")
+    with clikit.session(keys=False) as ctx:
+        for u in user_rows(ctx):
+            t.add_row(str(u["username"]), str(u["display_name"]), str(u["role"]), str(u["agency"]),
+                      str(u["centre"]), "예" if u["totp"] else "", str(u["locked_until"] or ""))  # fmt: skip
     console.print(t)
 
 
@@ -103,15 +92,12 @@ def users_set_password(
     password: str | None = typer.Option(None, "--password"),
 ) -> None:
     """비밀번호를 바꾸고 잠금을 풉니다 / Set a password and clear a lock-out."""
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor
     from insa.security.passwords import WeakPassword
     from insa.security.users import UserError, set_password
 
-    engine = _engine()
     try:
-        with session_scope(engine) as db:
-            set_password(db, username=username, password=_password(password), actor=cli_actor())
+        with clikit.session(keys=False) as ctx:
+            set_password(ctx, username=username, password=_password(password))
     except (UserError, WeakPassword) as exc:
         raise _fail(str(exc)) from None
     console.print(f"[green]password set[/] for {username}")
@@ -123,14 +109,11 @@ def users_assign(
     employee_nos: list[str] = typer.Argument(..., help="직원번호 / employee numbers"),
 ) -> None:
     """결재권자에게 직원을 배정합니다 / Assign employees to an approver."""
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor
     from insa.security.users import UserError, assign
 
-    engine = _engine()
     try:
-        with session_scope(engine) as db:
-            n = assign(db, approver=approver, employee_nos=employee_nos, actor=cli_actor())
+        with clikit.session(keys=False) as ctx:
+            n = assign(ctx, approver=approver, employee_nos=employee_nos)
     except UserError as exc:
         raise _fail(str(exc)) from None
     console.print(f"[green]assigned[/] {n} employee(s) to {approver}")
@@ -141,59 +124,43 @@ def users_token(
     username: str = typer.Argument(...), name: str = typer.Option("cli", "--name")
 ) -> None:
     """API 토큰을 발급합니다 (한 번만 표시) / Issue an API token (shown once)."""
-    from sqlalchemy import select
+    from insa.security.users import UserError, issue_token
 
-    from insa.db.engine import session_scope
-    from insa.security.auth import create_api_token
-    from insa.security.models import User
-
-    engine = _engine()
-    with session_scope(engine) as db:
-        user = db.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise _fail(f"unknown user {username!r}")
-        token = create_api_token(db, user, name)
+    try:
+        with clikit.session(keys=False) as ctx:
+            token = issue_token(ctx, username=username, name=name)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
     console.print(token, highlight=False)
 
 
 @users_app.command("demo")
 def users_demo() -> None:
     """데모 로그인을 만들고 보여 줍니다 (데모 모드 전용) / Create and print the demo log-ins (demo mode only)."""
-    from insa.db.engine import session_scope
     from insa.security.demo import DEMO_PASSWORD, ensure_demo_users
 
     if not get_settings().demo:
         raise _fail("demo log-ins exist only in demo mode (INSA_DEMO=1)")
-    engine = _engine()
-    cipher = _cipher()
-    with session_scope(engine) as db:
-        logins = ensure_demo_users(db, cipher)
-    from insa.security.models import ROLES
-
+    with clikit.session() as ctx:
+        logins = ensure_demo_users(ctx)
     console.print(
         f"insa 데모 로그인 / demo log-ins — 비밀번호 / password: {DEMO_PASSWORD}", highlight=False
     )
     for d in logins:
-        label = f"{ROLES[d.role]} ({d.role})"
+        label = f"{ROLES[d.role].label} ({d.role})"
         console.print(f"  {d.username:<15} {label:<28} {d.note}", highlight=False)
 
 
 @users_app.command("totp-code")
 def users_totp_code(username: str = typer.Argument(...)) -> None:
     """현재 TOTP 코드 (데모 모드 전용) / Current TOTP code (demo mode only)."""
-    import pyotp
-    from sqlalchemy import select
-
-    from insa.db.engine import session_scope
-    from insa.security.auth import totp_secret
-    from insa.security.models import User
+    from insa.security.users import UserError, current_totp
 
     if not get_settings().demo:
         raise _fail("only in demo mode (INSA_DEMO=1)")
-    engine = _engine()
-    with session_scope(engine) as db:
-        user = db.scalar(select(User).where(User.username == username))
-        secret = totp_secret(_cipher(), user) if user else None
-    if not secret:
-        raise _fail(f"{username} has no TOTP key")
-    console.print(pyotp.TOTP(secret).now())
+    try:
+        with clikit.session() as ctx:
+            code = current_totp(ctx, username=username)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    console.print(code)

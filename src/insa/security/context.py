@@ -1,10 +1,20 @@
-"""The request or command context: database session, actor, and the audit call."""
+"""The request or command context: database session, actor, and the audit call.
+
+The web builds one per request from the session cookie or API token (``insa.web.deps``);
+a command run on the server builds one with :meth:`Ctx.command_line` (the operating-system
+user is the actor, audited as ``cli:<user>``); a batch that works on a Core connection gets
+one over that connection with :func:`over_connection`. Services take a ``Ctx``, scope their
+queries with its principal and audit through :meth:`Ctx.audit`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from insa.security.audit import record
@@ -18,11 +28,21 @@ class Ctx:
     principal: Principal
     _cipher: RRNCipher | None = field(default=None, repr=False)
 
+    @classmethod
+    def command_line(cls, db: Session, cipher: RRNCipher | None = None) -> Ctx:
+        """The context of an ``insa`` command: every record, audited as ``cli:<user>``."""
+        return cls(db, Principal.command_line(), cipher)
+
     @property
     def cipher(self) -> RRNCipher:
         if self._cipher is None:
             self._cipher = cipher_from_settings()
         return self._cipher
+
+    @property
+    def connection(self) -> Connection:
+        """The session's connection, in its transaction (for Core statements and bulk writes)."""
+        return self.db.connection()
 
     def audit(
         self,
@@ -45,3 +65,13 @@ class Ctx:
             client_addr=p.client_addr,
             detail=detail,
         )
+
+
+@contextmanager
+def over_connection(
+    conn: Connection, principal: Principal | None = None, cipher: RRNCipher | None = None
+) -> Iterator[Ctx]:
+    """A context whose session works in ``conn``'s transaction (the caller commits it)."""
+    with Session(bind=conn) as session:  # joins the transaction; never commits it
+        yield Ctx(session, principal or Principal.command_line(), cipher)
+        session.flush()

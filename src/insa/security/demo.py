@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 import pyotp
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from insa.people.models import Agency, Employee
 from insa.security import auth
-from insa.security.crypto import RRNCipher
+from insa.security.context import Ctx
 from insa.security.models import User
 from insa.security.roles import ROLES, Scope
 from insa.security.users import assign, create_user
@@ -26,8 +25,9 @@ class DemoLogin:
     note: str
 
 
-def ensure_demo_users(db: Session, cipher: RRNCipher) -> list[DemoLogin]:
+def ensure_demo_users(ctx: Ctx) -> list[DemoLogin]:
     """Create the demo users if missing (idempotent) and describe how to log in."""
+    db, cipher = ctx.db, ctx.cipher
     agency_id = db.scalar(select(Agency.id).where(Agency.code == DEMO_AGENCY))
     emps = db.scalars(
         select(Employee).where(Employee.agency_id == agency_id).order_by(Employee.id).limit(12)
@@ -47,16 +47,13 @@ def ensure_demo_users(db: Session, cipher: RRNCipher) -> list[DemoLogin]:
     for username, role, extra in specs:
         user = db.scalar(select(User).where(User.username == username))
         if user is None:
-            user = create_user(
-                db, username=username, role=role, password=DEMO_PASSWORD, actor="demo", **extra
-            )
+            user = create_user(ctx, username=username, role=role, password=DEMO_PASSWORD, **extra)
             spec = ROLES[role]
             if spec.scope is Scope.ASSIGNED:
                 assign(
-                    db,
+                    ctx,
                     approver=username,
                     employee_nos=[e.employee_no for e in emps],  # demo-employee too: trips
-                    actor="demo",
                 )
             if spec.mfa_required:
                 secret = auth.totp_begin(db, cipher, user)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from insa.people.models import Agency, Employee
-from insa.security.audit import record
+from insa.security.context import Ctx
 from insa.security.models import ApproverAssignment, Centre, CentreMember, User, UserRole
 from insa.security.passwords import hash_password
 from insa.security.roles import ROLES, USER_ROLES, Scope
@@ -23,7 +23,7 @@ class UserError(ValueError):
 
 
 def create_user(
-    db: Session,
+    ctx: Ctx,
     *,
     username: str,
     role: str,
@@ -32,11 +32,11 @@ def create_user(
     agency_code: str | None = None,
     employee_no: str | None = None,
     centre_code: str | None = None,
-    actor: str,
 ) -> User:
     """A user with one role. Agency roles need an agency, self-service an employee; a
     centre role is either an operator of a centre (``centre_code``: every member's records)
     or the staff of a member agency (``agency_code``: that agency's records)."""
+    db = ctx.db
     if not USERNAME.match(username):
         raise UserError("username: 3–64 characters of a-z, 0-9, '.', '_' or '-'")
     if role not in USER_ROLES:
@@ -75,10 +75,8 @@ def create_user(
     db.add(user)
     db.flush()
     db.add(UserRole(user_id=user.id, role_code=role, agency_id=agency_id))
-    record(
-        db,
-        actor=actor,
-        action="security.create_user",
+    ctx.audit(
+        "security.create_user",
         target_type="user",
         target_id=user.id,
         agency_id=agency_id,
@@ -116,7 +114,8 @@ def _centre_for(
     return None
 
 
-def assign(db: Session, *, approver: str, employee_nos: list[str], actor: str) -> int:
+def assign(ctx: Ctx, *, approver: str, employee_nos: list[str]) -> int:
+    db = ctx.db
     user = db.scalar(select(User).where(User.username == approver))
     if user is None:
         raise UserError(f"unknown user {approver!r}")
@@ -138,10 +137,8 @@ def assign(db: Session, *, approver: str, employee_nos: list[str], actor: str) -
         if exists is None:
             db.add(ApproverAssignment(user_id=user.id, employee_id=emp.id))
             added += 1
-    record(
-        db,
-        actor=actor,
-        action="security.assign_approver",
+    ctx.audit(
+        "security.assign_approver",
         target_type="user",
         target_id=user.id,
         detail={"added": added},
@@ -149,11 +146,56 @@ def assign(db: Session, *, approver: str, employee_nos: list[str], actor: str) -
     return added
 
 
-def set_password(db: Session, *, username: str, password: str, actor: str) -> None:
-    user = db.scalar(select(User).where(User.username == username))
+def set_password(ctx: Ctx, *, username: str, password: str) -> None:
+    user = ctx.db.scalar(select(User).where(User.username == username))
     if user is None:
         raise UserError(f"unknown user {username!r}")
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    record(db, actor=actor, action="security.set_password", target_type="user", target_id=user.id)
+    ctx.audit("security.set_password", target_type="user", target_id=user.id)
+
+
+def user_rows(ctx: Ctx) -> list[dict[str, object]]:
+    """Every account with its role, scope and state (no secret), by user name."""
+    from insa.security.auth import role_of
+
+    db = ctx.db
+    agencies = {a.id: a.code for a in db.scalars(select(Agency))}
+    centres = {c.id: c.code for c in db.scalars(select(Centre))}
+    rows = []
+    for u in db.scalars(select(User).order_by(User.username)):
+        rows.append({
+            "username": u.username, "display_name": u.display_name, "role": role_of(db, u),
+            "agency": agencies.get(u.agency_id or 0, ""), "centre": centres.get(u.centre_id or 0, ""),
+            "totp": u.totp_enabled, "locked_until": u.locked_until,
+        })  # fmt: skip
+    ctx.audit("security.list_users", target_type="user", detail={"results": len(rows)})
+    return rows
+
+
+def issue_token(ctx: Ctx, *, username: str, name: str) -> str:
+    """A new API token for ``username`` (the text, shown once; only its digest is kept)."""
+    from insa.security.auth import create_api_token
+
+    user = ctx.db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserError(f"unknown user {username!r}")
+    token = create_api_token(ctx.db, user, name)
+    ctx.audit(
+        "security.issue_token", target_type="user", target_id=user.id, detail={"name": name[:64]}
+    )
+    return token
+
+
+def current_totp(ctx: Ctx, *, username: str) -> str:
+    """The user's current TOTP code (for demo mode: the printed log-ins)."""
+    import pyotp
+
+    from insa.security.auth import totp_secret
+
+    user = ctx.db.scalar(select(User).where(User.username == username))
+    secret = totp_secret(ctx.cipher, user) if user else None
+    if not secret:
+        raise UserError(f"{username} has no TOTP key")
+    return str(pyotp.TOTP(secret).now())
