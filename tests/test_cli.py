@@ -110,3 +110,37 @@ def test_seed_for_a_year_without_rules_is_a_clear_error(
 
 def test_typer_never_prints_locals() -> None:
     assert app.pretty_exceptions_show_locals is False
+
+
+def test_centres_and_their_operators_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSA_DATABASE_URL", f"sqlite:///{tmp_path / 'centres.db'}")
+    reset_settings()
+    dispose_engines()
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("centres", "list")
+    assert code == 0 and "WATCH" in out and "CYBER" in out and "부처합동 장애관제센터" in out
+    code, out = run("centres", "members", "watch")
+    assert code == 0 and "법제처" in out and "6 member agencies" in out
+    assert run("centres", "add-member", "WATCH", "MOIS") == (0, "added MOIS to WATCH\n")
+    assert "already a member" in run("centres", "add-member", "WATCH", "mois")[1]
+    assert "7 member agencies" in run("centres", "members", "WATCH")[1]
+    assert run("centres", "remove-member", "WATCH", "MOIS")[0] == 0
+    code, out = run("centres", "add-member", "WATCH", "NOPE")
+    assert code == 2 and "unknown agency code" in out
+    code, out = run("centres", "members", "NOPE")
+    assert code == 2 and "insa centres list" in out
+    # an operator of a centre, and a member ministry's own staff
+    pw = "a-long-password-2025!"
+    code, out = run("users", "create", "ops1", "--role", "ops_operator", "--centre", "WATCH",
+                    "--password", pw)  # fmt: skip
+    assert code == 0, out
+    code, out = run("users", "create", "ops2", "--role", "ops_operator", "--agency", "MOLEG",
+                    "--password", pw)  # fmt: skip
+    assert code == 0, out
+    code, out = run("users", "create", "ops3", "--role", "ops_operator", "--agency", "KNPA",
+                    "--password", pw)  # fmt: skip
+    assert code == 2 and "not a member" in out
+    code, out = run("users", "list")
+    assert code == 0 and "WATCH" in out

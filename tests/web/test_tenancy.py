@@ -23,6 +23,7 @@ PARAMS = {
     "finding_id": lambda w: _b_finding(w),
     "trip_id": lambda w: _b_trip(w),
     "receipt_id": lambda w: _b_receipt(w),
+    "code": lambda w: "WATCH",  # a shared centre: none of an agency officer's business
 }
 
 

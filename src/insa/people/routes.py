@@ -17,6 +17,7 @@ from insa.people.schemas import (
     OrgUnitOut,
     PayrollOut,
 )
+from insa.security import service as security_service
 from insa.web.deps import (
     ApiCtxDep,
     CtxDep,
@@ -56,6 +57,8 @@ def dashboard(request: Request, ctx: CtxDep) -> Response:
             data["me"] = service.get_employee(ctx, p.employee_id)
             pay = service.list_payroll(ctx, p.employee_id) or []
             data["latest_pay"] = pay[-1] if pay else None
+    elif p.can(security_service.VIEW_CENTRE) and not p.sees_all:
+        data["centres"] = security_service.centres(ctx)
     elif p.can(service.SEARCH):
         data["headcount"] = service.agency_headcount(ctx)
         if p.sees_assigned_only:

@@ -1,4 +1,5 @@
-"""``insa users …`` and ``insa keys …``: accounts, roles, scopes, API tokens, keys."""
+"""``insa users …``, ``insa keys …`` and ``insa centres …``: accounts, roles, scopes, API
+tokens, keys, and the members of the shared centres."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ _fail = clikit.fail
 
 users_app = typer.Typer(help="사용자·역할 관리 / Users and roles", no_args_is_help=True)
 keys_app = typer.Typer(help="암호화 키 / Encryption and pseudonym keys", no_args_is_help=True)
-COMMANDS = (("users", users_app), ("keys", keys_app))
+centres_app = typer.Typer(
+    help="공동 센터와 회원 기관 / Shared centres and their member agencies", no_args_is_help=True
+)
+COMMANDS = (("users", users_app), ("keys", keys_app), ("centres", centres_app))
 
 
 @keys_app.command("generate")
@@ -164,3 +168,70 @@ def users_totp_code(username: str = typer.Argument(...)) -> None:
     except UserError as exc:
         raise _fail(str(exc)) from None
     console.print(code)
+
+
+@centres_app.command("list")
+def centres_list() -> None:
+    """공동 센터 목록 / The shared centres and their number of member agencies."""
+    from insa.security.service import centres
+
+    t = Table("코드", "센터", "분야", "주관 기관", "회원 기관")
+    with clikit.session(keys=False) as ctx:
+        for c in centres(ctx):
+            t.add_row(c.code, c.name_ko, c.kind_label, c.host, str(c.members))
+    console.print(t)
+
+
+@centres_app.command("members")
+def centres_members(code: str = typer.Argument(..., help="센터 코드 / centre code")) -> None:
+    """센터의 회원 기관 / The member agencies of a centre."""
+    from insa.security.service import centre_members
+
+    with clikit.session(keys=False) as ctx:
+        found = centre_members(ctx, code)
+    if found is None:
+        raise _fail(f"no centre with code {code!r} (see `insa centres list`)")
+    centre, members = found
+    t = Table("코드", "기관", "참여일", title=f"{centre.name_ko} ({centre.code})")
+    for m in members:
+        t.add_row(m.code, m.name_ko, str(m.joined_on or ""))
+    console.print(t)
+    console.print(f"{len(members)} member agencies")
+
+
+@centres_app.command("add-member")
+def centres_add_member(
+    code: str = typer.Argument(..., help="센터 코드 / centre code"),
+    agency: str = typer.Argument(..., help="기관코드 / agency code"),
+) -> None:
+    """기관을 센터 회원으로 더합니다 / Make an agency a member of a centre."""
+    from insa.security.service import CentreError, add_member
+
+    try:
+        with clikit.session(keys=False) as ctx:
+            added = add_member(ctx, code, agency)
+    except CentreError as exc:
+        raise _fail(str(exc)) from None
+    if added:
+        console.print(f"[green]added[/] {agency.upper()} to {code.upper()}")
+    else:
+        console.print(f"{agency.upper()} is already a member of {code.upper()}; nothing to do")
+
+
+@centres_app.command("remove-member")
+def centres_remove_member(
+    code: str = typer.Argument(..., help="센터 코드 / centre code"),
+    agency: str = typer.Argument(..., help="기관코드 / agency code"),
+) -> None:
+    """기관의 센터 회원 자격을 끝냅니다 / End an agency's membership of a centre."""
+    from insa.security.service import CentreError, remove_member
+
+    try:
+        with clikit.session(keys=False) as ctx:
+            removed = remove_member(ctx, code, agency)
+    except CentreError as exc:
+        raise _fail(str(exc)) from None
+    if removed:
+        console.print(f"[yellow]removed[/] {agency.upper()} from {code.upper()}")
+    else:
+        console.print(f"{agency.upper()} is not a member of {code.upper()}; nothing to do")

@@ -42,6 +42,8 @@ def ensure_demo_users(ctx: Ctx) -> list[DemoLogin]:
         ("demo-admin", "central_admin", {}),
         ("demo-security", "security_operator", {"centre_code": "CYBER"}),
         ("demo-ops", "ops_operator", {"centre_code": "WATCH"}),
+        # a member ministry's own staff at the centre: 법제처's services only
+        ("demo-ops-moleg", "ops_operator", {"agency_code": "MOLEG"}),
     ]
     out: list[DemoLogin] = []
     for username, role, extra in specs:
@@ -68,7 +70,9 @@ def ensure_demo_users(ctx: Ctx) -> list[DemoLogin]:
             note = f"= {emps[0].name} ({emps[0].employee_no})"
         elif spec.needs_agency:
             note = "인사혁신처"
+        elif spec.centre_kind and "centre_code" in extra:
+            note = f"{extra['centre_code']} 센터 운영자 (회원 기관 전체)"
         elif spec.centre_kind:
-            note = str(extra["centre_code"])
+            note = f"{extra['agency_code']} 담당자 (자기 기관만)"
         out.append(DemoLogin(username, role, note))
     return out

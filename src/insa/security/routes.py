@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from insa.security import auth, service
 from insa.security.crypto import cipher_from_settings
 from insa.security.models import User
-from insa.security.schemas import AuditOut, AuditPageOut, Me
+from insa.security.schemas import AuditOut, AuditPageOut, CentreOut, Me, MemberOut
 from insa.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -39,6 +39,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 api_router = APIRouter(prefix="/api/v1", tags=["v1"])
 ROUTERS = (router, api_router)
 NAV = (
+    NavItem("공동 센터", "/centres", lambda p: p.can(service.VIEW_CENTRE), order=70),
     NavItem("감사 기록", "/audit", lambda p: p.can(service.VIEW_AUDIT), order=80),
     NavItem("계정", "/account", lambda p: True, order=90),
 )
@@ -294,6 +295,27 @@ def account_totp_reset(request: Request, ctx: CtxDep) -> Response:
     return RedirectResponse("/login/totp/setup?next=/account", status_code=303)
 
 
+# ------------------------------------------------------------------ shared centres
+
+
+@router.get(
+    "/centres",
+    response_class=HTMLResponse,
+    dependencies=[page_gate(service.VIEW_CENTRE, "공동 센터 담당자만 볼 수 있습니다.")],
+)
+def centres(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "security/centres.html", centres=service.centres(ctx))
+
+
+@router.get("/centres/{code}", response_class=HTMLResponse)
+def centre(request: Request, ctx: CtxDep, code: str) -> Response:
+    found = service.centre_members(ctx, code)
+    if found is None:
+        raise NotFound()
+    view, members = found
+    return render(request, "security/centre.html", centre=view, members=members)
+
+
 # ------------------------------------------------------------------ API
 
 
@@ -333,3 +355,21 @@ def api_audit(
     return AuditPageOut(
         items=[AuditOut.model_validate(a) for a in r.items], total=r.total, page=r.page, size=r.size
     )
+
+
+@api_router.get(
+    "/centres",
+    response_model=list[CentreOut],
+    dependencies=[api_gate(service.VIEW_CENTRE)],
+    name="centres",
+)
+def api_centres(ctx: ApiCtxDep) -> list[CentreOut]:
+    return [CentreOut.model_validate(c, from_attributes=True) for c in service.centres(ctx)]
+
+
+@api_router.get("/centres/{code}/members", response_model=list[MemberOut], name="centre_members")
+def api_centre_members(ctx: ApiCtxDep, code: str) -> list[MemberOut]:
+    found = service.centre_members(ctx, code)
+    if found is None:
+        raise NotFound()
+    return [MemberOut.model_validate(m, from_attributes=True) for m in found[1]]

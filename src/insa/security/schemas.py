@@ -33,3 +33,17 @@ class AuditPageOut(BaseModel):
     total: int
     page: int
     size: int
+
+
+class CentreOut(BaseModel):
+    code: str
+    name_ko: str
+    kind: str
+    host: str
+    members: int  # member agencies in the caller's scope
+
+
+class MemberOut(BaseModel):
+    code: str
+    name_ko: str
+    joined_on: dt.date | None
