@@ -145,3 +145,21 @@ def test_new_rows_after_seed_get_fresh_ids(migrated: Engine, cipher: RRNCipher) 
         }
         new_id = conn.execute(Employee.__table__.insert().values(**values)).inserted_primary_key[0]
     assert new_id == before + 1
+
+
+def test_a_renamed_agency_code_updates_its_row_in_place(migrated: Engine) -> None:
+    """국가교육위원회 was NEC (the code now of the election commission, outside insa): a
+    database synced before the rename keeps the row's id and takes the new code."""
+    from sqlalchemy import update
+
+    from insa.domains import sync_reference_data
+
+    with migrated.begin() as conn:
+        conn.execute(update(Agency).where(Agency.code == "NEDC").values(code="NEC"))
+    with migrated.begin() as conn:
+        before = conn.scalar(select(func.count()).select_from(Agency))
+        sync_reference_data(conn)
+        after = conn.scalar(select(func.count()).select_from(Agency))
+        row = conn.execute(select(Agency.id, Agency.name_ko).where(Agency.code == "NEDC")).one()
+        assert conn.scalar(select(Agency.id).where(Agency.code == "NEC")) is None
+    assert before == after and row == (64, "국가교육위원회")

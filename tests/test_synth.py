@@ -123,3 +123,33 @@ def test_two_syllable_surnames_pass_to_children(chunks: list) -> None:  # type: 
     # no claim starts after the payroll year
     assert max(d for d in deps["allowance_from"] if d) <= "2025-12-31"
     del cipher
+
+
+def test_every_organisation_of_the_exchange_has_a_code_of_its_own() -> None:
+    from insa.allowance.synth_claims import organisations
+    from insa.people.registry import agencies, exchange_organisation, exchange_organisations
+
+    agency_codes = {a.code for a in agencies()}  # former agencies included
+    orgs = exchange_organisations()
+    assert not {o.code for o in orgs} & agency_codes
+    by_kind: dict[str, set[str]] = {}
+    for o in orgs:
+        by_kind.setdefault(o.kind, set()).add(o.code)
+    assert by_kind["election"] == {"NEC"} and by_kind["court"] == {"CCOURT"}
+    assert by_kind["military"] == {"MIL"}
+    assert len(by_kind["local"]) == len(by_kind["education"]) == 17
+    nec = exchange_organisation("nec")
+    assert nec is not None and nec.name_ko == "중앙선거관리위원회" and nec.kind == "election"
+    edu = exchange_organisation("EDU-BUSAN")
+    assert edu is not None and edu.name_ko == "부산광역시교육청"
+    moe = exchange_organisation("NEDC")
+    assert moe is not None and moe.kind == "central" and moe.name_ko == "국가교육위원회"
+    pi = exchange_organisation("PI-0042")
+    assert pi is not None and pi.kind == "public"
+    assert exchange_organisation("PI-42") is None and exchange_organisation("XYZ") is None
+    # the generated exchange uses only codes the registry knows, each kind with its own
+    rng = np.random.default_rng(3)
+    for o in organisations(160, rng, 0.2, "2025-12"):
+        found = exchange_organisation(o.code)
+        assert found is not None, o.code
+        assert (found.kind == "central") == (o.kind == "central"), o

@@ -112,7 +112,7 @@ def test_generated_files_follow_the_exchange_format(
     assert any(c.startswith("LG-") for c in truth.orgs)
     assert any(c.startswith("EDU-") for c in truth.orgs)
     assert any(c.startswith("PI-") for c in truth.orgs)
-    assert {"MND", "NEC", "CCOURT"} <= set(truth.orgs)
+    assert {"MIL", "NEC", "CCOURT"} <= set(truth.orgs)
 
 
 def test_no_unplanted_look_alike_of_a_keyless_claim(run: tuple[Truth, VerifyReport, Path]) -> None:

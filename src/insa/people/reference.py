@@ -20,7 +20,14 @@ def sync(conn: Connection) -> dict[str, int]:
 def sync_reference_data(conn: Connection, on: dt.date | None = None) -> dict[str, int]:
     """Insert missing registry rows and refresh names; ids follow the registry. Idempotent."""
     added = {"agencies": 0, "grades": 0, "positions": 0}
-    existing = {code: aid for aid, code in conn.execute(select(Agency.id, Agency.code))}
+    # rows are matched by their permanent id, so a renamed code (국가교육위원회: NEC → NEDC)
+    # updates its row in place; codes that change are first set aside, since a code may
+    # move from one row to another
+    stored = {aid: code for aid, code in conn.execute(select(Agency.id, Agency.code))}
+    for a in agencies():
+        if a.id in stored and stored[a.id] != a.code:
+            conn.execute(update(Agency).where(Agency.id == a.id).values(code=f"~{a.id}"))
+    existing = {a.code: a.id for a in agencies() if a.id in stored}
     by_code = {a.code: a for a in agencies()}
     for a in agencies():
         values = {
@@ -32,8 +39,8 @@ def sync_reference_data(conn: Connection, on: dt.date | None = None) -> dict[str
             "valid_until": a.valid_until,
             "domain": a.domain,
         }
-        if a.code in existing:
-            conn.execute(update(Agency).where(Agency.id == existing[a.code]).values(**values))
+        if a.id in stored:
+            conn.execute(update(Agency).where(Agency.id == a.id).values(**values))
         else:
             conn.execute(insert(Agency).values(id=a.id, **values))
             existing[a.code] = a.id

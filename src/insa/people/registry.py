@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -60,6 +61,61 @@ def agencies() -> tuple[AgencyDef, ...]:
     if len(set(ids)) != len(ids) or len(set(codes)) != len(codes):
         raise ValueError("agencies.yaml: ids and codes must be unique")
     return defs
+
+
+@dataclass(frozen=True)
+class ExchangeOrg:
+    """An organisation of the family-allowance exchange outside the agencies insa serves."""
+
+    code: str
+    kind: str  # election | court | military | local | education | public
+    name_ko: str
+
+
+EXCHANGE_KIND_LABELS = {
+    "central": "중앙행정기관", "election": "선거관리위원회", "court": "헌법재판소",
+    "military": "군", "local": "지방자치단체", "education": "교육청", "public": "공공기관",
+}  # fmt: skip
+
+
+@cache
+def _exchange_doc() -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load(
+        resources.files("insa.people").joinpath("data/organisations.yaml").read_text("utf-8")
+    )
+    return doc
+
+
+@cache
+def exchange_organisations() -> tuple[ExchangeOrg, ...]:
+    """The election commission, the constitutional court, the military, and one local
+    government and one education office per region, each with its own code."""
+    doc = _exchange_doc()
+    orgs = [ExchangeOrg(o["code"], o["kind"], o["name_ko"]) for o in doc["special"]]
+    for r in doc["regions"]:
+        orgs.append(ExchangeOrg(f"LG-{r['code']}", "local", r["name_ko"]))
+        orgs.append(ExchangeOrg(f"EDU-{r['code']}", "education", f"{r['name_ko']}교육청"))
+    codes = [o.code for o in orgs]
+    clash = set(codes) & {a.code for a in agencies()}
+    if len(set(codes)) != len(codes) or clash:
+        raise ValueError(f"organisations.yaml: codes must be unique and not agency codes: {clash}")
+    return tuple(orgs)
+
+
+def exchange_organisation(code: str) -> ExchangeOrg | None:
+    """The organisation a claim's ``source_org`` names: an agency insa serves, an exchange
+    organisation, or a numbered public institution (``PI-0001``); None when unknown."""
+    code = code.strip().upper()
+    for a in agencies():
+        if a.code == code:
+            return ExchangeOrg(a.code, "central", a.name_ko)
+    for o in exchange_organisations():
+        if o.code == code:
+            return o
+    pi = _exchange_doc()["public_institution"]
+    if re.fullmatch(pi["pattern"], code):
+        return ExchangeOrg(code, "public", f"{pi['name_ko']} {code[3:]}")
+    return None
 
 
 def active_agencies(on: dt.date) -> list[AgencyDef]:

@@ -6,7 +6,7 @@ verification must report and the decoy pairs it must not. Deterministic for a gi
 vectorised with NumPy (5,000,000 rows from 160 organisations in well under a minute).
 
 The world: organisations by kind — central agencies (codes from the agency registry, weighted
-by staff), the military (``MND``), the election commission (``NEC``), the constitutional court
+by staff), the military (``MIL``), the election commission (``NEC``), the constitutional court
 (``CCOURT``), local governments (``LG-SEOUL`` …), education offices (``EDU-BUSAN`` …) and public
 institutions (``PI-0001`` …); about ``keyless_org_share`` of the organisations (drawn among
 public institutions and central agencies) have no resident numbers, so every one of their rows

@@ -16,8 +16,9 @@ REGIONS: tuple[tuple[str, float], ...] = (
 )  # fmt: skip
 LOCAL_STAFF = 380_000  # local officials, by region population
 EDU_STAFF = 520_000  # teachers and education-office staff, by region population
+# the special organisations of the exchange (codes from people/data/organisations.yaml)
 SPECIALS: tuple[tuple[str, str, float], ...] = (
-    ("MND", "military", 190_000.0),  # career soldiers and the ministry's civilians
+    ("MIL", "military", 190_000.0),  # career soldiers (the ministry's civilians are MND)
     ("NEC", "election", 3_000.0),
     ("CCOURT", "court", 350.0),
 )
@@ -38,10 +39,7 @@ def organisations(n: int, rng: np.random.Generator, keyless_share: float, as_of:
     from insa.people.registry import active_agencies
 
     year, month = (int(x) for x in as_of.split("-"))
-    central = sorted(
-        (a for a in active_agencies(dt.date(year, month, 1)) if a.code not in ("MND", "NEC")),
-        key=lambda a: (-a.staff, a.code),
-    )
+    central = sorted(active_agencies(dt.date(year, month, 1)), key=lambda a: (-a.staff, a.code))
     n_lg = n_edu = min(len(REGIONS), round(0.11 * n))
     n_central = min(len(central), round(0.38 * n))
     n_pi = n - len(SPECIALS) - n_lg - n_edu - n_central
