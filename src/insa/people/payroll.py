@@ -88,8 +88,36 @@ def years_of_service(hire_ord: I64, year: int) -> I64:
 def compute(inputs: PayInputs, year: int) -> dict[str, I64]:
     """All payroll columns for ``year``, each an int64 array of shape (n, 12)."""
     on = dt.date(year, 1, 1)
-    pp = load("people")
+    pay = _pay(inputs, year)
+    gross = sum(pay.values(), np.zeros_like(pay["base_pay"]))
+    meal_free = int(load("people").get("pay.meal_nontaxable_limit", on))
+    nontaxable = np.minimum(pay["meal_allowance"], meal_free)
+    taxable = gross - nontaxable
+    pension, health, care = _contributions(taxable, inputs.paid, on)
+    income_tax, local = _income_taxes(inputs, taxable, pension, health + care, year)
+    net = gross - income_tax - local - pension - health - care
+    cols = {
+        **pay,
+        "gross_pay": gross,
+        "taxable_pay": taxable,
+        "nontaxable_pay": nontaxable,
+        "income_tax": income_tax,
+        "local_income_tax": local,
+        "pension_contribution": pension,
+        "health_insurance": health,
+        "long_term_care": care,
+        "net_pay": net,
+    }
+    cols = {name: cols[name] for name in PAY_COLUMNS}
     n = len(inputs.grade)
+    assert all(v.shape == (n, 12) and v.dtype == np.int64 for v in cols.values())
+    return cols
+
+
+def _pay(inputs: PayInputs, year: int) -> dict[str, I64]:
+    """What is paid (보수와 수당): base pay and the allowances, in the order of the pay slip."""
+    on = dt.date(year, 1, 1)
+    pp = load("people")
     table, _max, _approx = general_table(on)
     grade = inputs.grade.astype(np.int64)
     scs = grade == GRADE_CODES.index("SCS")
@@ -123,14 +151,23 @@ def compute(inputs: PayInputs, year: int) -> dict[str, I64]:
     overtime = np.where(paid & eligible[:, None], hourly[:, None] * hours, 0)
 
     meal = np.where(paid, int(pp.get("pay.meal_allowance", on)), 0)
-    meal_free = int(pp.get("pay.meal_nontaxable_limit", on))
     family = np.where(paid, inputs.family_allowance, 0)
+    return {
+        "base_pay": base,
+        "position_allowance": position,
+        "longevity_allowance": longevity,
+        "longevity_bonus": bonus,
+        "holiday_bonus": holiday,
+        "family_allowance": family,
+        "overtime_allowance": overtime,
+        "meal_allowance": meal,
+    }
 
-    gross = base + position + longevity + bonus + holiday + family + overtime + meal
-    nontaxable = np.minimum(meal, meal_free)
-    taxable = gross - nontaxable
 
-    # contributions on the year's average monthly taxable pay (approximates 기준소득월액/보수월액)
+def _contributions(taxable: I64, paid: npt.NDArray[np.bool_], on: dt.date) -> tuple[I64, I64, I64]:
+    """Pension, health insurance and long-term care, on the year's average monthly taxable
+    pay (approximates 기준소득월액/보수월액)."""
+    pp = load("people")
     months_paid = np.maximum(paid.sum(axis=1), 1)
     avg_taxable = taxable.sum(axis=1) // months_paid
     pen = pp.get("deductions.pension_contribution", on)
@@ -142,38 +179,24 @@ def compute(inputs: PayInputs, year: int) -> dict[str, I64]:
     health_m = tax_rules.truncate(tax_rules.mul_rate(avg_taxable, hi["rate"]), hi["truncate_to"])
     ltc = pp.get("deductions.long_term_care", on)
     ltc_m = tax_rules.truncate(tax_rules.mul_rate(health_m, ltc["rate"]), ltc["truncate_to"])
-    pension = np.where(paid, pension_m[:, None], 0)
-    health = np.where(paid, health_m[:, None], 0)
-    care = np.where(paid, ltc_m[:, None], 0)
+    return (
+        np.where(paid, pension_m[:, None], 0),
+        np.where(paid, health_m[:, None], 0),
+        np.where(paid, ltc_m[:, None], 0),
+    )
 
+
+def _income_taxes(
+    inputs: PayInputs, taxable: I64, pension: I64, insurance: I64, year: int
+) -> tuple[I64, I64]:
+    """The month's income tax withheld and the local income tax on it."""
     income_tax = np.where(
-        paid,
+        inputs.paid,
         tax_rules.monthly_withholding(
-            taxable, pension, health + care, inputs.withholding_family[:, None], year
+            taxable, pension, insurance, inputs.withholding_family[:, None], year
         ),
         0,
     )
-    lt = pp.get("deductions.local_income_tax", on)
+    lt = load("people").get("deductions.local_income_tax", dt.date(year, 1, 1))
     local = tax_rules.truncate(tax_rules.mul_rate(income_tax, lt["rate"]), lt["truncate_to"])
-    net = gross - income_tax - local - pension - health - care
-    cols = {
-        "base_pay": base,
-        "position_allowance": position,
-        "longevity_allowance": longevity,
-        "longevity_bonus": bonus,
-        "holiday_bonus": holiday,
-        "family_allowance": family,
-        "overtime_allowance": overtime,
-        "meal_allowance": meal,
-        "gross_pay": gross,
-        "taxable_pay": taxable,
-        "nontaxable_pay": nontaxable,
-        "income_tax": income_tax,
-        "local_income_tax": local,
-        "pension_contribution": pension,
-        "health_insurance": health,
-        "long_term_care": care,
-        "net_pay": net,
-    }
-    assert all(v.shape == (n, 12) and v.dtype == np.int64 for v in cols.values())
-    return cols
+    return income_tax, local

@@ -23,7 +23,9 @@ def sync_reference_data(conn: Connection, on: dt.date | None = None) -> dict[str
     # rows are matched by their permanent id, so a renamed code (국가교육위원회: NEC → NEDC)
     # updates its row in place; codes that change are first set aside, since a code may
     # move from one row to another
-    stored = {aid: code for aid, code in conn.execute(select(Agency.id, Agency.code))}
+    stored: dict[int, str] = {
+        int(i): str(c) for i, c in conn.execute(select(Agency.id, Agency.code))
+    }
     for a in agencies():
         if a.id in stored and stored[a.id] != a.code:
             conn.execute(update(Agency).where(Agency.id == a.id).values(code=f"~{a.id}"))
