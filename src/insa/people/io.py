@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
 from sqlalchemy import Connection, insert, select, update
 
 from insa.codes import RELATION_LABELS, STATUS_LABELS
@@ -206,6 +205,8 @@ def _sheet_from_rows(
 
 
 def _read_xlsx(path: Path, errors: list[RowError]) -> list[Sheet]:
+    from openpyxl import load_workbook  # heavy: loaded only when a workbook is read
+
     label = _label(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -771,6 +772,8 @@ def export(
                     n += 1
             counts[kinds[0]] = n
         else:
+            from openpyxl import Workbook  # heavy: loaded only when a workbook is written
+
             os.close(fd)
             wb = Workbook(write_only=True)
             for k in kinds:
