@@ -8,9 +8,17 @@ rows or the database are the import's (:mod:`insa.people.io.importing`).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from insa.people.grades import GRADE_BY_NAME, GRADES, POSITION_BY_NAME, POSITIONS
+from insa.people.grades import (
+    GRADE_BY_NAME,
+    GRADES,
+    POSITION_BY_NAME,
+    POSITIONS,
+    GradeDef,
+    PositionDef,
+)
 from insa.people.io.format import (
     DATE,
     EMAIL,
@@ -89,6 +97,26 @@ def _check_text(r: dict[str, str], label: str, row: int, errors: list[RowError])
             errors.append(RowError(label, row, col, f"{limit}자 이하여야 합니다"))
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One row being checked: where it is, its values by column, the errors found so far."""
+
+    label: str
+    row: int
+    values: dict[str, str]
+    errors: list[RowError]
+
+    def error(self, col: str, message: str) -> None:
+        self.errors.append(RowError(self.label, self.row, col, message))
+
+    def need(self, col: str) -> str:
+        """The value of a required column; an error if it is empty."""
+        v = self.values.get(col, "")
+        if not v:
+            self.error(col, "값이 필요합니다")
+        return v
+
+
 def validate_employee(
     label: str,
     row: int,
@@ -99,79 +127,25 @@ def validate_employee(
     units: dict[tuple[int, str], int],
     errors: list[RowError],
 ) -> dict[str, Any] | None:
+    """The values to store for one employee row, or ``None`` (its errors appended), the
+    columns checked in a fixed order."""
     before = len(errors)
-
-    def need(col: str) -> str:
-        v = r.get(col, "")
-        if not v:
-            errors.append(RowError(label, row, col, "값이 필요합니다"))
-        return v
-
-    agency_code = need("기관코드")
+    x = _Row(label, row, r, errors)
+    agency_code = x.need("기관코드")
     aid = agencies.get(agency_code)
     if agency_code and aid is None:
-        errors.append(RowError(label, row, "기관코드", "등록되지 않은 기관코드입니다"))
-    no = need("직원번호")
-    name = need("성명")
+        x.error("기관코드", "등록되지 않은 기관코드입니다")
+    no = x.need("직원번호")
+    name = x.need("성명")
     _check_text(r, label, row, errors)
-    rrn_text = need("주민등록번호")
-    rrn: RRN | None = None
-    if rrn_text and not is_masked(rrn_text):
-        try:
-            rrn = RRN(rrn_text)
-        except InvalidRRN as exc:
-            errors.append(RowError(label, row, "주민등록번호", str(exc)))
+    rrn_text, rrn = _employee_rrn(x)
     hire = _date(r.get("임용일", ""), label, row, "임용일", errors, required=True)
-    grade_text = need("직급")
-    gdef = GRADE_BY_NAME.get(grade_text)
-    if grade_text and gdef is None:
-        errors.append(
-            RowError(
-                label,
-                row,
-                "직급",
-                f"직급은 {', '.join(g.name_ko for g in GRADES)} 중 하나여야 합니다",
-            )
-        )
-    step_text = need("호봉")
-    step = _int(step_text, label, row, "호봉", errors, maximum=99) if step_text else None
-    if gdef is not None and step is not None:
-        mx = grades.get(gdef.code, (0, None))[1]
-        if gdef.code == "SCS" and step != 0:
-            errors.append(RowError(label, row, "호봉", "고위공무원단은 호봉이 0이어야 합니다"))
-        elif mx is not None and not 1 <= step <= mx:
-            errors.append(
-                RowError(label, row, "호봉", f"{gdef.name_ko}의 호봉은 1~{mx}이어야 합니다")
-            )
-    unit_code = need("부서코드")
-    uid = units.get((aid, unit_code)) if aid is not None else None
-    if unit_code and aid is not None and uid is None:
-        errors.append(RowError(label, row, "부서코드", "해당 기관에 없는 부서코드입니다"))
-    pos_text = r.get("직위", "")
-    pdef = POSITION_BY_NAME.get(pos_text) if pos_text else None
-    if pos_text and pdef is None:
-        errors.append(
-            RowError(
-                label,
-                row,
-                "직위",
-                f"직위는 {', '.join(p.name_ko for p in POSITIONS)} 중 하나여야 합니다",
-            )
-        )
-    status_text = need("재직상태")
-    status = STATUS_KO.get(status_text)
-    if status_text and status is None:
-        errors.append(RowError(label, row, "재직상태", "재직, 휴직, 퇴직 중 하나여야 합니다"))
-    email = r.get("이메일", "")
-    if email and not EMAIL.match(email):
-        errors.append(RowError(label, row, "이메일", "이메일 형식이 아닙니다"))
-    phone = r.get("전화번호", "")
-    if phone and not PHONE.match(phone):
-        errors.append(
-            RowError(label, row, "전화번호", "전화번호 형식이 아닙니다 (예: 010-1234-5678)")
-        )
+    gdef, step = _grade_and_step(x, grades)
+    uid = _org_unit(x, aid, units)
+    pdef = _position(x)
+    status, email, phone = _status_and_contact(x)
     if rrn is not None and hire is not None and hire < rrn.birth_date:
-        errors.append(RowError(label, row, "임용일", "임용일이 생년월일보다 앞섭니다"))
+        x.error("임용일", "임용일이 생년월일보다 앞섭니다")
     if len(errors) > before:
         return None
     assert gdef is not None and aid is not None and hire is not None
@@ -192,6 +166,70 @@ def validate_employee(
         "email": email or None,
         "phone": phone or None,
     }
+
+
+def _employee_rrn(x: _Row) -> tuple[str, RRN | None]:
+    """The resident number as written and, unless it is masked, the number itself."""
+    rrn_text = x.need("주민등록번호")
+    rrn: RRN | None = None
+    if rrn_text and not is_masked(rrn_text):
+        try:
+            rrn = RRN(rrn_text)
+        except InvalidRRN as exc:
+            x.error("주민등록번호", str(exc))
+    return rrn_text, rrn
+
+
+def _grade_and_step(
+    x: _Row, grades: dict[str, tuple[int, int | None]]
+) -> tuple[GradeDef | None, int | None]:
+    """The grade named and the step, which must be within the grade's range."""
+    grade_text = x.need("직급")
+    gdef = GRADE_BY_NAME.get(grade_text)
+    if grade_text and gdef is None:
+        x.error("직급", f"직급은 {', '.join(g.name_ko for g in GRADES)} 중 하나여야 합니다")
+    step_text = x.need("호봉")
+    step = _int(step_text, x.label, x.row, "호봉", x.errors, maximum=99) if step_text else None
+    if gdef is not None and step is not None:
+        mx = grades.get(gdef.code, (0, None))[1]
+        if gdef.code == "SCS" and step != 0:
+            x.error("호봉", "고위공무원단은 호봉이 0이어야 합니다")
+        elif mx is not None and not 1 <= step <= mx:
+            x.error("호봉", f"{gdef.name_ko}의 호봉은 1~{mx}이어야 합니다")
+    return gdef, step
+
+
+def _org_unit(x: _Row, aid: int | None, units: dict[tuple[int, str], int]) -> int | None:
+    """The id of the unit named, which must be the agency's (if the agency is known)."""
+    unit_code = x.need("부서코드")
+    uid = units.get((aid, unit_code)) if aid is not None else None
+    if unit_code and aid is not None and uid is None:
+        x.error("부서코드", "해당 기관에 없는 부서코드입니다")
+    return uid
+
+
+def _position(x: _Row) -> PositionDef | None:
+    """The position named, if any (the column is optional)."""
+    pos_text = x.values.get("직위", "")
+    pdef = POSITION_BY_NAME.get(pos_text) if pos_text else None
+    if pos_text and pdef is None:
+        x.error("직위", f"직위는 {', '.join(p.name_ko for p in POSITIONS)} 중 하나여야 합니다")
+    return pdef
+
+
+def _status_and_contact(x: _Row) -> tuple[str | None, str, str]:
+    """The status code, and the e-mail address and telephone number as written (optional)."""
+    status_text = x.need("재직상태")
+    status = STATUS_KO.get(status_text)
+    if status_text and status is None:
+        x.error("재직상태", "재직, 휴직, 퇴직 중 하나여야 합니다")
+    email = x.values.get("이메일", "")
+    if email and not EMAIL.match(email):
+        x.error("이메일", "이메일 형식이 아닙니다")
+    phone = x.values.get("전화번호", "")
+    if phone and not PHONE.match(phone):
+        x.error("전화번호", "전화번호 형식이 아닙니다 (예: 010-1234-5678)")
+    return status, email, phone
 
 
 def validate_dependent(
