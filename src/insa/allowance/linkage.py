@@ -92,22 +92,23 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _settings(keyless: int, total: int) -> Any:
+def _level(level: Any, m: float, u: float) -> Any:
+    return level.configure(m_probability=m, u_probability=u)
+
+
+def _name_comparison() -> Any:
+    """Dependent names: exact, then the spelling confusions folded, a missing syllable, one
+    other letter, two letters (on jamo), else different."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
-    from splink.blocking_rule_library import And, CustomRule
 
-    def level(lvl: Any, m: float, u: float) -> Any:
-        return lvl.configure(m_probability=m, u_probability=u)
-
-    name = cl.CustomComparison(
+    return cl.CustomComparison(
         output_column_name="dependent_name",
         comparison_levels=[
             cll.NullLevel("dependent_name"),
-            level(cll.ExactMatchLevel("dependent_name"), 0.80, 3e-4),
-            level(cll.CustomLevel("name_fold_l = name_fold_r", "spelling confusion"), 0.08, 2e-4),
-            level(
+            _level(cll.ExactMatchLevel("dependent_name"), 0.80, 3e-4),
+            _level(cll.CustomLevel("name_fold_l = name_fold_r", "spelling confusion"), 0.08, 2e-4),
+            _level(
                 cll.CustomLevel(
                     "abs(length(dependent_name_l) - length(dependent_name_r)) = 1 "
                     "AND levenshtein(dependent_name_l, dependent_name_r) = 1",
@@ -116,27 +117,35 @@ def _settings(keyless: int, total: int) -> Any:
                 0.06,
                 6e-5,
             ),
-            level(
+            _level(
                 cll.CustomLevel(
                     "damerau_levenshtein(name_jamo_l, name_jamo_r) <= 1", "one other letter"
                 ),
                 0.03,
                 1e-3,
             ),
-            level(
+            _level(
                 cll.CustomLevel("levenshtein(name_fold_l, name_fold_r) <= 2", "two letters"),
                 0.01,
                 6e-3,
             ),
-            level(cll.ElseLevel(), 0.02, 0.9905),
+            _level(cll.ElseLevel(), 0.02, 0.9905),
         ],
     )
-    born = cl.CustomComparison(
+
+
+def _birth_date_comparison() -> Any:
+    """Dependent birth dates: exact, then day and month swapped, within three days, one
+    character off, else different."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
         output_column_name="dependent_birth_date",
         comparison_levels=[
             cll.NullLevel("dependent_birth_date"),
-            level(cll.ExactMatchLevel("dependent_birth_date"), 0.95, 6e-5),
-            level(
+            _level(cll.ExactMatchLevel("dependent_birth_date"), 0.95, 6e-5),
+            _level(
                 cll.CustomLevel(
                     "substr(dependent_birth_date_l, 1, 4) = substr(dependent_birth_date_r, 1, 4)"
                     " AND substr(dependent_birth_date_l, 6, 2) = substr(dependent_birth_date_r, 9, 2)"
@@ -146,20 +155,35 @@ def _settings(keyless: int, total: int) -> Any:
                 0.01,
                 2.5e-5,
             ),
-            level(
+            _level(
                 cll.AbsoluteDateDifferenceLevel(
                     "dependent_birth_date", input_is_string=True, threshold=3, metric="day"
                 ),
                 0.01,
                 3.3e-4,
             ),
-            level(cll.LevenshteinLevel("dependent_birth_date", 1), 0.02, 1.2e-3),
-            level(cll.ElseLevel(), 0.01, 0.9984),
+            _level(cll.LevenshteinLevel("dependent_birth_date", 1), 0.02, 1.2e-3),
+            _level(cll.ElseLevel(), 0.01, 0.9984),
         ],
     )
+
+
+def _comparisons() -> list[Any]:
+    """The fixed model: name, birth date and relation, with their m and u probabilities."""
+    import splink.comparison_library as cl
+
     relation = cl.ExactMatch("relation").configure(
         m_probabilities=[0.95, 0.05], u_probabilities=[0.43, 0.57]
     )
+    return [_name_comparison(), _birth_date_comparison(), relation]
+
+
+def _settings(keyless: int, total: int) -> Any:
+    """The Splink settings for ``keyless`` claims without a key among ``total``: the fixed
+    comparisons, the prior from the duplicate share in force, and the blocking rules."""
+    from splink import SettingsCreator, block_on
+    from splink.blocking_rule_library import And, CustomRule
+
     pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
     _threshold, duplicate_share = match_rules()
     prior = min(max(duplicate_share * keyless / max(pairs, 1.0), 1e-12), 0.5)
@@ -170,7 +194,7 @@ def _settings(keyless: int, total: int) -> Any:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, born, relation],
+        comparisons=_comparisons(),
         # same birth date and the same first or last syllable (spelling confusions folded):
         # covers exact names, spelling confusions and a missing syllable, at a few comparisons
         # per keyless claim even at national scale
