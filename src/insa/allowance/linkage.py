@@ -25,28 +25,30 @@ from typing import Any
 
 import duckdb
 
+from insa.allowance.hangul import (
+    HANGUL0,
+    LEAD_JAMO0,
+    N_SYLLABLES,
+    TAIL_JAMO0,
+    VOWEL_JAMO0,
+    jamo_fold,
+)
 from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
 from insa.params import fraction, load
 
 # Hangul syllable → conjoining jamo (the same result as Unicode NFD), in SQL.
-_JAMO_MACRO = """CREATE OR REPLACE TEMP MACRO hangul_jamo(s) AS (
+_S0, _LAST = HANGUL0, HANGUL0 + N_SYLLABLES - 1
+_JAMO_MACRO = f"""CREATE OR REPLACE TEMP MACRO hangul_jamo(s) AS (
   array_to_string(list_transform(string_split(s, ''), lambda c:
-    CASE WHEN unicode(c) BETWEEN 44032 AND 55203 THEN
-      chr(4352 + (unicode(c) - 44032) // 588)
-      || chr(4449 + ((unicode(c) - 44032) % 588) // 28)
-      || CASE WHEN (unicode(c) - 44032) % 28 > 0 THEN chr(4519 + (unicode(c) - 44032) % 28)
+    CASE WHEN unicode(c) BETWEEN {_S0} AND {_LAST} THEN
+      chr({LEAD_JAMO0} + (unicode(c) - {_S0}) // 588)
+      || chr({VOWEL_JAMO0} + ((unicode(c) - {_S0}) % 588) // 28)
+      || CASE WHEN (unicode(c) - {_S0}) % 28 > 0 THEN chr({TAIL_JAMO0} + (unicode(c) - {_S0}) % 28)
               ELSE '' END
     ELSE c END), ''))"""
-# spelling confusions folded together: tense → plain initials; ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ;
-# finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ
-_FOLD_FROM = "".join(
-    map(chr, (0x1101, 0x1104, 0x1108, 0x110A, 0x110D, 0x1162, 0x1164, 0x116B, 0x1170, 0x1174,
-              0x11BC, 0x11A9, 0x11BB))
-)  # fmt: skip
-_FOLD_TO = "".join(
-    map(chr, (0x1100, 0x1103, 0x1107, 0x1109, 0x110C, 0x1166, 0x1168, 0x116C, 0x116C, 0x1175,
-              0x11AB, 0x11A8, 0x11BA))
-)  # fmt: skip
+# spelling confusions folded together (the table of :mod:`insa.allowance.hangul`): tense →
+# plain initials; ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ; finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ
+_FOLD_FROM, _FOLD_TO = jamo_fold()
 
 # The prior is per pair of claims, so it shrinks as the data grows: the same name, birth date
 # and relation score about 0.99 among 60,000 claims and about 0.6 among 5,000,000 — where they
