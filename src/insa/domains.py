@@ -23,7 +23,7 @@ from sqlalchemy import Connection, MetaData
 from insa.allowance import cli as allowance_cli
 from insa.allowance import models as allowance_models
 from insa.allowance import routes as allowance_routes
-from insa.allowance import scoped as allowance_service
+from insa.allowance import service as allowance_service
 from insa.db.base import Base
 from insa.people import cli as people_cli
 from insa.people import models as people_models

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from insa.allowance.claims import load_claims, month_index
-from insa.allowance.service import entitlement
+from insa.allowance.exchange import differences
 from insa.allowance.verify import verify
 from insa.cli import app
 from insa.people.models import Dependent, Employee, Payroll, SeedPlant
@@ -72,7 +72,7 @@ def test_entitlement_flags_the_children_paid_past_19(
 ) -> None:
     seed(migrated, SeedConfig(employees=3000, seed=13, year=2025), cipher)
     with migrated.connect() as conn:
-        diffs = entitlement(conn, 2025, None)
+        diffs = differences(conn, 2025, None)
         plants = conn.execute(
             select(Employee.employee_no, Employee.id, Dependent.birth_date)
             .join(SeedPlant, SeedPlant.employee_id == Employee.id)

@@ -6,6 +6,7 @@ import base64
 import csv
 import hashlib
 import hmac
+from dataclasses import fields
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from insa.allowance.claims import COLUMNS, ClaimsError, key_of, load_claims, month_index
 from insa.allowance.models import Finding
+from insa.allowance.schemas import FindingFields, FindingOut
 from insa.allowance.verify import FINDING_COLUMNS, finding_id, verify
 from insa.cli import app
 
@@ -177,6 +179,14 @@ def test_pseudonymize_matches_the_definition_and_never_writes_numbers(tmp_path: 
     )
     assert bad.exit_code == 1 and "raw.csv:2:dependent_rrn:" in bad.output
     assert "1503013000004" not in bad.output and not (tmp_path / "x.csv").exists()
+
+
+def test_one_declaration_of_a_findings_fields() -> None:
+    """The CSV's columns are the reported fields; the API adds the resolution after them."""
+    assert FINDING_COLUMNS == tuple(f.name for f in fields(FindingFields))
+    assert tuple(f.name for f in fields(FindingOut)) == (
+        *FINDING_COLUMNS, "status", "reason", "recovered_amount",
+    )  # fmt: skip
 
 
 def test_cli_verify_writes_the_fixed_columns_and_keeps_status_on_rerun(

@@ -9,7 +9,8 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine, select
 
 from insa.allowance.claims import load_claims, month_index, write_claims_csv
-from insa.allowance.service import export_claims, store_findings
+from insa.allowance.exchange import claims_by_agency
+from insa.allowance.service import store_findings
 from insa.allowance.verify import verify
 from insa.db.engine import session_scope
 from insa.people.models import Agency
@@ -28,14 +29,14 @@ def test_hr_officer_confirms_and_dismisses_findings(
     out = Path(str(tmp_path)) / "claims"
     out.mkdir()
     with migrated.begin() as conn:
-        for code, rows in export_claims(conn, cipher, b"e" * 32, "2025-12", None).items():
+        for code, rows in claims_by_agency(conn, cipher, b"e" * 32, "2025-12", None).items():
             write_claims_csv(out / f"{code}.csv", rows)
     con = duckdb.connect()
     load_claims(con, out)
     report = verify(con, month_index("2025-12"), probabilistic=False)
     assert report.findings
     with migrated.begin() as conn:
-        store_findings(conn, report, files=1, actor="t")
+        store_findings(conn, report, files=1)
     org = report.findings[0].recover_org
     with session_scope(migrated) as db:
         assert db.scalar(select(Agency.id).where(Agency.code == org))

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from insa.clikit import agency_id, console, err, fail
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+    from insa.allowance.claims import LoadReport
+    from insa.allowance.verify import VerifyReport
 
 allowance_app = typer.Typer(
     help="가족수당 산정과 이중수급 검증 / Family allowance and double-claim verification",
@@ -41,17 +48,10 @@ def allowance_entitlement(
     import csv
 
     from insa import clikit
-    from insa.allowance.service import entitlement
-    from insa.security.audit import cli_actor, record
+    from insa.allowance import service
 
-    engine = clikit.engine()
-    with engine.begin() as conn:
-        aid = agency_id(conn, agency)
-        diffs = entitlement(conn, year, aid)
-        record(
-            conn, actor=cli_actor(), actor_role="cli", action="allowance.entitlement",
-            agency_id=aid, detail={"year": year, "differences": len(diffs)},
-        )  # fmt: skip
+    with clikit.session(keys=False) as ctx:
+        diffs = service.entitlement(ctx, year, agency_id(ctx.connection, agency))
     over = sum(d.difference for d in diffs if d.difference > 0)
     under = -sum(d.difference for d in diffs if d.difference < 0)
     people = len({d.employee_no for d in diffs})
@@ -102,29 +102,20 @@ def allowance_export_claims(
 ) -> None:
     """insa 기관의 가족수당 청구를 교환 형식으로 / insa's own claims in the exchange format."""
     from insa import clikit
-    from insa.allowance.claims import ClaimsError, read_key_file, write_claims_csv
-    from insa.allowance.service import export_claims
-    from insa.security.audit import cli_actor, record
+    from insa.allowance import service
+    from insa.allowance.claims import ClaimsError, read_key_file
 
     _as_of(as_of)
     try:
         key = read_key_file(key_file)
     except ClaimsError as exc:
         raise fail(str(exc)) from None
-    engine = clikit.engine()
-    cipher = clikit.cipher()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with engine.begin() as conn:
-        aid = agency_id(conn, agency)
-        per_agency = export_claims(conn, cipher, key, as_of, aid)
-        total = 0
-        for code, rows in sorted(per_agency.items()):
-            total += write_claims_csv(out_dir / f"{code}.csv", rows)
-        record(
-            conn, actor=cli_actor(), actor_role="cli", action="allowance.export_claims",
-            agency_id=aid, detail={"as_of": as_of, "agencies": len(per_agency), "claims": total},
-        )  # fmt: skip
-    console.print(f"[green]wrote[/] {total:,} claims of {len(per_agency)} agencies → {out_dir}")
+    with clikit.session() as ctx:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        agencies, total = service.export_claims(
+            ctx, key, as_of, agency_id(ctx.connection, agency), out_dir
+        )
+    console.print(f"[green]wrote[/] {total:,} claims of {agencies} agencies → {out_dir}")
 
 
 @allowance_app.command("verify")
@@ -157,23 +148,51 @@ def allowance_verify(
     ),
 ) -> None:
     """이중수급 검증 / Find double claims across organisations."""
-
-    from insa.allowance.claims import ClaimsError, load_claims
-    from insa.allowance.models import KIND_LABELS
+    from insa.allowance.claims import connect
     from insa.allowance.reports import write_findings_csv, write_org_reports, write_summary
     from insa.allowance.verify import verify
-    from insa.security.audit import cli_actor
 
     as_of_idx = _as_of(as_of)
     engine = None
-    if store:
+    if store:  # a database not at the latest schema fails before the work, not after it
         from insa import clikit
 
         engine = clikit.engine()
-    from insa.allowance.claims import connect
-
     con = connect()
     t0 = time.perf_counter()
+    loaded = _load(con, sources, skip_bad_files)
+    with console.status("검증 중 / verifying…") as status:
+        report = verify(
+            con, as_of_idx, probabilistic=probabilistic, threshold=threshold,
+            on_step=lambda s: status.update(f"검증 중 / verifying: {s}"),
+        )  # fmt: skip
+    if output:
+        write_findings_csv(output, report)
+    if reports:
+        write_org_reports(reports, report)
+        write_summary(reports / "summary.xlsx", report)
+    stored = None
+    if engine is not None:
+        from insa.allowance import service
+
+        with engine.begin() as conn:
+            stored = service.store_findings(conn, report, files=len(loaded.files))
+    _print_verification(report, len(loaded.files))
+    console.print(
+        f"{time.perf_counter() - t0:.1f} s"
+        + (
+            f"; stored: {stored.new:,} new, {stored.seen_again:,} seen before (status kept)"
+            if stored
+            else ""
+        )
+    )
+
+
+def _load(con: DuckDBPyConnection, sources: Path, skip_bad_files: bool) -> LoadReport:
+    """The claims files into ``con``'s ``claims`` table, with a progress bar on stderr; a bad
+    file fails the command unless ``skip_bad_files`` (then each skipped file is named)."""
+    from insa.allowance.claims import ClaimsError, load_claims
+
     with Progress(
         TextColumn("[bold]청구 파일 / claims files"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
@@ -198,25 +217,14 @@ def allowance_verify(
             ) from None
     for name, errors in loaded.bad_files.items():
         err.print(f"[yellow]{name}: skipped ({len(errors)} error(s)), e.g. {errors[0]}[/]")
-    with console.status("검증 중 / verifying…") as status:
-        report = verify(
-            con, as_of_idx, probabilistic=probabilistic, threshold=threshold,
-            on_step=lambda s: status.update(f"검증 중 / verifying: {s}"),
-        )  # fmt: skip
-    if output:
-        write_findings_csv(output, report)
-    if reports:
-        write_org_reports(reports, report)
-        write_summary(reports / "summary.xlsx", report)
-    stored = None
-    if engine is not None:
-        from insa.allowance.service import store_findings
+    return loaded
 
-        with engine.begin() as conn:
-            stored = store_findings(conn, report, files=len(loaded.files), actor=cli_actor())
-    t = Table(
-        title=f"이중수급 검증 — {report.as_of}까지, 청구 {report.claims:,}건 ({len(loaded.files)} files)"
-    )
+
+def _print_verification(report: VerifyReport, files: int) -> None:
+    """The findings by kind and match: how many, and the won overpaid."""
+    from insa.allowance.models import KIND_LABELS
+
+    t = Table(title=f"이중수급 검증 — {report.as_of}까지, 청구 {report.claims:,}건 ({files} files)")
     t.add_column("유형 / kind")
     t.add_column("일치 / match")
     t.add_column("건수 / findings", justify="right")
@@ -225,14 +233,6 @@ def allowance_verify(
         won = sum(f.overpaid_amount for f in report.findings if (f.kind, f.match) == (kind, match))
         t.add_row(KIND_LABELS.get(kind, kind), match, f"{n:,}", f"{won:,}원")
     console.print(t)
-    console.print(
-        f"{time.perf_counter() - t0:.1f} s"
-        + (
-            f"; stored: {stored.new:,} new, {stored.seen_again:,} seen before (status kept)"
-            if stored
-            else ""
-        )
-    )
 
 
 @allowance_app.command("new-key")

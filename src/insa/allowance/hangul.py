@@ -7,11 +7,11 @@ conjoining jamo.
 
 Folding maps each spelling confusion class to one letter: tense → plain initials
 (ㄲ/ㄱ ㄸ/ㄷ ㅃ/ㅂ ㅆ/ㅅ ㅉ/ㅈ), the vowels ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ, the finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ. It is
-the fold that :mod:`insa.allowance.linkage` applies in SQL to conjoining jamo (its
-``_FOLD_FROM``/``_FOLD_TO``); here it is by letter index, for the generator of synthetic
-claims (:mod:`insa.allowance.synth_claims`), which plants realistic misspellings — one
-confusion within a fold class, or a missing syllable — and must keep accidental look-alikes
-out.
+declared once, here, by letter index: the generator of synthetic claims
+(:mod:`insa.allowance.synth_claims`) folds syllable codes with it — it plants realistic
+misspellings (one confusion within a fold class, or a missing syllable) and must keep
+accidental look-alikes out — and :mod:`insa.allowance.linkage` folds names in SQL with the
+same table as conjoining jamo (:func:`jamo_fold`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ N_SYLLABLES = 11172
 FOLD_LEAD = {1: 0, 4: 3, 8: 7, 10: 9, 13: 12}
 FOLD_VOWEL = {1: 5, 3: 7, 10: 11, 15: 11, 19: 20}
 FOLD_TAIL = {21: 4, 2: 1, 20: 19}
+# the first conjoining jamo of each position (U+1100 ㄱ, U+1161 ㅏ; tail 0 is "no tail", so
+# tail i is U+11A7 + i): the letter indices above as the letters of Unicode NFD
+LEAD_JAMO0, VOWEL_JAMO0, TAIL_JAMO0 = 0x1100, 0x1161, 0x11A7
 # realistic one-letter spelling confusions (each within one fold class)
 CONFUSE_VOWEL = {1: (5,), 5: (1,), 3: (7,), 7: (3,), 10: (11, 15), 11: (10, 15), 15: (10, 11)}
 CONFUSE_TAIL = {21: (4,), 4: (21,), 20: (19,), 2: (1,)}
@@ -56,6 +59,19 @@ def fold_table() -> I32:
     out = np.zeros(N_SYLLABLES + 1, dtype=np.int32)
     out[1:] = (lead * 21 + vowel) * 28 + tail + 1
     return out
+
+
+def jamo_fold() -> tuple[str, str]:
+    """The fold as conjoining jamo: (letters, the letters they fold to), for SQL
+    ``translate`` over a name in NFD — leads, then vowels, then tails."""
+    pairs = [
+        (first + a, first + b)
+        for first, table in (
+            (LEAD_JAMO0, FOLD_LEAD), (VOWEL_JAMO0, FOLD_VOWEL), (TAIL_JAMO0, FOLD_TAIL),
+        )
+        for a, b in table.items()
+    ]  # fmt: skip
+    return "".join(chr(a) for a, _ in pairs), "".join(chr(b) for _, b in pairs)
 
 
 def confusions(code: int) -> list[int]:

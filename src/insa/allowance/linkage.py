@@ -25,28 +25,30 @@ from typing import Any
 
 import duckdb
 
+from insa.allowance.hangul import (
+    HANGUL0,
+    LEAD_JAMO0,
+    N_SYLLABLES,
+    TAIL_JAMO0,
+    VOWEL_JAMO0,
+    jamo_fold,
+)
 from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
 from insa.params import fraction, load
 
 # Hangul syllable → conjoining jamo (the same result as Unicode NFD), in SQL.
-_JAMO_MACRO = """CREATE OR REPLACE TEMP MACRO hangul_jamo(s) AS (
+_S0, _LAST = HANGUL0, HANGUL0 + N_SYLLABLES - 1
+_JAMO_MACRO = f"""CREATE OR REPLACE TEMP MACRO hangul_jamo(s) AS (
   array_to_string(list_transform(string_split(s, ''), lambda c:
-    CASE WHEN unicode(c) BETWEEN 44032 AND 55203 THEN
-      chr(4352 + (unicode(c) - 44032) // 588)
-      || chr(4449 + ((unicode(c) - 44032) % 588) // 28)
-      || CASE WHEN (unicode(c) - 44032) % 28 > 0 THEN chr(4519 + (unicode(c) - 44032) % 28)
+    CASE WHEN unicode(c) BETWEEN {_S0} AND {_LAST} THEN
+      chr({LEAD_JAMO0} + (unicode(c) - {_S0}) // 588)
+      || chr({VOWEL_JAMO0} + ((unicode(c) - {_S0}) % 588) // 28)
+      || CASE WHEN (unicode(c) - {_S0}) % 28 > 0 THEN chr({TAIL_JAMO0} + (unicode(c) - {_S0}) % 28)
               ELSE '' END
     ELSE c END), ''))"""
-# spelling confusions folded together: tense → plain initials; ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ;
-# finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ
-_FOLD_FROM = "".join(
-    map(chr, (0x1101, 0x1104, 0x1108, 0x110A, 0x110D, 0x1162, 0x1164, 0x116B, 0x1170, 0x1174,
-              0x11BC, 0x11A9, 0x11BB))
-)  # fmt: skip
-_FOLD_TO = "".join(
-    map(chr, (0x1100, 0x1103, 0x1107, 0x1109, 0x110C, 0x1166, 0x1168, 0x116C, 0x116C, 0x1175,
-              0x11AB, 0x11A8, 0x11BA))
-)  # fmt: skip
+# spelling confusions folded together (the table of :mod:`insa.allowance.hangul`): tense →
+# plain initials; ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ; finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ
+_FOLD_FROM, _FOLD_TO = jamo_fold()
 
 # The prior is per pair of claims, so it shrinks as the data grows: the same name, birth date
 # and relation score about 0.99 among 60,000 claims and about 0.6 among 5,000,000 — where they
@@ -92,22 +94,23 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _settings(keyless: int, total: int) -> Any:
+def _level(level: Any, m: float, u: float) -> Any:
+    return level.configure(m_probability=m, u_probability=u)
+
+
+def _name_comparison() -> Any:
+    """Dependent names: exact, then the spelling confusions folded, a missing syllable, one
+    other letter, two letters (on jamo), else different."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
-    from splink.blocking_rule_library import And, CustomRule
 
-    def level(lvl: Any, m: float, u: float) -> Any:
-        return lvl.configure(m_probability=m, u_probability=u)
-
-    name = cl.CustomComparison(
+    return cl.CustomComparison(
         output_column_name="dependent_name",
         comparison_levels=[
             cll.NullLevel("dependent_name"),
-            level(cll.ExactMatchLevel("dependent_name"), 0.80, 3e-4),
-            level(cll.CustomLevel("name_fold_l = name_fold_r", "spelling confusion"), 0.08, 2e-4),
-            level(
+            _level(cll.ExactMatchLevel("dependent_name"), 0.80, 3e-4),
+            _level(cll.CustomLevel("name_fold_l = name_fold_r", "spelling confusion"), 0.08, 2e-4),
+            _level(
                 cll.CustomLevel(
                     "abs(length(dependent_name_l) - length(dependent_name_r)) = 1 "
                     "AND levenshtein(dependent_name_l, dependent_name_r) = 1",
@@ -116,27 +119,35 @@ def _settings(keyless: int, total: int) -> Any:
                 0.06,
                 6e-5,
             ),
-            level(
+            _level(
                 cll.CustomLevel(
                     "damerau_levenshtein(name_jamo_l, name_jamo_r) <= 1", "one other letter"
                 ),
                 0.03,
                 1e-3,
             ),
-            level(
+            _level(
                 cll.CustomLevel("levenshtein(name_fold_l, name_fold_r) <= 2", "two letters"),
                 0.01,
                 6e-3,
             ),
-            level(cll.ElseLevel(), 0.02, 0.9905),
+            _level(cll.ElseLevel(), 0.02, 0.9905),
         ],
     )
-    born = cl.CustomComparison(
+
+
+def _birth_date_comparison() -> Any:
+    """Dependent birth dates: exact, then day and month swapped, within three days, one
+    character off, else different."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
         output_column_name="dependent_birth_date",
         comparison_levels=[
             cll.NullLevel("dependent_birth_date"),
-            level(cll.ExactMatchLevel("dependent_birth_date"), 0.95, 6e-5),
-            level(
+            _level(cll.ExactMatchLevel("dependent_birth_date"), 0.95, 6e-5),
+            _level(
                 cll.CustomLevel(
                     "substr(dependent_birth_date_l, 1, 4) = substr(dependent_birth_date_r, 1, 4)"
                     " AND substr(dependent_birth_date_l, 6, 2) = substr(dependent_birth_date_r, 9, 2)"
@@ -146,20 +157,35 @@ def _settings(keyless: int, total: int) -> Any:
                 0.01,
                 2.5e-5,
             ),
-            level(
+            _level(
                 cll.AbsoluteDateDifferenceLevel(
                     "dependent_birth_date", input_is_string=True, threshold=3, metric="day"
                 ),
                 0.01,
                 3.3e-4,
             ),
-            level(cll.LevenshteinLevel("dependent_birth_date", 1), 0.02, 1.2e-3),
-            level(cll.ElseLevel(), 0.01, 0.9984),
+            _level(cll.LevenshteinLevel("dependent_birth_date", 1), 0.02, 1.2e-3),
+            _level(cll.ElseLevel(), 0.01, 0.9984),
         ],
     )
+
+
+def _comparisons() -> list[Any]:
+    """The fixed model: name, birth date and relation, with their m and u probabilities."""
+    import splink.comparison_library as cl
+
     relation = cl.ExactMatch("relation").configure(
         m_probabilities=[0.95, 0.05], u_probabilities=[0.43, 0.57]
     )
+    return [_name_comparison(), _birth_date_comparison(), relation]
+
+
+def _settings(keyless: int, total: int) -> Any:
+    """The Splink settings for ``keyless`` claims without a key among ``total``: the fixed
+    comparisons, the prior from the duplicate share in force, and the blocking rules."""
+    from splink import SettingsCreator, block_on
+    from splink.blocking_rule_library import And, CustomRule
+
     pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
     _threshold, duplicate_share = match_rules()
     prior = min(max(duplicate_share * keyless / max(pairs, 1.0), 1e-12), 0.5)
@@ -170,7 +196,7 @@ def _settings(keyless: int, total: int) -> Any:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, born, relation],
+        comparisons=_comparisons(),
         # same birth date and the same first or last syllable (spelling confusions folded):
         # covers exact names, spelling confusions and a missing syllable, at a few comparisons
         # per keyless claim even at national scale

@@ -1,5 +1,6 @@
 """Verification findings in the web app: each agency works through its own; central
-administrators see everything and the totals. Routes parse, call and render."""
+administrators see everything and the totals. Routes parse, call and render; the service
+scopes and audits."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
 
-from insa.allowance import scoped
+from insa.allowance import service
 from insa.allowance.models import (
     KIND_LABELS,
     MATCH_LABELS,
@@ -17,10 +17,23 @@ from insa.allowance.models import (
     STATUS_LABELS,
     STATUSES,
 )
-from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
+from insa.allowance.schemas import FindingOut, FindingPageOut, finding_out
+from insa.web.deps import (
+    ApiCtxDep,
+    CtxDep,
+    Forbidden,
+    NavItem,
+    NotFound,
+    api_gate,
+    csrf_protect,
+    page_gate,
+    render,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-NAV = (NavItem("이중수급 검증", "/allowance/findings", lambda p: p.can(scoped.VIEW), order=60),)
+api_router = APIRouter(prefix="/api/v1/allowance", tags=["allowance"])
+ROUTERS = (router, api_router)
+NAV = (NavItem("이중수급 검증", "/allowance/findings", lambda p: p.can(service.VIEW), order=60),)
 LABELS = {
     "kind": KIND_LABELS,
     "match": MATCH_LABELS,
@@ -29,7 +42,9 @@ LABELS = {
 }
 
 
-@router.get("/allowance/findings", response_class=HTMLResponse)
+@router.get(
+    "/allowance/findings", response_class=HTMLResponse, dependencies=[page_gate(service.VIEW)]
+)
 def findings(
     request: Request,
     ctx: CtxDep,
@@ -37,10 +52,7 @@ def findings(
     kind: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    p = ctx.principal
-    if not p.can(scoped.VIEW):
-        raise Forbidden()
-    result = scoped.list_findings(ctx, status=status, kind=kind, page=page)
+    result = service.list_findings(ctx, status=status, kind=kind, page=page)
     return render(
         request,
         "allowance/findings.html",
@@ -49,13 +61,17 @@ def findings(
         kind=kind,
         statuses=STATUSES,
         labels=LABELS,
-        by_org=scoped.by_organisation(ctx) if p.sees_all else [],
+        by_org=service.by_organisation(ctx) if ctx.principal.sees_all else [],
     )
+
+
+# A finding outside the caller's scope (or without the permission to view) is not found:
+# the detail pages have no gate, so they answer 404, never 403.
 
 
 @router.get("/allowance/findings/{finding_id}", response_class=HTMLResponse)
 def finding_detail(request: Request, ctx: CtxDep, finding_id: str) -> Response:
-    f = scoped.get_finding(ctx, finding_id)
+    f = service.get_finding(ctx, finding_id)
     if f is None:
         raise NotFound()
     return render(
@@ -64,7 +80,7 @@ def finding_detail(request: Request, ctx: CtxDep, finding_id: str) -> Response:
         f=f,
         labels=LABELS,
         error=None,
-        can_resolve=ctx.principal.can(scoped.RESOLVE),
+        can_resolve=ctx.principal.can(service.RESOLVE),
     )
 
 
@@ -77,16 +93,14 @@ def finding_resolve(
     reason: Annotated[str, Form()] = "",
     amount: Annotated[str, Form()] = "",
 ) -> Response:
-    f = scoped.get_finding(ctx, finding_id)
+    f = service.get_finding(ctx, finding_id)
     if f is None:
         raise NotFound()
     try:
-        scoped.resolve(ctx, f, action, reason=reason, amount=amount)
+        service.resolve(ctx, f, action, reason=reason, amount=amount)
     except PermissionError as exc:
         raise Forbidden(str(exc)) from None
-    except scoped.ResolutionError as exc:
-        ctx.db.rollback()
-        f = scoped.get_finding(ctx, finding_id)
+    except service.ResolutionError as exc:  # refused before the finding changed
         return render(
             request,
             "allowance/finding.html",
@@ -99,36 +113,7 @@ def finding_resolve(
     return RedirectResponse(f"/allowance/findings/{finding_id}", status_code=303)
 
 
-api_router = APIRouter(prefix="/api/v1/allowance", tags=["allowance"])
-
-
-class FindingOut(BaseModel):
-    finding_id: str
-    kind: str
-    match: str
-    probability: float
-    claim_a: str
-    claim_b: str
-    dependent_key: str
-    overlap_start: str
-    overlap_end: str
-    overlap_months: int
-    overpaid_amount: int
-    recover_from: str
-    status: str
-    reason: str | None
-    recovered_amount: int | None
-
-
-class FindingPageOut(BaseModel):
-    items: list[FindingOut]
-    total: int
-    page: int
-    pages: int
-    totals: dict[str, dict[str, int]]
-
-
-@api_router.get("/findings", response_model=FindingPageOut)
+@api_router.get("/findings", response_model=FindingPageOut, dependencies=[api_gate(service.VIEW)])
 def api_findings(
     ctx: ApiCtxDep,
     status: str = "",
@@ -137,11 +122,9 @@ def api_findings(
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> FindingPageOut:
     """Findings in the caller's scope (either claim at the caller's agency), largest first."""
-    if not ctx.principal.can(scoped.VIEW):
-        raise Forbidden()
-    res = scoped.list_findings(ctx, status=status, kind=kind, page=page, size=size)
+    res = service.list_findings(ctx, status=status, kind=kind, page=page, size=size)
     return FindingPageOut(
-        items=[FindingOut.model_validate(f, from_attributes=True) for f in res.items],
+        items=[finding_out(f) for f in res.items],
         total=res.total,
         page=res.page,
         pages=res.pages,
@@ -151,10 +134,7 @@ def api_findings(
 
 @api_router.get("/findings/{finding_id}", response_model=FindingOut)
 def api_finding(ctx: ApiCtxDep, finding_id: str) -> FindingOut:
-    f = scoped.get_finding(ctx, finding_id)
+    f = service.get_finding(ctx, finding_id)
     if f is None:
         raise NotFound()
-    return FindingOut.model_validate(f, from_attributes=True)
-
-
-ROUTERS = (router, api_router)
+    return finding_out(f)

@@ -1,206 +1,210 @@
-"""Family allowance over the database: entitlement, exporting insa's claims, storing findings."""
+"""Family allowance as pages, API and commands call it: the stored findings, scoped by
+``restrict_agencies`` (an officer sees the findings where either claim is their agency's),
+read and resolved with an audit entry; and the batches of the commands — the entitlement,
+the export of insa's claims, storing a verification's findings — audited here, computed in
+:mod:`insa.allowance.exchange` (imported when a batch runs: the web app does not load it)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVarTuple
 
-import numpy as np
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Select, func, select
 
-from insa.allowance.claims import COLUMNS, key_of, month_index
-from insa.allowance.models import Finding, VerificationRun
-from insa.allowance.verify import VerifyReport
-from insa.people.models import Agency, Dependent, Employee, Payroll
-from insa.rules.family_allowance import REL, DependentArrays, monthly_amounts
-from insa.security.audit import record
-from insa.security.crypto import RRNCipher
+from insa.allowance.models import STATUSES, Finding
+from insa.allowance.schemas import Difference, StoreReport
+from insa.db.paging import Page, paginate
+from insa.security.context import Ctx, over_connection
+from insa.security.principal import Principal, restrict_agencies
 
-EXCHANGE_RELATION = {
-    "spouse": "spouse", "child": "child", "grandchild": "other", "parent": "lineal_ascendant",
-    "grandparent": "lineal_ascendant", "sibling": "other", "foster_child": "other",
-}  # fmt: skip
+if TYPE_CHECKING:
+    from insa.allowance.verify import VerifyReport
 
-
-@dataclass
-class Family:
-    employees: list[Any]  # Employee rows (id, employee_no, agency code, name, rrn blob, birth)
-    deps: list[Any]  # Dependent rows
-    arrays: DependentArrays
+VIEW = "allowance.view_finding"
+RESOLVE = "allowance.resolve_finding"
+GRANTS = {
+    "hr_officer": {VIEW, RESOLVE},
+    "finance_officer": {VIEW},
+    "central_admin": {VIEW, RESOLVE},
+}
+Ts = TypeVarTuple("Ts")
 
 
-def _family(conn: Connection, agency_id: int | None) -> Family:
-    es = select(
-        Employee.id, Employee.employee_no, Agency.code, Employee.name, Employee.rrn_encrypted,
-        Employee.birth_date,
-    ).join(Agency, Agency.id == Employee.agency_id).order_by(Employee.id)  # fmt: skip
-    if agency_id is not None:
-        es = es.where(Employee.agency_id == agency_id)
-    employees = conn.execute(es).all()
-    index = {e[0]: i for i, e in enumerate(employees)}
-    ds = (
-        select(Dependent)
-        .join(Employee, Employee.id == Dependent.employee_id)
-        .order_by(Dependent.employee_id, Dependent.birth_date, Dependent.id)
+def _scoped(ctx: Ctx, stmt: Select[*Ts]) -> Select[*Ts]:
+    return restrict_agencies(stmt, ctx.principal, VIEW, Finding.agency_a_id, Finding.agency_b_id)
+
+
+# ------------------------------------------------------------------ findings
+
+
+def list_findings(
+    ctx: Ctx, *, status: str = "", kind: str = "", page: int = 1, size: int = 20
+) -> Page[Finding]:
+    """A page of the findings in scope, largest overpayment first; ``totals``: status →
+    {count, won, recovered} over every finding in scope."""
+    filters = []
+    if status in STATUSES:
+        filters.append(Finding.status == status)
+    if kind:
+        filters.append(Finding.kind == kind)
+    base = _scoped(ctx, select(Finding)).where(*filters)
+    totals: dict[str, dict[str, int]] = {
+        s: {"count": 0, "won": 0, "recovered": 0} for s in STATUSES
+    }
+    sums = _scoped(
+        ctx,
+        select(
+            Finding.status,
+            func.count(),
+            func.coalesce(func.sum(Finding.overpaid_amount), 0),
+            func.coalesce(func.sum(Finding.recovered_amount), 0),
+        ).group_by(Finding.status),
     )
-    if agency_id is not None:
-        ds = ds.where(Employee.agency_id == agency_id)
-    deps = [d for d in conn.execute(ds).all() if d.employee_id in index]
-
-    def ords(values: list[dt.date | None]) -> np.ndarray[Any, Any]:
-        return np.asarray([v.toordinal() if v else 0 for v in values], dtype=np.int64)
-
-    arrays = DependentArrays(
-        employee=np.asarray([index[d.employee_id] for d in deps], dtype=np.int64),
-        relation=np.asarray([REL[d.relation] for d in deps], dtype=np.int8),
-        birth_ord=ords([d.birth_date for d in deps]),
-        female=np.asarray([d.sex == "F" for d in deps], dtype=bool),
-        disabled=np.asarray([bool(d.disabled) for d in deps], dtype=bool),
-        claim_from=ords([d.allowance_from for d in deps]),
-        claim_until=ords([d.allowance_until for d in deps]),
+    for st, n, won, rec in ctx.db.execute(sums):
+        totals[st] = {"count": int(n), "won": int(won or 0), "recovered": int(rec or 0)}
+    result: Page[Finding] = paginate(
+        ctx.db,
+        base.order_by(Finding.overpaid_amount.desc(), Finding.finding_id),
+        count=base,
+        page=page,
+        size=size,
+        scalars=True,
+        totals=totals,
     )
-    return Family(list(employees), deps, arrays)
+    ctx.audit(
+        "allowance.list_findings",
+        target_type="allowance_finding",
+        agency_id=ctx.principal.agency_id,
+        detail={"status": status, "kind": kind, "page": page, "results": result.total},
+    )
+    return result
 
 
-@dataclass
-class Difference:
-    employee_no: str
-    agency: str
-    month: int
-    paid: int
-    due: int
+def by_organisation(ctx: Ctx) -> list[tuple[str, int, int]]:
+    """Central view: (organisation to recover from, findings, won) over everything in scope."""
+    org = Finding.recover_org
+    rows = ctx.db.execute(
+        _scoped(
+            ctx,
+            select(org, func.count(), func.sum(Finding.overpaid_amount))
+            .group_by(org)
+            .order_by(func.sum(Finding.overpaid_amount).desc()),
+        ).limit(30)
+    ).all()
+    return [(str(o), int(n), int(w)) for o, n, w in rows]
 
-    @property
-    def difference(self) -> int:
-        return self.paid - self.due
+
+def get_finding(ctx: Ctx, finding_id: str) -> Finding | None:
+    f: Finding | None = ctx.db.scalar(
+        _scoped(ctx, select(Finding).where(Finding.finding_id == finding_id))
+    )
+    if f is not None:
+        ctx.audit(
+            "allowance.view_finding",
+            target_type="allowance_finding",
+            target_id=finding_id,
+            agency_id=ctx.principal.agency_id,
+        )
+    return f
 
 
-def entitlement(conn: Connection, year: int, agency_id: int | None) -> list[Difference]:
+class ResolutionError(ValueError):
+    pass
+
+
+def resolve(ctx: Ctx, finding: Finding, action: str, *, reason: str = "", amount: str = "") -> None:
+    """확인 (confirmed), 해당 없음 (dismissed, with a reason), 환수 완료 (recovered, with the
+    amount), or back to 미처리 (open). Checked before anything changes: PermissionError
+    without the permission, ResolutionError (the message to show) for a refused action."""
+    if not ctx.principal.can(RESOLVE):
+        raise PermissionError("처리 권한이 없습니다.")
+    reason = reason.strip()
+    recovered: int | None = None
+    if action == "dismissed" and not reason:
+        raise ResolutionError("해당 없음으로 처리하려면 사유를 적어 주세요.")
+    if action == "recovered":
+        text = amount.replace(",", "").strip()
+        if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+            raise ResolutionError("환수한 금액을 원 단위 정수로 적어 주세요.")
+        recovered = int(text)
+        if recovered > finding.overpaid_amount:
+            raise ResolutionError(f"환수액이 과지급액({finding.overpaid_amount:,}원)보다 많습니다.")
+    if action not in STATUSES:
+        raise ResolutionError("알 수 없는 처리입니다.")
+    recovering = (
+        finding.agency_a_id if finding.recover_org == finding.org_a else finding.agency_b_id
+    )
+    if action == "recovered" and not ctx.principal.covers_agency(recovering):
+        raise ResolutionError("환수 완료는 환수 대상 기관이 처리합니다.")
+    before = finding.status
+    finding.status = action
+    finding.reason = reason or None
+    finding.recovered_amount = recovered
+    finding.updated_by = ctx.principal.username
+    finding.updated_at = dt.datetime.now(dt.UTC)
+    ctx.audit(
+        "allowance.resolve_finding",
+        target_type="allowance_finding",
+        target_id=finding.finding_id,
+        agency_id=ctx.principal.agency_id,
+        detail={"from": before, "to": action, "recovered": recovered, "reason": reason[:200]},
+    )
+
+
+# ------------------------------------------------------------------ batches of the commands
+
+
+def entitlement(ctx: Ctx, year: int, agency_id: int | None = None) -> list[Difference]:
     """Each employee's due allowance by month (the rules, eligibility enforced) against what
-    payroll paid; one row per employee and month where they differ."""
-    fam = _family(conn, agency_id)
-    n = len(fam.employees)
-    due, _ = monthly_amounts(fam.arrays, n, year, enforce_eligibility=True)
-    paid = np.zeros((n, 12), dtype=np.int64)
-    index = {e[0]: i for i, e in enumerate(fam.employees)}
-    ps = select(Payroll.employee_id, Payroll.month, Payroll.family_allowance).where(
-        Payroll.year == year
+    payroll paid, for ``agency_id`` (None: every agency, for whoever sees all); one row per
+    employee and month where they differ."""
+    from insa.allowance import exchange
+
+    aid = ctx.principal.scope_agency(agency_id)
+    diffs = exchange.differences(ctx.connection, year, aid)
+    ctx.audit(
+        "allowance.entitlement", agency_id=aid, detail={"year": year, "differences": len(diffs)}
     )
-    if agency_id is not None:
-        ps = ps.where(Payroll.agency_id == agency_id)
-    for eid, month, amount in conn.execute(ps):
-        if eid in index:
-            paid[index[eid], month - 1] += int(amount)
-    out = []
-    for i, m in zip(*np.nonzero(paid != due), strict=True):
-        e = fam.employees[int(i)]
-        out.append(Difference(e[1], e[2], int(m) + 1, int(paid[i, m]), int(due[i, m])))
-    return out
+    return diffs
 
 
 def export_claims(
-    conn: Connection, cipher: RRNCipher, key: bytes, as_of: str, agency_id: int | None
-) -> dict[str, Iterator[tuple[Any, ...]]]:
-    """insa's agencies' claims in the exchange format, one row iterator per agency code.
+    ctx: Ctx, key: bytes, as_of: str, agency_id: int | None, out_dir: Path
+) -> tuple[int, int]:
+    """insa's agencies' claims in the exchange format as of ``as_of`` (``YYYY-MM``), one CSV
+    per agency code in ``out_dir``, keyed with the shared exchange ``key`` (the resident
+    numbers are decrypted in this process only). Returns (agencies, claims written)."""
+    from insa.allowance import exchange
+    from insa.allowance.claims import write_claims_csv
 
-    Keys are made with the shared exchange key from the decrypted numbers (which stay in this
-    process). ``monthly_amount`` is what the rules pay for that dependent in the as-of month
-    (or the claim's last month, if it ended before)."""
-    fam = _family(conn, agency_id)
-    year = int(as_of[:4])
-    _, per_dep = monthly_amounts(fam.arrays, len(fam.employees), year, enforce_eligibility=False)
-    end_idx = month_index(as_of)
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    emp_rrn: dict[int, str] = {}
-    for j, d in enumerate(fam.deps):
-        if d.allowance_from is None or month_index(d.allowance_from.strftime("%Y-%m")) > end_idx:
-            continue
-        e = fam.employees[int(fam.arrays.employee[j])]
-        if e[0] not in emp_rrn:
-            emp_rrn[e[0]] = key_of(key, cipher.decrypt(e[4]).reveal())
-        until = d.allowance_until
-        last_m = min(end_idx, month_index(until.strftime("%Y-%m")) if until else end_idx)
-        month_in_year = last_m - year * 12 if last_m // 12 == year else 11
-        amount = int(per_dep[j, max(month_in_year, 0)]) or _fallback_amount(d.relation)
-        rows.setdefault(e[2], []).append(
-            (
-                f"{e[1]}-{d.id}", e[2], emp_rrn[e[0]], e[3], e[5].isoformat(),
-                key_of(key, cipher.decrypt(d.rrn_encrypted).reveal()), d.name,
-                d.birth_date.isoformat(), EXCHANGE_RELATION[d.relation], None,
-                d.allowance_from.strftime("%Y-%m"), until.strftime("%Y-%m") if until else None,
-                amount,
-            )
-        )  # fmt: skip
-    assert all(len(r) == len(COLUMNS) for rs in rows.values() for r in rs[:1])
-    return {code: iter(rs) for code, rs in rows.items()}
-
-
-def _fallback_amount(relation: str) -> int:
-    from insa.params import load
-
-    amounts = load("rules").get("family_allowance.amounts", dt.date.today())
-    if relation == "spouse":
-        return int(amounts["spouse"])
-    if relation == "child":
-        return int(amounts["children"][0])
-    return int(amounts["other"])
-
-
-@dataclass
-class StoreReport:
-    run_id: int
-    new: int
-    seen_again: int
+    aid = ctx.principal.scope_agency(agency_id)
+    per_agency = exchange.claims_by_agency(ctx.connection, ctx.cipher, key, as_of, aid)
+    total = 0
+    for code, rows in sorted(per_agency.items()):
+        total += write_claims_csv(out_dir / f"{code}.csv", rows)
+    ctx.audit(
+        "allowance.export_claims",
+        agency_id=aid,
+        detail={"as_of": as_of, "agencies": len(per_agency), "claims": total},
+    )
+    return len(per_agency), total
 
 
 def store_findings(
-    conn: Connection, report: VerifyReport, *, files: int, actor: str
+    conn: Connection, report: VerifyReport, *, files: int, principal: Principal | None = None
 ) -> StoreReport:
-    """Upsert the run's findings: known ids keep their status, new ones start open."""
-    codes = dict(conn.execute(select(Agency.code, Agency.id)).all())
-    now = dt.datetime.now(dt.UTC)
-    existing = set(conn.scalars(select(Finding.finding_id)))
-    new = [f for f in report.findings if f.finding_id not in existing]
-    run = conn.execute(
-        insert(VerificationRun).values(
-            as_of=report.as_of, files=files, claims=report.claims,
-            findings=len(report.findings), new_findings=len(new), actor=actor, at=now,
-        )
-    ).inserted_primary_key  # fmt: skip
-    assert run is not None
-    run_id = int(run[0])
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    for f in report.findings:
-        values = {
-            "kind": f.kind, "match": f.match, "probability": f.probability,
-            "claim_a": f.claim_a, "claim_b": f.claim_b, "org_a": f.org_a, "org_b": f.org_b,
-            "agency_a_id": codes.get(f.org_a), "agency_b_id": codes.get(f.org_b),
-            "dependent_key": f.dependent_key, "dependent_name": f.dependent_name,
-            "relation": f.relation, "overlap_start": f.overlap_start,
-            "overlap_end": f.overlap_end, "overlap_months": f.overlap_months,
-            "overpaid_amount": f.overpaid_amount, "recover_from": f.recover_from,
-            "recover_org": f.recover_org,
-            "last_seen_run": run_id,
-        }  # fmt: skip
-        if f.finding_id in existing:
-            updates.append({"fid": f.finding_id, **values})
-        else:
-            inserts.append({"finding_id": f.finding_id, "status": "open",
-                            "first_seen_run": run_id, **values})  # fmt: skip
-    if updates:  # one executemany each, not a round trip per finding
-        conn.execute(
-            update(Finding).where(Finding.finding_id == bindparam("fid")),
-            updates,
-        )
-    if inserts:
-        conn.execute(insert(Finding), inserts)
-    record(
-        conn, actor=actor, actor_role="cli", action="allowance.verify",
-        target_type="allowance_run", target_id=run_id,
-        detail={"as_of": report.as_of, "claims": report.claims,
-                "findings": len(report.findings), "new": len(new)},
-    )  # fmt: skip
-    return StoreReport(run_id, len(new), len(report.findings) - len(new))
+    """Keep a verification run and its findings in ``conn``'s transaction (known ids keep
+    their status, new ones start open), by ``principal`` (default: the operator)."""
+    from insa.allowance import exchange
+
+    with over_connection(conn, principal) as ctx:
+        stored = exchange.store(conn, report, files=files, actor=ctx.principal.username)
+        ctx.audit(
+            "allowance.verify",
+            target_type="allowance_run",
+            target_id=stored.run_id,
+            detail={"as_of": report.as_of, "claims": report.claims,
+                    "findings": len(report.findings), "new": stored.new},
+        )  # fmt: skip
+    return stored

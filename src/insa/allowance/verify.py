@@ -30,6 +30,7 @@ import duckdb
 from insa.allowance.claims import month_text
 from insa.allowance.linkage import probable_pairs
 from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
+from insa.allowance.schemas import FindingFields
 
 FINDING_COLUMNS: tuple[str, ...] = (
     "finding_id", "kind", "match", "probability", "claim_a", "claim_b", "dependent_key",
@@ -39,19 +40,10 @@ KINDS = ("double_claim", "open_transfer", "duplicate_claim")
 
 
 @dataclass
-class Finding:
-    finding_id: str
-    kind: str
-    match: str  # exact | probable
-    probability: float
-    claim_a: str  # source_org:claim_id
-    claim_b: str
-    dependent_key: str
-    overlap_start: str
-    overlap_end: str
-    overlap_months: int
-    overpaid_amount: int
-    recover_from: str
+class Finding(FindingFields):
+    """A finding of a run: the reported fields (the CSV's), and what the reports and the
+    database also keep."""
+
     org_a: str = ""
     org_b: str = ""
     dependent_name: str = ""
