@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 
 from insa.params import ParameterError
@@ -40,7 +41,6 @@ from insa.travel.batch_rules import (
     FLAG_NAMES,
     HOUR_US,
     INVALID,
-    MAX_WON,
     MORE_NIGHTS,
     OVER_CAP,
     REFUNDED,
@@ -49,7 +49,7 @@ from insa.travel.batch_rules import (
     flag_summary,
     settle_columns,
 )
-from insa.travel.compute import Trip, compute
+from insa.travel.compute import MAX_WON, Trip, compute
 from insa.travel.models import TravelNight, TravelReceipt, TravelTicket, TravelTrip
 
 __all__ = [
@@ -102,8 +102,6 @@ def contract_input(
 def scalar_cases(conn: Connection, trip_ids: Sequence[int]) -> dict[int, Trip | None]:
     """The scalar engine's inputs rebuilt from the database by :func:`contract_input`;
     ``None`` where validation refuses the trip."""
-    from pydantic import ValidationError
-
     t, nt, tk = TravelTrip.__table__, TravelNight.__table__, TravelTicket.__table__
     rc = TravelReceipt.__table__
     out: dict[int, Trip | None] = {}

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.travel import receipts as rc
 from insa.travel import service
+from insa.travel.compute import MAX_WON, is_won
 from insa.travel.workflow import STATE_LABELS, TransitionError, TripState, can_edit
 from insa.web.deps import CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
 
@@ -168,7 +169,7 @@ async def travel_recover(request: Request, ctx: CtxDep) -> Response:
     if trip_id is None:
         raise NotFound()
     try:
-        if not service.is_won(text):
+        if not is_won(text):
             raise ValueError("환수액은 원 단위 정수로 적어 주세요.")
         service.record_recovery(ctx, trip_id, int(text))
     except LookupError:
@@ -243,9 +244,9 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
     for key, value in form.items():
         if key.startswith("lodging-") and (nid := _positive_int(key.split("-", 1)[1])) is not None:
             text = str(value).replace(",", "").strip() or "0"
-            if not service.is_won(text):
+            if not is_won(text):
                 return _invalid(
-                    request, f"숙박비: 원 단위 정수로, {service.MAX_WON:,}원 이하로 적어 주세요."
+                    request, f"숙박비: 원 단위 정수로, {MAX_WON:,}원 이하로 적어 주세요."
                 )
             values[nid] = (
                 int(text),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from insa.people.models import Employee, Grade
 from insa.security.context import Ctx
 from insa.security.principal import restrict
+from insa.travel import receipts as rc
 from insa.travel.batch import MODES, contract_input, scalar_cases
 from insa.travel.compute import Trip, compute
 from insa.travel.models import TravelNight, TravelTicket, TravelTrip
@@ -29,12 +30,6 @@ GRANTS = {
 }
 PART = {REQUEST: "traveller", APPROVE: "approver", PAY: "finance_officer"}
 MAX_TRIP_DAYS = 366  # the computation refuses longer trips
-MAX_WON = 100_000_000  # the computation's bound for one fare, one night or one receipt
-
-
-def is_won(text: str) -> bool:
-    """An amount typed in a form: digits only, at most the computation's bound."""
-    return text.isascii() and text.isdigit() and len(text) <= 9 and int(text) <= MAX_WON
 
 
 def band_of(ctx: Ctx, employee: Employee) -> int:
@@ -152,8 +147,6 @@ def decide(ctx: Ctx, trip_ids: list[int], action: str, reason: str = "") -> int:
 
 def settlement(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
     """③ The settlement computed from the trip, its matched tickets and its nights."""
-    from insa.travel import receipts as rc
-
     tickets = ctx.db.scalars(
         select(TravelTicket)
         .where(TravelTicket.trip_id == trip.id)
@@ -190,11 +183,9 @@ def nights_of(ctx: Ctx, trip_id: int) -> list[TravelNight]:
 def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool, bool]]) -> None:
     """The traveller corrects the nights (lodging paid, stayed with relatives, above the cap
     for an unavoidable reason — 제16조①) before settling."""
-    from insa.travel.receipts import lodging_from_receipts
-
     if not can_edit(TripState(trip.state), "settlement"):
         raise TransitionError("정산을 고칠 수 없는 상태입니다.")
-    receipted = lodging_from_receipts(ctx, trip.id)  # then the receipts say what lodging is
+    receipted = rc.lodging_from_receipts(ctx, trip.id)  # then the receipts say what lodging is
     for night in ctx.db.scalars(select(TravelNight).where(TravelNight.trip_id == trip.id)):
         if night.id in lodging:
             typed, night.relatives, night.unavoidable = lodging[night.id]
