@@ -1,4 +1,6 @@
-"""``insa travel``: the stateless computation (more commands come with the workflow)."""
+"""``insa travel``: the stateless computation, ticket imports, the demo trips and settling every
+trip at once. Commands parse, call the services in one transaction (``clikit.session``) and
+print."""
 
 from __future__ import annotations
 
@@ -37,9 +39,7 @@ def travel_import_tickets(
     """승차권 자료를 가져와 출장에 연결 (같은 파일을 다시 넣어도 그대로) / Import tickets and link them to trips."""
     from insa import clikit
     from insa.clikit import console
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor
-    from insa.travel.service import import_tickets
+    from insa.travel.feeds import import_tickets
     from insa.travel.tickets import TicketFileError, read_events
 
     try:
@@ -48,8 +48,8 @@ def travel_import_tickets(
         for e in exc.errors:
             typer.echo(e, err=True)
         raise fail(f"{len(exc.errors)} error(s); nothing imported", 1) from None
-    with session_scope(clikit.engine()) as db:
-        report = import_tickets(db, events, actor=cli_actor())
+    with clikit.session(keys=False) as ctx:
+        report = import_tickets(ctx, events)
     console.print(
         f"[green]tickets[/] {report['tickets']:,}: {report['inserted']:,} new, {report['updated']:,} updated, "
         f"{report['unchanged']:,} unchanged; {report['linked']:,} linked to trips"
@@ -72,14 +72,13 @@ def travel_demo_data(
     """데모 출장 만들기 (데모 모드 전용, 한 번만) / Create the demo trips (demo mode only, once)."""
     from insa import clikit
     from insa.clikit import console
-    from insa.db.engine import session_scope
     from insa.settings import get_settings
     from insa.travel.demo import ensure_demo_trips
 
     if not get_settings().demo:
         raise fail("demo trips exist only in demo mode (INSA_DEMO=1)")
-    with session_scope(clikit.engine()) as db:
-        report = ensure_demo_trips(db, feed)
+    with clikit.session(keys=False) as ctx:
+        report = ensure_demo_trips(ctx, feed)
     if report["created"]:
         console.print(
             f"[green]demo trips[/] {report['created']}; tickets {report['tickets']} "
