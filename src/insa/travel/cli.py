@@ -103,34 +103,18 @@ def travel_settle_all(
 
     import numpy as np
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from sqlalchemy import select
 
     from insa import clikit
     from insa.clikit import console
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor, record
     from insa.travel import batch
-    from insa.travel.models import TravelTrip
 
     engine = clikit.engine()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as progress:
         progress.add_task("출장 읽고 정산 / loading and settling", total=None)
-        result = batch.settle_all(engine, states=None if all_states else batch.DEFAULT_STATES)
-        with engine.connect() as conn:
-            stored = np.array(
-                conn.execute(
-                    select(TravelTrip.id, TravelTrip.total).where(
-                        TravelTrip.state.in_(("settled", "paid")), TravelTrip.total.is_not(None)
-                    )
-                ).all(),
-                dtype=np.int64,
-            ).reshape(-1, 2)
-    pos = np.searchsorted(result.trip_id, stored[:, 0])
-    found = pos < result.n
-    found[found] = result.trip_id[pos[found]] == stored[found, 0]
-    differ = stored[found][result.total[pos[found]] != stored[found, 1]]
+        rec = batch.reconcile(engine, states=None if all_states else batch.DEFAULT_STATES)
+    result, differ = rec.result, rec.differ
     console.print(
         f"[green]settled[/] {result.n:,} trips in {result.load_s + result.compute_s:.1f} s "
         f"(load {result.load_s:.1f} s, compute {result.compute_s:.2f} s); "
@@ -148,9 +132,7 @@ def travel_settle_all(
             + ", ".join(f"#{tid} (stored {total:,})" for tid, total in differ[:20].tolist())
         )
     else:
-        console.print(
-            f"[green]all {int(found.sum()):,} confirmed settlements agree with the rules[/]"
-        )
+        console.print(f"[green]all {rec.compared:,} confirmed settlements agree with the rules[/]")
     if output is not None:
         names = ("trip_id", *batch.AMOUNTS)
         cols = [getattr(result, k).tolist() for k in names]
@@ -161,8 +143,7 @@ def travel_settle_all(
             w.writerow((*names, "flags"))
             w.writerows(zip(*cols, flags, strict=True))
         console.print(f"→ {output}")
-    with session_scope(engine) as db:
-        record(db, actor=cli_actor(), actor_role="cli", action="travel.settle_all",
-               detail={"trips": result.n, "differ": len(differ)})  # fmt: skip
+    with clikit.session(keys=False) as ctx:
+        batch.audit_reconciliation(ctx, rec)
     if len(differ):
         raise typer.Exit(1)
