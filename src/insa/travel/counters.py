@@ -1,7 +1,6 @@
 """The finance dashboard's counters: per agency and month of payment, the settlements
-completed, the steps taken per settlement (state changes in the audit log, corrections
-included) and the paper never printed (tickets that came in as data, receipts uploaded as
-files)."""
+completed, the steps taken per settlement (the trips' step events, corrections included) and
+the paper never printed (tickets that came in as data, receipts uploaded as files)."""
 
 from __future__ import annotations
 
@@ -11,19 +10,12 @@ from sqlalchemy import func, select
 
 from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
-from insa.security.models import AuditLog
 from insa.security.principal import restrict
-from insa.travel.models import TravelReceipt, TravelTicket, TravelTrip
+from insa.travel.models import TravelReceipt, TravelStepEvent, TravelTicket, TravelTrip
 from insa.travel.service import PAY, VIEW, in_kst
 
 # the steps a settlement takes: the three steps, payment and each correction of the settlement
-STEPS = (
-    "travel.request_trip",
-    "travel.approve_trip",
-    "travel.settle_trip",
-    "travel.pay_trip",
-    "travel.update_settlement",
-)
+STEPS = ("request", "approve", "settle", "pay", "update_settlement")
 
 
 def counters(ctx: Ctx) -> list[dict[str, Any]]:
@@ -41,14 +33,9 @@ def counters(ctx: Ctx) -> list[dict[str, Any]]:
     if not trips:
         return []
     ids = [t[0] for t in trips]
-    steps = dict(
-        ctx.db.execute(
-            select(AuditLog.target_id, func.count())
-            .where(AuditLog.target_type == "travel_trip", AuditLog.target_id.in_([str(i) for i in ids]),
-                   AuditLog.action.in_(STEPS))
-            .group_by(AuditLog.target_id)
-        ).all()
-    )  # fmt: skip
+    steps = _per_trip(ctx, select(TravelStepEvent.trip_id, func.count())
+                      .where(TravelStepEvent.trip_id.in_(ids), TravelStepEvent.step.in_(STEPS))
+                      .group_by(TravelStepEvent.trip_id))  # fmt: skip
     paperless: dict[int, int] = {}
     for model in (TravelTicket, TravelReceipt):
         counted = select(model.trip_id, func.count()).where(model.trip_id.in_(ids))
@@ -61,7 +48,7 @@ def counters(ctx: Ctx) -> list[dict[str, Any]]:
             key, {"agency": name, "month": key[1], "settlements": 0, "steps": 0, "paperless": 0}
         )
         row["settlements"] += 1
-        row["steps"] += int(steps.get(str(tid), 0))
+        row["steps"] += steps.get(tid, 0)
         row["paperless"] += paperless.get(tid, 0)
     out = sorted(acc.values(), key=lambda r: (r["month"], r["agency"]), reverse=True)
     for r in out:

@@ -1,6 +1,7 @@
 """Trips and their three steps over the database: request → approve → settle (payment follows
 in :mod:`insa.travel.finance`). Every query is scoped by ``restrict``; every change goes through
-the state machine of :mod:`insa.travel.workflow` and into the audit log.
+the state machine of :mod:`insa.travel.workflow`, into the audit log and into the trip's step
+events (what the finance dashboard counts).
 
 The pages and commands also call the package's other services: :mod:`~insa.travel.finance`
 (payment, the payment file, money to recover), :mod:`~insa.travel.feeds` (the operators'
@@ -24,7 +25,7 @@ from insa.security.principal import restrict
 from insa.travel import receipts as rc
 from insa.travel.batch import MODES, contract_input
 from insa.travel.compute import Trip, compute
-from insa.travel.models import TravelNight, TravelTicket, TravelTrip
+from insa.travel.models import TravelNight, TravelStepEvent, TravelTicket, TravelTrip
 from insa.travel.regions import cap_class
 from insa.travel.workflow import TransitionError, TripState, apply, can_edit
 
@@ -83,6 +84,15 @@ def get_trip(ctx: Ctx, trip_id: int) -> tuple[TravelTrip, str] | None:
     return None
 
 
+def _step(ctx: Ctx, trip: TravelTrip, step: str) -> None:
+    """One step taken on the trip, for the dashboard's counters (audited by the caller)."""
+    ctx.db.add(
+        TravelStepEvent(
+            trip_id=trip.id, agency_id=trip.agency_id, step=step, at=dt.datetime.now(dt.UTC)
+        )
+    )
+
+
 def _check_request(purpose: str, destination: str, start: dt.datetime, end: dt.datetime) -> None:
     """What a request must say (ValueError, in Korean, for the form)."""
     if end <= start:
@@ -123,11 +133,12 @@ def request_trip(
     ctx.audit(
         "travel.request_trip", target_type="travel_trip", target_id=trip.id, agency_id=emp.agency_id
     )
+    _step(ctx, trip, "request")
     return trip
 
 
 def transition(ctx: Ctx, trip: TravelTrip, action: str, part: str, reason: str = "") -> None:
-    """Move the trip through the state machine as ``part``, audited."""
+    """Move the trip through the state machine as ``part``; audited, and counted as a step."""
     state = TripState(trip.state)
     apply(state, action, actor=ctx.principal.username, part=part, reason=reason)
     trip.state = state.state
@@ -138,6 +149,7 @@ def transition(ctx: Ctx, trip: TravelTrip, action: str, part: str, reason: str =
         f"travel.{action}_trip", target_type="travel_trip", target_id=trip.id,
         agency_id=trip.agency_id, detail={"to": trip.state, "reason": reason[:200]},
     )  # fmt: skip
+    _step(ctx, trip, action)
 
 
 def list_trips(
@@ -221,6 +233,7 @@ def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool
         target_id=trip.id,
         agency_id=trip.agency_id,
     )
+    _step(ctx, trip, "update_settlement")
 
 
 def settle(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
