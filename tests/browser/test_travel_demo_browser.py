@@ -34,7 +34,7 @@ def test_demo_trip_from_settlement_to_payment_file(
 ) -> None:
     with session_scope(migrated) as db:
         ensure_demo_users(Ctx.command_line(db, cipher))
-        ensure_demo_trips(db, tmp_path / "tickets.jsonl")
+        ensure_demo_trips(Ctx.command_line(db), tmp_path / "tickets.jsonl")
     with session_scope(migrated) as db:
         trip = db.scalar(select(TravelTrip).where(TravelTrip.state == "approved"))
         assert trip is not None

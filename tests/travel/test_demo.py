@@ -17,7 +17,8 @@ from insa.people.synth import SeedConfig
 from insa.security.context import Ctx
 from insa.security.crypto import RRNCipher
 from insa.security.demo import ensure_demo_users
-from insa.travel import service
+from insa.travel import feeds, service
+from insa.travel.checks_db import checks_for
 from insa.travel.demo import ensure_demo_trips
 from insa.travel.models import TravelTicket, TravelTrip
 from insa.travel.tickets import read_events
@@ -28,7 +29,7 @@ def test_demo_trips(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> None
     feed = tmp_path / "tickets.jsonl"
     with session_scope(migrated) as db:
         ensure_demo_users(Ctx.command_line(db, cipher))
-        report = ensure_demo_trips(db, feed, today=dt.date(2026, 11, 25))
+        report = ensure_demo_trips(Ctx.command_line(db), feed, today=dt.date(2026, 11, 25))
     assert report["created"] > 10 and report["unmatched"] == 1
     with session_scope(migrated) as db:
         states = dict(
@@ -44,18 +45,18 @@ def test_demo_trips(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> None
         statuses = db.scalars(select(TravelTicket.status).where(TravelTicket.trip_id == mine.id))
         assert sorted(statuses) == ["changed", "issued"]
         ctx = service.Ctx(db, _finance(db))
-        assert len(service.refunds_to_collect(ctx)) == 2  # the cancelled trip's two tickets
-        assert [t.ticket_id for t, _ in service.unmatched_tickets(ctx)] == ["D99999"]
+        assert len(feeds.refunds_to_collect(ctx)) == 2  # the cancelled trip's two tickets
+        assert [t.ticket_id for t, _ in feeds.unmatched_tickets(ctx)] == ["D99999"]
         requested = [
             t.id for t in db.scalars(select(TravelTrip).where(TravelTrip.state == "requested"))
         ]
-        flags = service.checks_for(ctx, requested)
+        flags = checks_for(ctx, requested)
         text = " ".join(m for ms in flags.values() for m in ms)
         assert "공휴일" in text and "겹침" in text
     # once only; the feed re-imports without change
     with session_scope(migrated) as db:
-        assert ensure_demo_trips(db, feed)["created"] == 0
-        again = service.import_tickets(db, read_events(feed), actor="t")
+        assert ensure_demo_trips(Ctx.command_line(db), feed)["created"] == 0
+        again = feeds.import_tickets(Ctx.command_line(db), read_events(feed))
     assert again["inserted"] == again["updated"] == again["linked"] == 0
     assert again["unmatched_tickets"] == ["KORAIL:D99999"]
     assert all(json.loads(line)["operator"] == "KORAIL" for line in feed.read_text().splitlines())

@@ -14,7 +14,8 @@ from PIL import Image
 from sqlalchemy import insert, select
 
 from insa.db.engine import session_scope
-from insa.travel import service
+from insa.security.context import Ctx
+from insa.travel import feeds, service
 from insa.travel.models import TravelNight, TravelReceipt, TravelTicket, TravelTrip
 from insa.travel.tickets import TicketEvent
 
@@ -133,7 +134,7 @@ def _event(world: World, tid: str, status: str, at: str) -> TicketEvent:
 def test_tickets_refunded_after_settlement_or_payment(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
     trip_id, _ = make_trip(world)
     with session_scope(world.engine) as db:
-        report = service.import_tickets(db, [_event(world, "K1", "issued", "")], actor="t")
+        report = feeds.import_tickets(Ctx.command_line(db), [_event(world, "K1", "issued", "")])
     assert report["linked"] == 1
     client: TestClient = as_user("emp-a")
     assert _total(client, trip_id) == 59_800 + 100_000
@@ -141,7 +142,7 @@ def test_tickets_refunded_after_settlement_or_payment(as_user, world: World) -> 
     client.post(f"/travel/{trip_id}/action", data={"csrf_token": csrf_of(page.text), "action": "settle"})  # fmt: skip
     # refunded after settlement, before payment: the fixed amounts follow
     with session_scope(world.engine) as db:
-        report = service.import_tickets(db, [_event(world, "K1", "refunded", "2025-03-09T10:00")], actor="t")  # fmt: skip
+        report = feeds.import_tickets(Ctx.command_line(db), [_event(world, "K1", "refunded", "2025-03-09T10:00")])  # fmt: skip
     assert report["resettled"] == [trip_id]
     fin: TestClient = as_user("fin-a")
     page = fin.get("/travel/finance")
@@ -155,7 +156,7 @@ def test_tickets_refunded_after_settlement_or_payment(as_user, world: World) -> 
     ev = _event(world, "K2", "issued", "").model_copy(update={
         "departure": dt.datetime(2025, 6, 2, 8), "arrival": dt.datetime(2025, 6, 2, 10, 40)})  # fmt: skip
     with session_scope(world.engine) as db:
-        service.import_tickets(db, [ev], actor="t")
+        feeds.import_tickets(Ctx.command_line(db), [ev])
     client = as_user("emp-a")  # one test client: logging in switches the user
     page = client.get(f"/travel/{paid_id}")
     client.post(f"/travel/{paid_id}/action", data={"csrf_token": csrf_of(page.text), "action": "settle"})  # fmt: skip
@@ -164,7 +165,7 @@ def test_tickets_refunded_after_settlement_or_payment(as_user, world: World) -> 
     fin.post("/travel/finance/pay", data={"csrf_token": csrf_of(page.text), "trip_id": str(paid_id)})  # fmt: skip
     refund = ev.model_copy(update={"status": "refunded", "refunded_at": dt.datetime(2025, 6, 1, 9)})
     with session_scope(world.engine) as db:
-        service.import_tickets(db, [refund], actor="t")
+        feeds.import_tickets(Ctx.command_line(db), [refund])
     page = fin.get("/travel/finance").text
     overpaid = re.search(r'data-testid="overpaid">(.*?)</table>', page, re.S)
     assert overpaid and f"/travel/{paid_id}" in overpaid.group(1) and "59,800" in overpaid.group(1)
@@ -244,7 +245,7 @@ def test_bad_input_is_refused_with_a_reason(as_user, world: World) -> None:  # t
 
 def test_payment_month_is_korean_time() -> None:
     # paid at 23:30 UTC on 31 March = 08:30 on 1 April in Seoul
-    assert service._kst(dt.datetime(2025, 3, 31, 23, 30)).strftime("%Y-%m") == "2025-04"
+    assert service.in_kst(dt.datetime(2025, 3, 31, 23, 30)).strftime("%Y-%m") == "2025-04"
 
 
 def test_two_within_station_trips_on_one_day_are_checked(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -291,7 +292,7 @@ def test_one_hotel_bill_for_every_night_and_round_trip_fares(as_user, world: Wor
 def test_a_ticket_stays_with_the_trip_it_was_paid_with(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
     a, _ = make_trip(world, start=dt.datetime(2025, 3, 10, 7), end=dt.datetime(2025, 3, 10, 20))
     with session_scope(world.engine) as db:
-        service.import_tickets(db, [_event(world, "K3", "issued", "")], actor="t")
+        feeds.import_tickets(Ctx.command_line(db), [_event(world, "K3", "issued", "")])
     with world.engine.begin() as conn:
         conn.execute(TravelTrip.__table__.update().where(TravelTrip.id == a)
                      .values(state="paid", total=109_800, fare=59_800))  # fmt: skip
@@ -300,7 +301,7 @@ def test_a_ticket_stays_with_the_trip_it_was_paid_with(as_user, world: World) ->
         "departure": dt.datetime(2025, 3, 20, 8), "arrival": dt.datetime(2025, 3, 20, 10, 40),
         "changed_at": dt.datetime(2025, 3, 15, 9)})  # fmt: skip
     with session_scope(world.engine) as db:
-        report = service.import_tickets(db, [moved], actor="t")
+        report = feeds.import_tickets(Ctx.command_line(db), [moved])
     with world.engine.connect() as conn:
         assert conn.scalar(select(TravelTicket.trip_id).where(TravelTicket.ticket_id == "K3")) == a
     assert b in report["trips_without_tickets"]  # B's fare is not paid from A's ticket

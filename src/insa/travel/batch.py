@@ -6,7 +6,8 @@ queries, codes and epoch microseconds computed in SQL) and applies the rules ove
 (:mod:`insa.travel.batch_rules`: NumPy int64 columns, the rates in force on each trip's start
 date, flags as a bitmask per trip). :func:`contract_input` is the one definition of how a
 stored trip becomes the scalar engine's input; :func:`scalar_cases` and :func:`scalar_settle`
-rebuild it from the database, the reference the batch is checked against.
+rebuild it from the database, the reference the batch is checked against. :func:`reconcile`
+holds the confirmed settlements against the rules (``insa travel settle-all``).
 
 The names of both modules that others use are importable from here.
 """
@@ -15,11 +16,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 
 from insa.params import ParameterError
+from insa.security.context import Ctx
 from insa.travel.batch_load import (
     CLASSES,
     DEFAULT_STATES,
@@ -40,7 +45,6 @@ from insa.travel.batch_rules import (
     FLAG_NAMES,
     HOUR_US,
     INVALID,
-    MAX_WON,
     MORE_NIGHTS,
     OVER_CAP,
     REFUNDED,
@@ -49,15 +53,15 @@ from insa.travel.batch_rules import (
     flag_summary,
     settle_columns,
 )
-from insa.travel.compute import Trip, compute
+from insa.travel.compute import MAX_WON, Trip, compute
 from insa.travel.models import TravelNight, TravelReceipt, TravelTicket, TravelTrip
 
 __all__ = [
     "AMOUNTS", "CLASSES", "DAY_US", "DEFAULT_STATES", "FARE_RECEIPT_KINDS", "FIRST_CLASS",
     "FLAG_NAMES", "HOUR_US", "I64", "INVALID", "KINDS", "MAX_WON", "MODES", "MORE_NIGHTS",
     "OVER_CAP", "REFUNDED", "REGIONS", "STATUSES", "WITHIN_IGNORED", "B", "BatchSettlement",
-    "TripColumns", "contract_input", "flag_summary", "load_trips", "scalar_cases",
-    "scalar_settle", "settle_all", "settle_columns",
+    "Reconciliation", "TripColumns", "audit_reconciliation", "contract_input", "flag_summary",
+    "load_trips", "reconcile", "scalar_cases", "scalar_settle", "settle_all", "settle_columns",
 ]  # fmt: skip
 
 
@@ -102,8 +106,6 @@ def contract_input(
 def scalar_cases(conn: Connection, trip_ids: Sequence[int]) -> dict[int, Trip | None]:
     """The scalar engine's inputs rebuilt from the database by :func:`contract_input`;
     ``None`` where validation refuses the trip."""
-    from pydantic import ValidationError
-
     t, nt, tk = TravelTrip.__table__, TravelNight.__table__, TravelTicket.__table__
     rc = TravelReceipt.__table__
     out: dict[int, Trip | None] = {}
@@ -148,3 +150,37 @@ def scalar_settle(conn: Connection, trip_ids: Sequence[int]) -> dict[int, dict[s
         except (ParameterError, KeyError):
             out[tid] = None
     return out
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Every trip settled by the rules, held against the confirmed settlements as stored."""
+
+    result: BatchSettlement
+    differ: I64  # rows of (trip id, stored total): confirmed settlements the rules disagree with
+    compared: int  # confirmed settlements found among the trips settled
+
+
+def reconcile(engine: Engine, *, states: Sequence[str] | None = DEFAULT_STATES) -> Reconciliation:
+    """Settle the trips in ``states`` (``None``: all) and compare the confirmed settlements
+    (settled, paid) with the rules; nothing is changed."""
+    result = settle_all(engine, states=states)
+    with engine.connect() as conn:
+        stored = np.array(
+            conn.execute(
+                select(TravelTrip.id, TravelTrip.total).where(
+                    TravelTrip.state.in_(("settled", "paid")), TravelTrip.total.is_not(None)
+                )
+            ).all(),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+    pos = np.searchsorted(result.trip_id, stored[:, 0])
+    found = pos < result.n
+    found[found] = result.trip_id[pos[found]] == stored[found, 0]
+    differ = stored[found][result.total[pos[found]] != stored[found, 1]]
+    return Reconciliation(result, differ, int(found.sum()))
+
+
+def audit_reconciliation(ctx: Ctx, rec: Reconciliation) -> None:
+    """The run in the audit log: how many trips were settled, how many differ."""
+    ctx.audit("travel.settle_all", detail={"trips": rec.result.n, "differ": len(rec.differ)})

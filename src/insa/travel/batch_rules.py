@@ -20,10 +20,10 @@ import numpy as np
 
 from insa.params import ParameterSet, fraction, load
 from insa.travel.batch_load import I64, MODES, REGIONS, B, TripColumns
+from insa.travel.schemas import MAX_WON  # the contract's bound for one fare or one night
 
 DAY_US = 86_400 * 1_000_000
 HOUR_US = 3_600 * 1_000_000
-MAX_WON = 100_000_000  # the contract's upper bound for one fare or one night's lodging
 
 # flag bits
 INVALID = 1  # the scalar engine would refuse the trip (validation or no rate in force)

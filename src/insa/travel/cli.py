@@ -1,4 +1,6 @@
-"""``insa travel``: the stateless computation (more commands come with the workflow)."""
+"""``insa travel``: the stateless computation, ticket imports, the demo trips and settling every
+trip at once. Commands parse, call the services in one transaction (``clikit.session``) and
+print."""
 
 from __future__ import annotations
 
@@ -37,9 +39,7 @@ def travel_import_tickets(
     """승차권 자료를 가져와 출장에 연결 (같은 파일을 다시 넣어도 그대로) / Import tickets and link them to trips."""
     from insa import clikit
     from insa.clikit import console
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor
-    from insa.travel.service import import_tickets
+    from insa.travel.feeds import import_tickets
     from insa.travel.tickets import TicketFileError, read_events
 
     try:
@@ -48,8 +48,8 @@ def travel_import_tickets(
         for e in exc.errors:
             typer.echo(e, err=True)
         raise fail(f"{len(exc.errors)} error(s); nothing imported", 1) from None
-    with session_scope(clikit.engine()) as db:
-        report = import_tickets(db, events, actor=cli_actor())
+    with clikit.session(keys=False) as ctx:
+        report = import_tickets(ctx, events)
     console.print(
         f"[green]tickets[/] {report['tickets']:,}: {report['inserted']:,} new, {report['updated']:,} updated, "
         f"{report['unchanged']:,} unchanged; {report['linked']:,} linked to trips"
@@ -72,14 +72,13 @@ def travel_demo_data(
     """데모 출장 만들기 (데모 모드 전용, 한 번만) / Create the demo trips (demo mode only, once)."""
     from insa import clikit
     from insa.clikit import console
-    from insa.db.engine import session_scope
     from insa.settings import get_settings
     from insa.travel.demo import ensure_demo_trips
 
     if not get_settings().demo:
         raise fail("demo trips exist only in demo mode (INSA_DEMO=1)")
-    with session_scope(clikit.engine()) as db:
-        report = ensure_demo_trips(db, feed)
+    with clikit.session(keys=False) as ctx:
+        report = ensure_demo_trips(ctx, feed)
     if report["created"]:
         console.print(
             f"[green]demo trips[/] {report['created']}; tickets {report['tickets']} "
@@ -104,34 +103,18 @@ def travel_settle_all(
 
     import numpy as np
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from sqlalchemy import select
 
     from insa import clikit
     from insa.clikit import console
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor, record
     from insa.travel import batch
-    from insa.travel.models import TravelTrip
 
     engine = clikit.engine()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as progress:
         progress.add_task("출장 읽고 정산 / loading and settling", total=None)
-        result = batch.settle_all(engine, states=None if all_states else batch.DEFAULT_STATES)
-        with engine.connect() as conn:
-            stored = np.array(
-                conn.execute(
-                    select(TravelTrip.id, TravelTrip.total).where(
-                        TravelTrip.state.in_(("settled", "paid")), TravelTrip.total.is_not(None)
-                    )
-                ).all(),
-                dtype=np.int64,
-            ).reshape(-1, 2)
-    pos = np.searchsorted(result.trip_id, stored[:, 0])
-    found = pos < result.n
-    found[found] = result.trip_id[pos[found]] == stored[found, 0]
-    differ = stored[found][result.total[pos[found]] != stored[found, 1]]
+        rec = batch.reconcile(engine, states=None if all_states else batch.DEFAULT_STATES)
+    result, differ = rec.result, rec.differ
     console.print(
         f"[green]settled[/] {result.n:,} trips in {result.load_s + result.compute_s:.1f} s "
         f"(load {result.load_s:.1f} s, compute {result.compute_s:.2f} s); "
@@ -149,9 +132,7 @@ def travel_settle_all(
             + ", ".join(f"#{tid} (stored {total:,})" for tid, total in differ[:20].tolist())
         )
     else:
-        console.print(
-            f"[green]all {int(found.sum()):,} confirmed settlements agree with the rules[/]"
-        )
+        console.print(f"[green]all {rec.compared:,} confirmed settlements agree with the rules[/]")
     if output is not None:
         names = ("trip_id", *batch.AMOUNTS)
         cols = [getattr(result, k).tolist() for k in names]
@@ -162,8 +143,7 @@ def travel_settle_all(
             w.writerow((*names, "flags"))
             w.writerows(zip(*cols, flags, strict=True))
         console.print(f"→ {output}")
-    with session_scope(engine) as db:
-        record(db, actor=cli_actor(), actor_role="cli", action="travel.settle_all",
-               detail={"trips": result.n, "differ": len(differ)})  # fmt: skip
+    with clikit.session(keys=False) as ctx:
+        batch.audit_reconciliation(ctx, rec)
     if len(differ):
         raise typer.Exit(1)

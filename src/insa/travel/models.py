@@ -1,4 +1,4 @@
-"""Trips, their nights and the operators' tickets."""
+"""Trips, their nights, the operators' tickets, the receipts and the steps taken."""
 
 from __future__ import annotations
 
@@ -121,3 +121,19 @@ class TravelReceipt(Base):
     receipt_key: Mapped[str | None] = mapped_column(String(80))
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TravelStepEvent(Base):
+    """A step taken on a trip: a state change (``request``, ``approve``, ``reject``, ``settle``,
+    ``cancel``, ``pay``) or a correction of its settlement (``update_settlement``) — what the
+    finance dashboard counts per settlement."""
+
+    __tablename__ = "travel_step_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trip_id: Mapped[int] = mapped_column(
+        ForeignKey("travel_trips.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    step: Mapped[str] = mapped_column(String(24))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -20,9 +20,9 @@ from stdnum.kr import brn as stdnum_brn
 
 from insa.security.context import Ctx
 from insa.travel.batch import MODES
+from insa.travel.compute import MAX_WON, is_won
 from insa.travel.models import TravelNight, TravelReceipt, TravelTrip
-from insa.travel.ocr import ReceiptReading
-from insa.travel.service import MAX_WON, is_won
+from insa.travel.ocr import ReceiptReading, TooLarge, read_receipt
 from insa.travel.workflow import TransitionError, TripState, can_edit
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -86,8 +86,6 @@ def _night(ctx: Ctx, trip: TravelTrip, night_id: int | None) -> int | None:
 
 def read(data: bytes) -> ReceiptReading:
     """Check the file and read it (no database: the web app runs this off the event loop)."""
-    from insa.travel.ocr import TooLarge, read_receipt
-
     if not data:
         raise ReceiptError("영수증 파일이 비어 있습니다.")
     if len(data) > MAX_BYTES:

@@ -1,4 +1,5 @@
-"""The three steps in the web app, phone first: request → approve → settle (then payment)."""
+"""The three steps in the web app, phone first: request → approve → settle (then payment).
+Routes parse, call the services and render; the services scope and audit."""
 
 from __future__ import annotations
 
@@ -12,20 +13,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from insa.travel import counters, feeds, finance, service
 from insa.travel import receipts as rc
-from insa.travel import service
+from insa.travel.checks_db import checks_for, flag_label
+from insa.travel.compute import MAX_WON, is_won
 from insa.travel.workflow import STATE_LABELS, TransitionError, TripState, can_edit
-from insa.web.deps import CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
+from insa.web.deps import CtxDep, Forbidden, NavItem, NotFound, csrf_protect, page_gate, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-NAV = (
-    NavItem(
-        "출장",
-        "/travel",
-        lambda p: any(p.can(x) for x in (service.REQUEST, service.APPROVE, service.PAY)),
-        order=50,
-    ),
-)
+PARTS = (service.REQUEST, service.APPROVE, service.PAY)  # whoever plays a part in the steps
+NAV = (NavItem("출장", "/travel", lambda p: any(p.can(x) for x in PARTS), order=50),)
 TRANSPORT = {
     "rail": "철도",
     "bus": "버스",
@@ -48,23 +45,27 @@ def _trip(ctx: Any, trip_id: int) -> tuple[Any, str]:
     return found
 
 
+def _any_part(ctx: CtxDep) -> None:
+    """A route dependency: the travel pages are for whoever plays a part in the steps."""
+    if not any(ctx.principal.can(x) for x in PARTS):
+        raise Forbidden()
+
+
 def _conflict(request: Request, ctx: Any, message: str) -> Response:
     """A refused action: nothing of the request is kept (a bulk action is all or nothing)."""
-    ctx.db.rollback()
+    service.abandon(ctx)
     return render(
         request, "error.html", status_code=409, title="처리할 수 없습니다", message=message
     )
 
 
-@router.get("/travel", response_class=HTMLResponse)
+@router.get("/travel", response_class=HTMLResponse, dependencies=[Depends(_any_part)])
 def travel_home(request: Request, ctx: CtxDep) -> Response:
     p = ctx.principal
     if p.can(service.APPROVE):
         return RedirectResponse("/travel/approvals", status_code=303)
     if p.can(service.PAY):
         return RedirectResponse("/travel/finance", status_code=303)
-    if not p.can(service.REQUEST):
-        raise Forbidden()
     trips = service.list_trips(ctx, service.REQUEST)
     day = dt.date.today() + dt.timedelta(days=7)
     me = service.profile(ctx)
@@ -104,12 +105,12 @@ def travel_request(
     return RedirectResponse(f"/travel/{trip.id}", status_code=303)
 
 
-@router.get("/travel/approvals", response_class=HTMLResponse)
+@router.get(
+    "/travel/approvals", response_class=HTMLResponse, dependencies=[page_gate(service.APPROVE)]
+)
 def travel_approvals(request: Request, ctx: CtxDep) -> Response:
-    if not ctx.principal.can(service.APPROVE):
-        raise Forbidden()
     pending = service.list_trips(ctx, service.APPROVE, ("requested",))
-    checks = service.checks_for(ctx, [t.id for t, _, _ in pending])
+    checks = checks_for(ctx, [t.id for t, _, _ in pending])
     return render(
         request, "travel/approvals.html", trips=pending, transport=TRANSPORT, checks=checks
     )
@@ -128,17 +129,15 @@ async def travel_bulk_approve(request: Request, ctx: CtxDep) -> Response:
     return RedirectResponse("/travel/approvals", status_code=303)
 
 
-@router.get("/travel/finance", response_class=HTMLResponse)
+@router.get("/travel/finance", response_class=HTMLResponse, dependencies=[page_gate(service.PAY)])
 def travel_finance(request: Request, ctx: CtxDep) -> Response:
-    if not ctx.principal.can(service.PAY):
-        raise Forbidden()
     settled = service.list_trips(ctx, service.PAY, ("settled",))
     return render(
-        request, "travel/finance.html", trips=settled, counters=service.counters(ctx),
-        checks=service.checks_for(ctx, [t.id for t, _, _ in settled]),
-        refunds=service.refunds_to_collect(ctx), overpaid=service.overpaid(ctx),
-        unmatched=service.unmatched_tickets(ctx),
-        missing=service.trips_without_tickets(ctx), labels=STATE_LABELS, transport=TRANSPORT,
+        request, "travel/finance.html", trips=settled, counters=counters.counters(ctx),
+        checks=checks_for(ctx, [t.id for t, _, _ in settled]),
+        refunds=feeds.refunds_to_collect(ctx), overpaid=finance.overpaid(ctx),
+        unmatched=feeds.unmatched_tickets(ctx),
+        missing=feeds.trips_without_tickets(ctx), labels=STATE_LABELS, transport=TRANSPORT,
         today=service.today_kst().isoformat(),
     )  # fmt: skip
 
@@ -149,28 +148,28 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
     ids = _ids(form)
     fmt = str(form.get("format", "csv"))
     try:
-        paid = service.pay(ctx, ids)
+        paid = finance.pay(ctx, ids)
     except LookupError:
         raise NotFound() from None
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    return _payment_file(service.payment_rows(ctx, paid), fmt, service.today_kst())
+    return _payment_file(finance.payment_rows(ctx, paid), fmt, service.today_kst())
 
 
-@router.post("/travel/finance/recover", response_class=HTMLResponse)
+@router.post(
+    "/travel/finance/recover", response_class=HTMLResponse, dependencies=[page_gate(service.PAY)]
+)
 async def travel_recover(request: Request, ctx: CtxDep) -> Response:
     """Record money recovered from a traveller after a refund following payment."""
     form = await request.form()
-    if not ctx.principal.can(service.PAY):
-        raise Forbidden()
     text = str(form.get("amount", "")).replace(",", "").strip()
     trip_id = _positive_int(form.get("trip_id"))
     if trip_id is None:
         raise NotFound()
     try:
-        if not service.is_won(text):
+        if not is_won(text):
             raise ValueError("환수액은 원 단위 정수로 적어 주세요.")
-        service.record_recovery(ctx, trip_id, int(text))
+        finance.record_recovery(ctx, trip_id, int(text))
     except LookupError:
         raise NotFound() from None
     except ValueError as exc:
@@ -178,16 +177,14 @@ async def travel_recover(request: Request, ctx: CtxDep) -> Response:
     return RedirectResponse("/travel/finance", status_code=303)
 
 
-@router.get("/travel/finance/payments")
+@router.get("/travel/finance/payments", dependencies=[page_gate(service.PAY)])
 def travel_payments(ctx: CtxDep, on: str = "", format: str = "csv") -> Response:
     """The payment file again: the trips paid on a day (Korean time), in the caller's agency."""
-    if not ctx.principal.can(service.PAY):
-        raise Forbidden()
     try:
         day = dt.date.fromisoformat(on) if on else service.today_kst()
     except ValueError:
         raise NotFound() from None
-    return _payment_file(service.payment_rows(ctx, service.paid_on(ctx, day)), format, day)
+    return _payment_file(finance.payment_rows(ctx, finance.paid_on(ctx, day)), format, day)
 
 
 def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date) -> Response:
@@ -230,8 +227,8 @@ def travel_trip(request: Request, ctx: CtxDep, trip_id: int) -> Response:
     return render(
         request, "travel/trip.html", trip=trip, part=part, result=result, labels=STATE_LABELS,
         transport=TRANSPORT, editable=can_edit(TripState(trip.state), "settlement"),
-        checks=service.checks_for(ctx, [trip.id]).get(trip.id, []), kinds=rc.KINDS,
-        flag_label=service.flag_label,
+        checks=checks_for(ctx, [trip.id]).get(trip.id, []), kinds=rc.KINDS,
+        flag_label=flag_label,
     )  # fmt: skip
 
 
@@ -243,9 +240,9 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
     for key, value in form.items():
         if key.startswith("lodging-") and (nid := _positive_int(key.split("-", 1)[1])) is not None:
             text = str(value).replace(",", "").strip() or "0"
-            if not service.is_won(text):
+            if not is_won(text):
                 return _invalid(
-                    request, f"숙박비: 원 단위 정수로, {service.MAX_WON:,}원 이하로 적어 주세요."
+                    request, f"숙박비: 원 단위 정수로, {MAX_WON:,}원 이하로 적어 주세요."
                 )
             values[nid] = (
                 int(text),
@@ -273,7 +270,7 @@ def travel_action(
         elif action in ("approve", "reject") and part == "approver":
             service.decide(ctx, [trip.id], action, reason)
         elif action == "pay" and part == "finance_officer":
-            service.pay(ctx, [trip.id])
+            finance.pay(ctx, [trip.id])
         else:
             raise TransitionError(
                 f"{STATE_LABELS.get(trip.state, trip.state)} 상태의 출장에는 이 처리를 할 수 없습니다."

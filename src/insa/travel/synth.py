@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from insa.db.bulk import bulk_writer
 from insa.params import load
+from insa.people.models import Employee, Grade
 from insa.travel.models import TravelTrip
 from insa.travel.regions import cap_class
 
@@ -438,8 +439,6 @@ def _tickets(
 
 def trip_employees(conn: Connection, on: dt.date) -> list[EmployeeRow]:
     """Active employees with their 여비 등급 band (from the grade, as ``service.band_of``)."""
-    from insa.people.models import Employee, Grade
-
     band1 = set(load("travel").get("rates.bands", on)["band1_grades"])
     rows = conn.execute(
         select(Employee.id, Employee.agency_id, Employee.employee_no, Grade.code)
