@@ -225,7 +225,9 @@ def logout(request: Request, db: DbDep) -> Response:
 @router.get(
     "/audit",
     response_class=HTMLResponse,
-    dependencies=[page_gate(service.VIEW_AUDIT, "감사 기록은 중앙관리자만 볼 수 있습니다.")],
+    dependencies=[
+        page_gate(service.VIEW_AUDIT, message="감사 기록은 중앙관리자만 볼 수 있습니다.")
+    ],
 )
 def audit(
     request: Request,
@@ -301,7 +303,7 @@ def account_totp_reset(request: Request, ctx: CtxDep) -> Response:
 @router.get(
     "/centres",
     response_class=HTMLResponse,
-    dependencies=[page_gate(service.VIEW_CENTRE, "공동 센터 담당자만 볼 수 있습니다.")],
+    dependencies=[page_gate(service.VIEW_CENTRE, message="공동 센터 담당자만 볼 수 있습니다.")],
 )
 def centres(request: Request, ctx: CtxDep) -> Response:
     return render(request, "security/centres.html", centres=service.centres(ctx))

@@ -45,12 +45,6 @@ def _trip(ctx: Any, trip_id: int) -> tuple[Any, str]:
     return found
 
 
-def _any_part(ctx: CtxDep) -> None:
-    """A route dependency: the travel pages are for whoever plays a part in the steps."""
-    if not any(ctx.principal.can(x) for x in PARTS):
-        raise Forbidden()
-
-
 def _conflict(request: Request, ctx: Any, message: str) -> Response:
     """A refused action: nothing of the request is kept (a bulk action is all or nothing)."""
     service.abandon(ctx)
@@ -59,7 +53,7 @@ def _conflict(request: Request, ctx: Any, message: str) -> Response:
     )
 
 
-@router.get("/travel", response_class=HTMLResponse, dependencies=[Depends(_any_part)])
+@router.get("/travel", response_class=HTMLResponse, dependencies=[page_gate(*PARTS)])
 def travel_home(request: Request, ctx: CtxDep) -> Response:
     p = ctx.principal
     if p.can(service.APPROVE):

@@ -114,12 +114,12 @@ def api_ctx(request: Request, db: DbDep) -> Ctx:
 ApiCtxDep = Annotated[Ctx, Depends(api_ctx)]
 
 
-def page_gate(permission: str, message: str | None = None) -> Any:
-    """A route dependency: the page is for callers holding ``permission`` (403 otherwise,
-    with ``message`` on the error page)."""
+def page_gate(*permissions: str, message: str | None = None) -> Any:
+    """A route dependency: the page is for callers holding any of ``permissions`` (403
+    otherwise, with ``message`` on the error page)."""
 
     def gate(ctx: CtxDep) -> None:
-        if not ctx.principal.can(permission):
+        if not any(ctx.principal.can(p) for p in permissions):
             raise Forbidden(message) if message else Forbidden()
 
     return Depends(gate)
