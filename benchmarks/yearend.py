@@ -56,7 +56,7 @@ def bench(url: str, employees: int, loop_sample: int, work: Path) -> dict[str, A
     nts = work / "nts.jsonl"
     generate(numbers, 2025, 2025, nts)
     t_nts = time.perf_counter()
-    imp = import_nts(engine, nts, actor="bench")
+    imp = import_nts(engine, nts)
     t_import = time.perf_counter() - t_nts
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:

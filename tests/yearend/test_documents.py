@@ -32,7 +32,7 @@ def settled(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> tuple[Engine
         aid = conn.scalar(
             select(Employee.agency_id).group_by(Employee.agency_id).order_by(func.count().desc())
         )
-    import_nts(migrated, tmp_path / "nts.jsonl", actor="t")
+    import_nts(migrated, tmp_path / "nts.jsonl")
     service.run_settlement(migrated, YEAR, agency_id=None, actor="t")
     assert aid is not None
     return migrated, aid

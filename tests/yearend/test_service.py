@@ -32,7 +32,7 @@ def seeded(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> Engine:
     with migrated.connect() as conn:
         numbers = employee_numbers(conn)
     generate(numbers, YEAR, 3, tmp_path / "nts.jsonl")
-    import_nts(migrated, tmp_path / "nts.jsonl", actor="test")
+    import_nts(migrated, tmp_path / "nts.jsonl")
     return migrated
 
 
@@ -151,7 +151,7 @@ def test_nts_import_reports_every_bad_row_and_writes_nothing(
         encoding="utf-8",
     )
     with pytest.raises(NtsImportError) as exc:
-        import_nts(seeded, d, actor="test")
+        import_nts(seeded, d)
     errors = exc.value.errors
     assert any(e.startswith("b.jsonl:1:cards.credit:") for e in errors)
     assert any(e.startswith("b.jsonl:2: invalid JSON") for e in errors)
@@ -161,12 +161,12 @@ def test_nts_import_reports_every_bad_row_and_writes_nothing(
         assert conn.scalar(select(func.count()).select_from(nts_table)) == before
     # the good file alone imports; the same again changes nothing; a change replaces
     (d / "b.jsonl").unlink()
-    r1 = import_nts(seeded, d, actor="test")
-    r2 = import_nts(seeded, d, actor="test")
+    r1 = import_nts(seeded, d)
+    r2 = import_nts(seeded, d)
     assert (r1.inserted, r2.unchanged, r2.inserted) == (1, 1, 0)
     good["cards"] = {"credit": 2_000_000}
     (d / "a.json").write_text(json.dumps(good), encoding="utf-8")
-    assert import_nts(seeded, d, actor="test").replaced == 1
+    assert import_nts(seeded, d).replaced == 1
     with seeded.connect() as conn:
         credit = conn.scalar(select(nts_table.c.credit).where(nts_table.c.tax_year == 2024))
     assert credit == 2_000_000
@@ -294,7 +294,7 @@ def test_simplified_data_reaches_the_engine_field_by_field(seeded: Engine, tmp_p
         "housing": {"subscription_savings": 127, "lease_loan_repayment": 128, "mortgage_interest": 129},
     }  # fmt: skip
     (tmp_path / "one.json").write_text(json.dumps(doc), encoding="utf-8")
-    import_nts(seeded, tmp_path / "one.json", actor="test")
+    import_nts(seeded, tmp_path / "one.json")
     with seeded.connect() as conn:
         batch = service.load_batch(conn, YEAR, employee_ids=[eid])
     case = service.case_at(batch, 0, no).model_dump(mode="json")

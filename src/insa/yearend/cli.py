@@ -51,7 +51,6 @@ def yearend_import_nts(
 ) -> None:
     """국세청 간소화 자료를 가져옵니다 (전부 아니면 전무) / Import the NTS simplified data, all or nothing."""
     from insa import clikit
-    from insa.security.audit import cli_actor
     from insa.yearend.nts import NtsImportError, import_nts
 
     engine = clikit.engine()
@@ -59,10 +58,7 @@ def yearend_import_nts(
         task = progress.add_task("", total=None)
         try:
             report = import_nts(
-                engine,
-                source,
-                actor=cli_actor(),
-                on_progress=lambda d, t: progress.update(task, completed=d, total=t),
+                engine, source, on_progress=lambda d, t: progress.update(task, completed=d, total=t)
             )
         except NtsImportError as exc:
             for e in exc.errors:
