@@ -104,7 +104,6 @@ def yearend_run(
 ) -> None:
     """원클릭 연말정산: 급여·부양가족·간소화 자료로 전원 정산하고 결과를 교체 저장 / Settle everyone in one batch."""
     from insa import clikit
-    from insa.security.audit import cli_actor
     from insa.yearend.service import SettlementError, run_settlement
 
     engine = clikit.engine()
@@ -117,7 +116,6 @@ def yearend_run(
                 engine,
                 year,
                 agency_id=aid,
-                actor=cli_actor(),
                 on_progress=lambda name, d, t: progress.update(
                     task, completed=d, total=t, description=name
                 ),
@@ -151,7 +149,7 @@ def yearend_explain(
     """한 사람의 정산 내역을 원 단위까지 설명 / Explain one employee's settlement, line by line."""
     from insa import clikit
     from insa.security.audit import cli_actor, record
-    from insa.yearend.service import explain
+    from insa.yearend.settlement import explain
 
     engine = clikit.engine()
     with engine.begin() as conn:
@@ -212,7 +210,7 @@ def yearend_receipt(
     from insa.security.audit import cli_actor, record
     from insa.yearend.documents import DocumentUnavailable, receipt_for
     from insa.yearend.models import results_table as rt
-    from insa.yearend.service import explain
+    from insa.yearend.settlement import explain
 
     engine = clikit.engine()
     cipher = clikit.cipher()

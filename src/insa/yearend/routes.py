@@ -15,9 +15,10 @@ from insa.codes import RELATION_LABELS
 from insa.db.engine import get_engine
 from insa.people.models import Agency
 from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
-from insa.yearend import jobs, scoped
+from insa.yearend import jobs
+from insa.yearend import service as scoped
 from insa.yearend.scalar import compute
-from insa.yearend.service import explain
+from insa.yearend.settlement import explain
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 NAV = (
@@ -124,14 +125,7 @@ def yearend_run(
         scope = scoped.run_scope(ctx, int(agency_id) if agency_id.isdigit() else None)
     except PermissionError as exc:
         raise Forbidden(str(exc)) from None
-    job = jobs.start(
-        get_engine(),
-        year,
-        scope,
-        actor=ctx.principal.username,
-        actor_role=ctx.principal.role,
-        client_addr=ctx.principal.client_addr,
-    )
+    job = jobs.start(get_engine(), year, scope, principal=ctx.principal)
     if request.headers.get("hx-request"):
         return render(request, "yearend/_job.html", job=job)
     return RedirectResponse(f"/yearend/jobs/{job.id}", status_code=303)
