@@ -1,22 +1,33 @@
-"""Year-end data as the web and API see it: every query scoped by ``restrict``, reads audited.
+"""Year-end settlement as pages, API and commands see it: the runs and results of the actor's
+scope, one employee's settlement with every line, the what-if, the receipt and the agency's
+filing file, and starting a run.
 
-The batch itself (loading a scope as columns, settling, storing) is :mod:`insa.yearend.batch`
-and :mod:`insa.yearend.settlement`; :func:`run_settlement` is its entry point."""
+Every query goes through ``restrict``/``restrict_agencies``; every read of a settlement and
+every document handed out is audited through the context. The batch itself (loading a scope
+as columns, settling, storing) is :mod:`insa.yearend.batch` and
+:mod:`insa.yearend.settlement`; :func:`run_settlement` is the batch entry point the commands
+and the web's background runs (:mod:`insa.yearend.jobs`) call.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from pydantic import ValidationError
+from sqlalchemy import Row, and_, case, func, select
 
+from insa.db.engine import get_engine
+from insa.db.paging import Page, paginate
 from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
 from insa.security.principal import restrict, restrict_agencies
-from insa.yearend import rules
+from insa.yearend import jobs, rules
 from insa.yearend.models import results_table as rt
 from insa.yearend.models import runs_table
+from insa.yearend.schemas import Document
+from insa.yearend.settlement import Explanation, explain
 from insa.yearend.settlement import RunReport as RunReport
 from insa.yearend.settlement import SettlementError as SettlementError
 from insa.yearend.settlement import run_settlement as run_settlement
@@ -31,10 +42,27 @@ GRANTS = {
     "central_admin": {VIEW, LIST, RUN},
 }
 
+# The what-if form: dotted field of the case → Korean label.
+WHAT_IF_FIELDS: dict[str, str] = {
+    "cards.credit": "신용카드 사용액",
+    "cards.debit": "체크카드 사용액",
+    "cards.cash_receipt": "현금영수증",
+    "cards.traditional_market": "전통시장 사용액",
+    "cards.public_transport": "대중교통 이용액",
+    "insurance.general": "보장성 보험료",
+    "medical.self_senior_disabled_child6": "의료비 (본인·65세 이상·장애인·6세 이하)",
+    "medical.other_dependents": "의료비 (그 밖의 부양가족)",
+    "education.self": "교육비 (본인)",
+    "donations.general": "기부금 (일반)",
+    "donations.hometown": "고향사랑기부금",
+    "pension_account.pension_savings": "연금저축 납입액",
+    "pension_account.irp": "퇴직연금(IRP) 납입액",
+    "monthly_rent": "월세 지급액",
+    "housing.subscription_savings": "주택청약저축 납입액",
+}
 
-def visible_employee(ctx: Ctx, employee_id: int) -> Employee | None:
-    stmt = restrict(select(Employee).where(Employee.id == employee_id), ctx.principal, VIEW)
-    return ctx.db.scalar(stmt)
+
+# ------------------------------------------------------------------ years and scope
 
 
 def tax_years() -> list[int]:
@@ -48,6 +76,11 @@ def default_year(today: dt.date | None = None) -> int:
     return last if last in years else years[0]
 
 
+def visible_employee(ctx: Ctx, employee_id: int) -> Employee | None:
+    stmt = restrict(select(Employee).where(Employee.id == employee_id), ctx.principal, VIEW)
+    return ctx.db.scalar(stmt)
+
+
 def run_scope(ctx: Ctx, requested_agency: int | None) -> int | None:
     """The agency a run may cover: an officer's own; a central administrator's choice (None =
     every agency). Raises PermissionError for roles that cannot run."""
@@ -55,6 +88,36 @@ def run_scope(ctx: Ctx, requested_agency: int | None) -> int | None:
     if not p.can(RUN):
         raise PermissionError("연말정산을 실행할 권한이 없습니다.")
     return p.scope_agency(requested_agency)
+
+
+def results_agency(ctx: Ctx, requested: str) -> int | None:
+    """The agency the results page is narrowed to (the id the page was asked for, as text):
+    only whoever sees all chooses one."""
+    return int(requested) if requested.isdigit() and ctx.principal.sees_all else None
+
+
+def agency_choices(ctx: Ctx) -> list[tuple[int, str]]:
+    """The agencies to choose from (by name), for whoever sees all; nobody else chooses."""
+    if not ctx.principal.sees_all:
+        return []
+    rows = ctx.db.execute(select(Agency.id, Agency.name_ko).order_by(Agency.name_ko))
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+# ------------------------------------------------------------------ runs and results
+
+
+def start_run(ctx: Ctx, year: int, requested_agency: int | None) -> jobs.Job:
+    """Start the settlement of the actor's scope in the background (or give back the running
+    job of an overlapping scope). PermissionError for whoever may not run."""
+    scope = run_scope(ctx, requested_agency)
+    return jobs.start(get_engine(), year, scope, principal=ctx.principal)
+
+
+def job_of(ctx: Ctx, job_id: str) -> jobs.Job | None:
+    """A run's progress, for whoever may watch it (see :func:`insa.yearend.jobs.visible`)."""
+    job = jobs.get(job_id)
+    return job if job is not None and jobs.visible(job, ctx.principal) else None
 
 
 def list_runs(ctx: Ctx, year: int, limit: int = 10) -> list[dict[str, Any]]:
@@ -80,17 +143,8 @@ def list_runs(ctx: Ctx, year: int, limit: int = 10) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass
-class ResultPage:
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    size: int
-    summary: dict[str, int]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
+def _as_dict(row: Row[Any]) -> dict[str, Any]:
+    return dict(row._mapping)
 
 
 def list_results(
@@ -102,8 +156,10 @@ def list_results(
     only: str = "",
     page: int = 1,
     size: int = 20,
-) -> ResultPage:
-    """Stored results in scope, worst balances first; ``only``: refund | collect."""
+) -> Page[dict[str, Any]]:
+    """Stored results in scope, worst balances first; ``only``: refund | collect. The page's
+    ``totals``: employees, determined_tax, balance_income_tax, balance_local_tax, refunds
+    over every matched result."""
     filters = [rt.c.tax_year == year]
     if agency_id is not None:
         filters.append(rt.c.agency_id == agency_id)
@@ -131,37 +187,163 @@ def list_results(
         ).where(rt.c.employee_id.in_(select(sub.c.employee_id)), rt.c.tax_year == year)
     ).one()
     total = int(summary_row[0])
-    rows = ctx.db.execute(
-        restrict(
-            select(
-                Employee.id, Employee.employee_no, Employee.name, rt.c.version, rt.c.method,
-                rt.c.total_salary, rt.c.determined_tax, rt.c.withheld_income_tax,
-                rt.c.balance_income_tax, rt.c.balance_local_tax,
-            ).join(Employee, Employee.id == rt.c.employee_id),
-            ctx.principal,
-            VIEW,
-        )
-        .where(*filters)
-        .order_by(rt.c.balance_income_tax.desc(), Employee.id)
-        .limit(size)
-        .offset((max(page, 1) - 1) * size)
-    ).all()  # fmt: skip
+    rows = restrict(
+        select(
+            Employee.id, Employee.employee_no, Employee.name, rt.c.version, rt.c.method,
+            rt.c.total_salary, rt.c.determined_tax, rt.c.withheld_income_tax,
+            rt.c.balance_income_tax, rt.c.balance_local_tax,
+        ).join(Employee, Employee.id == rt.c.employee_id),
+        ctx.principal,
+        VIEW,
+    ).where(*filters).order_by(rt.c.balance_income_tax.desc(), Employee.id)  # fmt: skip
+    totals = {
+        "employees": total,
+        "determined_tax": int(summary_row[1]),
+        "balance_income_tax": int(summary_row[2]),
+        "balance_local_tax": int(summary_row[3]),
+        "refunds": int(summary_row[4]),
+    }
+    found = paginate(ctx.db, rows, page=page, size=size, total=total, totals=totals)
     ctx.audit(
         "yearend.list_results",
         target_type="yearend_result",
         agency_id=ctx.principal.agency_id,
         detail={"tax_year": year, "page": page, "results": total},
     )
-    return ResultPage(
-        [dict(r._mapping) for r in rows],
-        total,
-        page,
-        size,
-        {
-            "employees": total,
-            "determined_tax": int(summary_row[1]),
-            "balance_income_tax": int(summary_row[2]),
-            "balance_local_tax": int(summary_row[3]),
-            "refunds": int(summary_row[4]),
-        },
+    return found.map(_as_dict)
+
+
+# ------------------------------------------------------------------ one employee
+
+
+@dataclass(frozen=True)
+class EmployeeSettlement:
+    """An employee in the actor's scope and their settlement of ``year`` (None: not paid)."""
+
+    employee: Employee
+    explanation: Explanation | None
+    year: int
+
+
+def view_settlement(ctx: Ctx, employee_id: int, year: int) -> EmployeeSettlement | None:
+    """One employee's settlement, every line, beside the stored result (audited); None if the
+    employee is not the actor's to see."""
+    emp = visible_employee(ctx, employee_id)
+    if emp is None:
+        return None
+    ex = explain(ctx.db, employee_id, year, emp.employee_no)
+    ctx.audit(
+        VIEW,
+        target_type="employee",
+        target_id=employee_id,
+        agency_id=emp.agency_id,
+        detail={"tax_year": year},
     )
+    return EmployeeSettlement(emp, ex, year)
+
+
+def _case_value(case: Any, dotted: str) -> int:
+    for part in dotted.split("."):
+        case = getattr(case, part)
+    return int(case)
+
+
+def what_if_fields(ex: Explanation | None) -> dict[str, tuple[str, int]]:
+    """The what-if form's fields: dotted name → (label, the amount in the case)."""
+    if ex is None:
+        return {}
+    return {k: (label, _case_value(ex.case, k)) for k, label in WHAT_IF_FIELDS.items()}
+
+
+@dataclass
+class WhatIf:
+    after: dict[str, Any] | None  # the result with the changed amounts (None: input errors)
+    changed: list[tuple[str, int, int]] = field(default_factory=list)  # (label, before, after)
+    errors: list[str] = field(default_factory=list)
+
+
+def what_if(ex: Explanation, form: dict[str, str]) -> WhatIf:
+    """Settle the case again with the amounts of the form (won, as typed); nothing is stored."""
+    from insa.yearend.scalar import compute
+
+    data = ex.case.model_dump(mode="json")
+    errors: list[str] = []
+    changed: list[tuple[str, int, int]] = []
+    for key, label in WHAT_IF_FIELDS.items():
+        raw = str(form.get(key, "")).replace(",", "").strip()
+        if raw == "":
+            continue
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 13:
+            errors.append(f"{label}: 0 이상의 원 단위 정수(13자리까지)로 입력하세요.")
+            continue
+        node = data
+        *path, last = key.split(".")
+        for part in path:
+            node = node[part]
+        if int(raw) != node[last]:
+            changed.append((label, node[last], int(raw)))
+            node[last] = int(raw)
+    new = None
+    if not errors:
+        try:
+            new = compute(type(ex.case).model_validate(data))
+        except ValidationError as exc:
+            errors = [str(e["msg"]) for e in exc.errors()]
+    return WhatIf(new, changed, errors)
+
+
+# ------------------------------------------------------------------ documents
+
+
+def receipt_name(year: int, employee_no: str) -> str:
+    return f"receipt-{year}-{employee_no}.pdf"
+
+
+def _receipt(ctx: Ctx, emp: Employee, ex: Explanation) -> Document:
+    from insa.yearend.documents import receipt_for
+
+    pdf = receipt_for(ctx.db, ctx.cipher, emp, ex)
+    ctx.audit(
+        "yearend.receipt",
+        target_type="employee",
+        target_id=emp.id,
+        agency_id=emp.agency_id,
+        detail={"tax_year": ex.tax_year},
+    )
+    return Document(receipt_name(ex.tax_year, emp.employee_no), pdf)
+
+
+def receipt(ctx: Ctx, employee_id: int, year: int) -> Document | None:
+    """The employee's withholding receipt (PDF) of the stored settlement, for the web: None
+    if the employee is not the actor's to see or was not paid in ``year``.
+    :class:`~insa.yearend.documents.DocumentUnavailable` before a run or after a change."""
+    seen = view_settlement(ctx, employee_id, year)
+    if seen is None or seen.explanation is None:
+        return None
+    return _receipt(ctx, seen.employee, seen.explanation)
+
+
+def filing_agency(ctx: Ctx, requested_agency: int | None) -> int:
+    """The agency whose filing file the actor may make (PermissionError otherwise)."""
+    aid = run_scope(ctx, requested_agency)
+    if aid is None:
+        raise PermissionError("전산매체는 기관별로 만듭니다. 기관을 고르세요.")
+    return aid
+
+
+def filing_file(ctx: Ctx, agency_id: int, year: int) -> Document:
+    """The agency's electronic filing file from its stored results (audited).
+    :class:`~insa.yearend.documents.DocumentUnavailable` or
+    :class:`~insa.yearend.filing.errors.FilingError` when it cannot be made."""
+    from insa.yearend.documents import filing_for_agency
+
+    aid = filing_agency(ctx, agency_id)
+    data, name = filing_for_agency(ctx.db, ctx.cipher, aid, year)
+    ctx.audit(
+        "yearend.filing",
+        target_type="agency",
+        target_id=aid,
+        agency_id=aid,
+        detail={"tax_year": year, "bytes": len(data)},
+    )
+    return Document(name, data)
