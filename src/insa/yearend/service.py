@@ -62,6 +62,10 @@ WHAT_IF_FIELDS: dict[str, str] = {
 }
 
 
+class UnknownEmployee(LookupError):
+    """No employee of that number in the actor's scope."""
+
+
 # ------------------------------------------------------------------ years and scope
 
 
@@ -79,6 +83,14 @@ def default_year(today: dt.date | None = None) -> int:
 def visible_employee(ctx: Ctx, employee_id: int) -> Employee | None:
     stmt = restrict(select(Employee).where(Employee.id == employee_id), ctx.principal, VIEW)
     return ctx.db.scalar(stmt)
+
+
+def _employee_by_number(ctx: Ctx, employee_no: str) -> Employee:
+    stmt = select(Employee).where(Employee.employee_no == employee_no)
+    emp = ctx.db.scalar(restrict(stmt, ctx.principal, VIEW))
+    if emp is None:
+        raise UnknownEmployee(f"no employee {employee_no}")
+    return emp
 
 
 def run_scope(ctx: Ctx, requested_agency: int | None) -> int | None:
@@ -242,6 +254,16 @@ def view_settlement(ctx: Ctx, employee_id: int, year: int) -> EmployeeSettlement
     return EmployeeSettlement(emp, ex, year)
 
 
+def explain_by_number(ctx: Ctx, employee_no: str, year: int) -> Explanation | None:
+    """The explanation of ``insa yearend explain`` (audited; None: not paid in ``year``)."""
+    emp = _employee_by_number(ctx, employee_no)
+    ex = explain(ctx.db, emp.id, year, employee_no)
+    ctx.audit(
+        "yearend.explain", target_type="employee", target_id=emp.id, detail={"tax_year": year}
+    )
+    return ex
+
+
 def _case_value(case: Any, dotted: str) -> int:
     for part in dotted.split("."):
         case = getattr(case, part)
@@ -321,6 +343,24 @@ def receipt(ctx: Ctx, employee_id: int, year: int) -> Document | None:
     if seen is None or seen.explanation is None:
         return None
     return _receipt(ctx, seen.employee, seen.explanation)
+
+
+def receipt_by_number(ctx: Ctx, employee_no: str, year: int) -> Document | None:
+    """The receipt of ``insa yearend receipt`` (None: not paid in ``year``)."""
+    emp = _employee_by_number(ctx, employee_no)
+    ex = explain(ctx.db, emp.id, year, employee_no)
+    return None if ex is None else _receipt(ctx, emp, ex)
+
+
+def settled_employee_nos(ctx: Ctx, year: int, agency_id: int | None) -> list[str]:
+    """The employee numbers of everyone with a stored ``year`` result in the agency."""
+    stmt = (
+        select(Employee.employee_no)
+        .join(rt, rt.c.employee_id == Employee.id)
+        .where(rt.c.tax_year == year, rt.c.agency_id == agency_id)
+        .order_by(Employee.employee_no)
+    )
+    return list(ctx.db.scalars(restrict(stmt, ctx.principal, VIEW)))
 
 
 def filing_agency(ctx: Ctx, requested_agency: int | None) -> int:
