@@ -37,10 +37,11 @@ def bench(url: str, employees: int, loop_sample: int, work: Path) -> dict[str, A
     from insa.people.seed import seed
     from insa.people.synth import SeedConfig
     from insa.security.crypto import RRNCipher
+    from insa.yearend.batch import case_at, load_batch
     from insa.yearend.engine import settle
     from insa.yearend.nts import import_nts
     from insa.yearend.scalar import compute
-    from insa.yearend.service import case_at, load_batch, run_settlement
+    from insa.yearend.settlement import run_settlement
     from insa.yearend.synth import employee_numbers, generate
 
     engine = make_engine(url)
@@ -56,7 +57,7 @@ def bench(url: str, employees: int, loop_sample: int, work: Path) -> dict[str, A
     nts = work / "nts.jsonl"
     generate(numbers, 2025, 2025, nts)
     t_nts = time.perf_counter()
-    imp = import_nts(engine, nts, actor="bench")
+    imp = import_nts(engine, nts)
     t_import = time.perf_counter() - t_nts
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
@@ -66,7 +67,7 @@ def bench(url: str, employees: int, loop_sample: int, work: Path) -> dict[str, A
     runs = []
     for _ in range(2):
         t0 = time.perf_counter()
-        r = run_settlement(engine, 2025, agency_id=None, actor="bench")
+        r = run_settlement(engine, 2025, agency_id=None)
         runs.append(
             {
                 "end_to_end_s": time.perf_counter() - t0,

@@ -44,7 +44,7 @@ from insa.web.deps import NavItem
 from insa.yearend import cli as yearend_cli
 from insa.yearend import models as yearend_models
 from insa.yearend import routes as yearend_routes
-from insa.yearend import scoped as yearend_service
+from insa.yearend import service as yearend_service
 
 
 @dataclass(frozen=True)

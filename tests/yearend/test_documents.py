@@ -14,7 +14,7 @@ from insa.people.models import Agency, Employee, Payroll
 from insa.people.seed import seed
 from insa.people.synth import SeedConfig
 from insa.security.crypto import RRNCipher
-from insa.yearend import service
+from insa.yearend import settlement
 from insa.yearend.documents import DocumentUnavailable, filing_for_agency, receipt_data
 from insa.yearend.filing import parse_filing, write_filing
 from insa.yearend.models import results_table as rt
@@ -32,8 +32,8 @@ def settled(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> tuple[Engine
         aid = conn.scalar(
             select(Employee.agency_id).group_by(Employee.agency_id).order_by(func.count().desc())
         )
-    import_nts(migrated, tmp_path / "nts.jsonl", actor="t")
-    service.run_settlement(migrated, YEAR, agency_id=None, actor="t")
+    import_nts(migrated, tmp_path / "nts.jsonl")
+    settlement.run_settlement(migrated, YEAR, agency_id=None)
     assert aid is not None
     return migrated, aid
 
@@ -82,7 +82,7 @@ def test_filing_is_refused_when_the_data_changed_after_the_run(
         pytest.raises(DocumentUnavailable, match="run the settlement again"),
     ):
         filing_for_agency(db, cipher, aid, YEAR)
-    service.run_settlement(engine, YEAR, agency_id=aid, actor="t")
+    settlement.run_settlement(engine, YEAR, agency_id=aid)
     with session_scope(engine) as db:
         assert filing_for_agency(db, cipher, aid, YEAR)[0]
 
@@ -100,7 +100,7 @@ def test_receipt_marks_each_dependent_as_the_settlement_counted_them(
             .limit(1)
         )
         assert emp is not None
-        ex = service.explain(db, emp.id, YEAR, emp.employee_no)
+        ex = settlement.explain(db, emp.id, YEAR, emp.employee_no)
         assert ex is not None
         data = receipt_data(db, cipher, emp, ex)
     assert data.dependents[0].relation == "본인" and "*" in data.dependents[0].masked_rrn

@@ -16,7 +16,9 @@ from insa.people.seed import seed
 from insa.people.synth import SeedConfig
 from insa.security.crypto import RRNCipher
 from insa.security.models import AuditLog
-from insa.yearend import service
+from insa.security.principal import Principal
+from insa.yearend import settlement
+from insa.yearend.batch import case_at, load_batch
 from insa.yearend.models import RESULT_AMOUNTS, nts_table, runs_table
 from insa.yearend.models import results_table as rt
 from insa.yearend.nts import NtsImportError, import_nts
@@ -32,7 +34,7 @@ def seeded(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> Engine:
     with migrated.connect() as conn:
         numbers = employee_numbers(conn)
     generate(numbers, YEAR, 3, tmp_path / "nts.jsonl")
-    import_nts(migrated, tmp_path / "nts.jsonl", actor="test")
+    import_nts(migrated, tmp_path / "nts.jsonl")
     return migrated
 
 
@@ -44,7 +46,7 @@ def _results(engine: Engine) -> dict[int, dict[str, Any]]:
 def test_run_stores_everyone_and_every_stored_amount_is_the_scalar_engines(
     seeded: Engine,
 ) -> None:
-    report = service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
+    report = settlement.run_settlement(seeded, YEAR, agency_id=None)
     stored = _results(seeded)
     with seeded.connect() as conn:
         paid = conn.scalar(
@@ -55,7 +57,7 @@ def test_run_stores_everyone_and_every_stored_amount_is_the_scalar_engines(
         numbers = dict(conn.execute(select(Employee.id, Employee.employee_no)).all())
         # the vectorised batch and the scalar explanation agree to the won, employee by employee
         for eid in sorted(stored)[::20]:
-            ex = service.explain(conn, eid, YEAR, numbers[eid])
+            ex = settlement.explain(conn, eid, YEAR, numbers[eid])
             assert ex is not None and not ex.stale
             for k in RESULT_AMOUNTS:
                 assert ex.result[k] == stored[eid][k], (eid, k)
@@ -69,9 +71,9 @@ def test_run_stores_everyone_and_every_stored_amount_is_the_scalar_engines(
 def test_rerun_replaces_with_the_next_version_and_agency_runs_touch_only_their_agency(
     seeded: Engine,
 ) -> None:
-    service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
+    settlement.run_settlement(seeded, YEAR, agency_id=None)
     first = _results(seeded)
-    again = service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
+    again = settlement.run_settlement(seeded, YEAR, agency_id=None)
     second = _results(seeded)
     assert again.version == 2 and set(first) == set(second)
     assert all(second[e]["version"] == 2 for e in second)
@@ -80,7 +82,7 @@ def test_rerun_replaces_with_the_next_version_and_agency_runs_touch_only_their_a
         aid = conn.scalar(
             select(Employee.agency_id).group_by(Employee.agency_id).order_by(func.count().desc())
         )
-    one = service.run_settlement(seeded, YEAR, agency_id=aid, actor="test")
+    one = settlement.run_settlement(seeded, YEAR, agency_id=aid)
     third = _results(seeded)
     assert one.version == 3 and 0 < one.employees < len(third)  # labelled as its rows
     for r in third.values():
@@ -91,16 +93,55 @@ def test_rerun_replaces_with_the_next_version_and_agency_runs_touch_only_their_a
         assert actions.count("yearend.run") == 3
 
 
+def test_a_run_is_recorded_and_audited_as_its_principal(seeded: Engine) -> None:
+    with seeded.connect() as conn:
+        aid = conn.scalar(select(Employee.agency_id).limit(1))
+    officer = Principal(7, "hr-x", "HR X", "hr_officer", aid, None, client_addr="10.0.0.9")
+    report = settlement.run_settlement(seeded, YEAR, agency_id=aid, principal=officer)
+    with seeded.connect() as conn:
+        run_actor = conn.scalar(select(runs_table.c.actor).where(runs_table.c.id == report.run_id))
+        run = conn.execute(select(AuditLog).where(AuditLog.action == "yearend.run")).one()
+        nts = conn.execute(select(AuditLog).where(AuditLog.action == "yearend.import_nts")).one()
+    assert run_actor == "hr-x"
+    assert (run.actor, run.actor_role, run.client_addr) == ("hr-x", "hr_officer", "10.0.0.9")
+    assert (run.target_type, run.target_id, run.agency_id) == (
+        "yearend_run",
+        str(report.run_id),
+        aid,
+    )
+    assert run.detail == {"tax_year": YEAR, "employees": report.employees, "version": 1}
+    # a command's batch is the operator's
+    assert nts.actor.startswith("cli:") and nts.actor_role == "cli" and nts.client_addr is None
+
+
+def test_a_failed_background_run_is_audited_as_whoever_started_it(seeded: Engine) -> None:
+    import threading
+
+    from insa.yearend import jobs
+
+    officer = Principal(7, "hr-x", "HR X", "hr_officer", None, None, client_addr="10.0.0.9")
+    job = jobs.start(seeded, 2019, None, principal=officer)  # nobody was paid in 2019
+    for thread in threading.enumerate():
+        if thread.name == f"yearend-{job.id}":
+            thread.join(30)
+    assert job.status == "failed" and job.actor == "hr-x"
+    with seeded.connect() as conn:
+        row = conn.execute(select(AuditLog).where(AuditLog.action == "yearend.run_failed")).one()
+    assert (row.actor, row.actor_role, row.client_addr) == ("hr-x", "hr_officer", "10.0.0.9")
+    assert row.target_type == "yearend_run" and row.agency_id is None
+    assert row.detail == {"tax_year": 2019, "error": job.error}
+
+
 def test_a_failed_store_changes_nothing(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
+    settlement.run_settlement(seeded, YEAR, agency_id=None)
     before = _results(seeded)
 
     def boom(*_a: Any, **_k: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "bulk_writer", lambda conn: type("W", (), {"write": boom})())
+    monkeypatch.setattr(settlement, "bulk_writer", lambda conn: type("W", (), {"write": boom})())
     with pytest.raises(RuntimeError, match="disk full"):
-        service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
+        settlement.run_settlement(seeded, YEAR, agency_id=None)
     assert _results(seeded) == before
     with seeded.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(runs_table)) == 1
@@ -119,8 +160,8 @@ def test_a_dependent_listed_by_two_employees_is_deducted_once(seeded: Engine) ->
             select(Dependent.employee_id).where(Dependent.rrn_pseudonym == shared)
         ).all()
         numbers = dict(conn.execute(select(Employee.id, Employee.employee_no)).all())
-        ea = service.explain(conn, a, YEAR, numbers[a])
-        eb = service.explain(conn, b, YEAR, numbers[b])
+        ea = settlement.explain(conn, a, YEAR, numbers[a])
+        eb = settlement.explain(conn, b, YEAR, numbers[b])
     assert ea is not None and eb is not None
     # exactly one of the two lost a child to the other, and says so
     losers = [e for e in (ea, eb) if any(x[0] == "child" for x in e.excluded)]
@@ -151,7 +192,7 @@ def test_nts_import_reports_every_bad_row_and_writes_nothing(
         encoding="utf-8",
     )
     with pytest.raises(NtsImportError) as exc:
-        import_nts(seeded, d, actor="test")
+        import_nts(seeded, d)
     errors = exc.value.errors
     assert any(e.startswith("b.jsonl:1:cards.credit:") for e in errors)
     assert any(e.startswith("b.jsonl:2: invalid JSON") for e in errors)
@@ -161,12 +202,12 @@ def test_nts_import_reports_every_bad_row_and_writes_nothing(
         assert conn.scalar(select(func.count()).select_from(nts_table)) == before
     # the good file alone imports; the same again changes nothing; a change replaces
     (d / "b.jsonl").unlink()
-    r1 = import_nts(seeded, d, actor="test")
-    r2 = import_nts(seeded, d, actor="test")
+    r1 = import_nts(seeded, d)
+    r2 = import_nts(seeded, d)
     assert (r1.inserted, r2.unchanged, r2.inserted) == (1, 1, 0)
     good["cards"] = {"credit": 2_000_000}
     (d / "a.json").write_text(json.dumps(good), encoding="utf-8")
-    assert import_nts(seeded, d, actor="test").replaced == 1
+    assert import_nts(seeded, d).replaced == 1
     with seeded.connect() as conn:
         credit = conn.scalar(select(nts_table.c.credit).where(nts_table.c.tax_year == 2024))
     assert credit == 2_000_000
@@ -196,12 +237,12 @@ def test_cli_run_explain_and_bad_agency(seeded: Engine) -> None:
 
 def test_scalar_of_a_case_rebuilt_from_the_database_matches_compute(seeded: Engine) -> None:
     with seeded.connect() as conn:
-        batch = service.load_batch(conn, YEAR)
+        batch = load_batch(conn, YEAR)
     from insa.yearend.engine import settle
 
     out = settle(batch.cols)
     for i in range(0, batch.n, 37):
-        s = compute(service.case_at(batch, i, str(i)))
+        s = compute(case_at(batch, i, str(i)))
         for k in RESULT_AMOUNTS:
             assert int(out[k][i]) == s[k], (i, k)
 
@@ -209,7 +250,7 @@ def test_scalar_of_a_case_rebuilt_from_the_database_matches_compute(seeded: Engi
 def test_an_employee_who_moved_keeps_a_result_until_the_new_agency_settles(
     seeded: Engine,
 ) -> None:
-    service.run_settlement(seeded, YEAR, agency_id=None, actor="test")
+    settlement.run_settlement(seeded, YEAR, agency_id=None)
     with seeded.begin() as conn:
         a, b = (
             conn.execute(
@@ -222,10 +263,10 @@ def test_an_employee_who_moved_keeps_a_result_until_the_new_agency_settles(
         )
         mover = conn.scalar(select(Employee.id).where(Employee.agency_id == a).limit(1))
         conn.execute(update(Employee).where(Employee.id == mover).values(agency_id=b))
-    service.run_settlement(seeded, YEAR, agency_id=a, actor="test")  # the old agency
+    settlement.run_settlement(seeded, YEAR, agency_id=a)  # the old agency
     stored = _results(seeded)
     assert stored[mover]["agency_id"] == a and stored[mover]["version"] == 1
-    service.run_settlement(seeded, YEAR, agency_id=b, actor="test")  # the new agency
+    settlement.run_settlement(seeded, YEAR, agency_id=b)  # the new agency
     stored = _results(seeded)
     assert stored[mover]["agency_id"] == b and stored[mover]["version"] == 2
 
@@ -261,7 +302,7 @@ def test_birth_order_counts_a_child_the_spouse_deducts(seeded: Engine, cipher: R
             .values(taxable_pay=Payroll.taxable_pay + 10_000_000)
         )
     with seeded.connect() as conn:
-        ex = service.explain(conn, me, YEAR, "me")
+        ex = settlement.explain(conn, me, YEAR, "me")
     assert ex is not None
     assert [d.relation for d in ex.case.dependents] == ["child"]
     newborn = ex.case.dependents[0]
@@ -294,10 +335,10 @@ def test_simplified_data_reaches_the_engine_field_by_field(seeded: Engine, tmp_p
         "housing": {"subscription_savings": 127, "lease_loan_repayment": 128, "mortgage_interest": 129},
     }  # fmt: skip
     (tmp_path / "one.json").write_text(json.dumps(doc), encoding="utf-8")
-    import_nts(seeded, tmp_path / "one.json", actor="test")
+    import_nts(seeded, tmp_path / "one.json")
     with seeded.connect() as conn:
-        batch = service.load_batch(conn, YEAR, employee_ids=[eid])
-    case = service.case_at(batch, 0, no).model_dump(mode="json")
+        batch = load_batch(conn, YEAR, employee_ids=[eid])
+    case = case_at(batch, 0, no).model_dump(mode="json")
     for group in (
         "cards",
         "insurance",

@@ -9,7 +9,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from insa.clikit import agency_id, console, employee_id, err, fail
+from insa import clikit
+from insa.clikit import agency_id, console, err, fail
 
 yearend_app = typer.Typer(help="연말정산 / Year-end tax settlement", no_args_is_help=True)
 COMMANDS = (("yearend", yearend_app),)
@@ -50,8 +51,6 @@ def yearend_import_nts(
     ),
 ) -> None:
     """국세청 간소화 자료를 가져옵니다 (전부 아니면 전무) / Import the NTS simplified data, all or nothing."""
-    from insa import clikit
-    from insa.security.audit import cli_actor
     from insa.yearend.nts import NtsImportError, import_nts
 
     engine = clikit.engine()
@@ -59,10 +58,7 @@ def yearend_import_nts(
         task = progress.add_task("", total=None)
         try:
             report = import_nts(
-                engine,
-                source,
-                actor=cli_actor(),
-                on_progress=lambda d, t: progress.update(task, completed=d, total=t),
+                engine, source, on_progress=lambda d, t: progress.update(task, completed=d, total=t)
             )
         except NtsImportError as exc:
             for e in exc.errors:
@@ -85,7 +81,6 @@ def yearend_synth_nts(
     agency: str | None = typer.Option(None, "--agency", help="기관코드 / agency code"),
 ) -> None:
     """합성 간소화 자료를 만듭니다 (데모·벤치마크용) / Write synthetic simplified data for the seeded employees."""
-    from insa import clikit
     from insa.yearend.synth import employee_numbers, generate
 
     engine = clikit.engine()
@@ -107,8 +102,6 @@ def yearend_run(
     ),
 ) -> None:
     """원클릭 연말정산: 급여·부양가족·간소화 자료로 전원 정산하고 결과를 교체 저장 / Settle everyone in one batch."""
-    from insa import clikit
-    from insa.security.audit import cli_actor
     from insa.yearend.service import SettlementError, run_settlement
 
     engine = clikit.engine()
@@ -121,7 +114,6 @@ def yearend_run(
                 engine,
                 year,
                 agency_id=aid,
-                actor=cli_actor(),
                 on_progress=lambda name, d, t: progress.update(
                     task, completed=d, total=t, description=name
                 ),
@@ -153,23 +145,13 @@ def yearend_explain(
     as_json: bool = typer.Option(False, "--json", help="JSON으로 출력 / print JSON"),
 ) -> None:
     """한 사람의 정산 내역을 원 단위까지 설명 / Explain one employee's settlement, line by line."""
-    from insa import clikit
-    from insa.security.audit import cli_actor, record
-    from insa.yearend.service import explain
+    from insa.yearend.service import UnknownEmployee, explain_by_number
 
-    engine = clikit.engine()
-    with engine.begin() as conn:
-        eid = employee_id(conn, employee_no)
-        ex = explain(conn, eid, year, employee_no)
-        record(
-            conn,
-            actor=cli_actor(),
-            actor_role="cli",
-            action="yearend.explain",
-            target_type="employee",
-            target_id=eid,
-            detail={"tax_year": year},
-        )
+    with clikit.session(keys=False) as ctx:
+        try:
+            ex = explain_by_number(ctx, employee_no, year)
+        except UnknownEmployee as exc:
+            raise fail(str(exc)) from None
     if ex is None:
         raise fail(f"{employee_no}: no payroll in {year}")
     if as_json:
@@ -208,31 +190,13 @@ def yearend_receipt(
     out: Path = typer.Option(Path("."), "-o", "--out", help="출력 폴더 / output folder"),
 ) -> None:
     """근로소득 원천징수영수증 PDF (직원별 한 파일) / Withholding receipts, one PDF per employee."""
-    from sqlalchemy import select
+    from insa.yearend.documents import DocumentUnavailable
+    from insa.yearend.service import UnknownEmployee, receipt_by_number, settled_employee_nos
 
-    from insa import clikit
-    from insa.db.engine import session_scope
-    from insa.people.models import Employee
-    from insa.security.audit import cli_actor, record
-    from insa.yearend.documents import DocumentUnavailable, receipt_for
-    from insa.yearend.models import results_table as rt
-    from insa.yearend.service import explain
-
-    engine = clikit.engine()
-    cipher = clikit.cipher()
-    out.mkdir(parents=True, exist_ok=True)
-    with session_scope(engine) as db:
-        conn = db.connection()
+    with clikit.session() as ctx:
+        out.mkdir(parents=True, exist_ok=True)
         if agency is not None:
-            aid = agency_id(conn, agency)
-            numbers = list(
-                db.scalars(
-                    select(Employee.employee_no)
-                    .join(rt, rt.c.employee_id == Employee.id)
-                    .where(rt.c.tax_year == year, rt.c.agency_id == aid)
-                    .order_by(Employee.employee_no)
-                )
-            )
+            numbers = settled_employee_nos(ctx, year, agency_id(ctx.connection, agency))
         else:
             numbers = list(employee_nos or [])
         if not numbers:
@@ -241,24 +205,15 @@ def yearend_receipt(
         with _progress("원천징수영수증 / receipts") as progress:
             task = progress.add_task("", total=len(numbers))
             for no in numbers:
-                emp = db.scalar(select(Employee).where(Employee.employee_no == no))
-                if emp is None:
-                    raise fail(f"no employee {no}")
-                ex = explain(db, emp.id, year, no)
-                if ex is None:
+                try:
+                    doc = receipt_by_number(ctx, no, year)
+                except (UnknownEmployee, DocumentUnavailable) as exc:
+                    raise fail(str(exc)) from None
+                if doc is None:
                     err.print(f"[yellow]{no}: no payroll in {year} — skipped[/]")
                     progress.update(task, advance=1)
                     continue
-                try:
-                    pdf = receipt_for(db, cipher, emp, ex)
-                except DocumentUnavailable as exc:
-                    raise fail(str(exc)) from None
-                (out / f"receipt-{year}-{no}.pdf").write_bytes(pdf)
-                record(
-                    db, actor=cli_actor(), actor_role="cli", action="yearend.receipt",
-                    target_type="employee", target_id=emp.id, agency_id=emp.agency_id,
-                    detail={"tax_year": year},
-                )  # fmt: skip
+                (out / doc.name).write_bytes(doc.data)
                 written += 1
                 progress.update(task, advance=1)
     console.print(f"[green]wrote[/] {written:,} receipt(s) → {out}")
@@ -273,32 +228,23 @@ def yearend_filing(
     ),
 ) -> None:
     """근로소득 지급명세서 전산매체 (정산 결과로) / The agency's electronic filing file."""
-    from insa import clikit
-    from insa.db.engine import session_scope
-    from insa.security.audit import cli_actor, record
-    from insa.yearend.documents import DocumentUnavailable, filing_for_agency
+    from insa.yearend.documents import DocumentUnavailable
     from insa.yearend.filing.errors import FilingError
+    from insa.yearend.service import filing_file
 
-    engine = clikit.engine()
-    cipher = clikit.cipher()
-    with session_scope(engine) as db:
-        aid = agency_id(db.connection(), agency)
+    with clikit.session() as ctx:
+        aid = agency_id(ctx.connection, agency)
         assert aid is not None
         try:
-            data, name = filing_for_agency(db, cipher, aid, year)
+            doc = filing_file(ctx, aid, year)
         except (DocumentUnavailable, FilingError) as exc:
             raise fail(str(exc)) from None
-        record(
-            db, actor=cli_actor(), actor_role="cli", action="yearend.filing",
-            target_type="agency", target_id=aid, agency_id=aid,
-            detail={"tax_year": year, "bytes": len(data)},
-        )  # fmt: skip
-    target = out or Path(name)
-    target.write_bytes(data)
+    target = out or Path(doc.name)
+    target.write_bytes(doc.data)
     err.print(
         "[yellow]주민등록번호 전체가 포함된 파일입니다 (국세청 제출용) / the file holds full RRNs[/]"
     )
-    console.print(f"[green]wrote[/] {len(data):,} bytes → {target}")
+    console.print(f"[green]wrote[/] {len(doc.data):,} bytes → {target}")
 
 
 @yearend_app.command("read-filing")

@@ -17,6 +17,7 @@ from stdnum.kr import brn as stdnum_brn
 from insa.codes import RELATION_LABELS
 from insa.people.models import Agency, Dependent, Employee, OrgUnit, Payroll
 from insa.security.crypto import RRNCipher
+from insa.yearend.batch import case_at, load_batch
 from insa.yearend.filing.amounts import settlement_amounts
 from insa.yearend.filing.statements import Dependent as FilingDependent
 from insa.yearend.filing.statements import (
@@ -32,7 +33,7 @@ from insa.yearend.rules import Rules, rules_for
 from insa.yearend.scalar import DependentStatus, compute, dependent_status, is_senior
 from insa.yearend.schemas import Case
 from insa.yearend.schemas import Dependent as CaseDependent
-from insa.yearend.service import Explanation, case_at, load_batch
+from insa.yearend.settlement import Explanation
 
 BONUS_COLUMNS = (Payroll.holiday_bonus, Payroll.longevity_allowance, Payroll.longevity_bonus)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from insa.security.audit import record
+from insa.security.context import over_connection
 from insa.security.principal import Principal
-from insa.yearend.service import RunReport, SettlementError, run_settlement
+from insa.yearend.settlement import RunReport, SettlementError, run_settlement
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Job:
     id: str
     tax_year: int
     agency_id: int | None
-    actor: str
+    actor: str  # the username of whoever started it
     status: str = "running"  # running | done | failed
     step: str = "대기 중"
     done: int = 0
@@ -67,21 +67,15 @@ def _prune(now: dt.datetime) -> None:
         del _jobs[key]
 
 
-def start(
-    engine: Engine,
-    tax_year: int,
-    agency_id: int | None,
-    *,
-    actor: str,
-    actor_role: str,
-    client_addr: str | None,
-) -> Job:
+def start(engine: Engine, tax_year: int, agency_id: int | None, *, principal: Principal) -> Job:
+    """Run the settlement of ``agency_id`` (None: every agency) in a background thread, as
+    ``principal``; a failed run is audited too."""
     with _lock:
         _prune(dt.datetime.now(dt.UTC))
         for job in _jobs.values():
             if job.status == "running" and _overlaps(job, tax_year, agency_id):
                 return job  # the page shows that run's progress (or, if not theirs, a 404)
-        job = Job(secrets.token_urlsafe(12), tax_year, agency_id, actor)
+        job = Job(secrets.token_urlsafe(12), tax_year, agency_id, principal.username)
         _jobs[job.id] = job
 
     def progress(step: str, done: int, total: int) -> None:
@@ -90,13 +84,7 @@ def start(
     def work() -> None:
         try:
             job.report = run_settlement(
-                engine,
-                tax_year,
-                agency_id=agency_id,
-                actor=actor,
-                actor_role=actor_role,
-                client_addr=client_addr,
-                on_progress=progress,
+                engine, tax_year, agency_id=agency_id, principal=principal, on_progress=progress
             )
             job.status = "done"
         except SettlementError as exc:
@@ -105,12 +93,13 @@ def start(
             log.exception("year-end run %s failed", job.id)
             job.error, job.status = f"정산 중 오류: {type(exc).__name__}", "failed"
         if job.status == "failed":
-            with engine.begin() as conn:
-                record(
-                    conn, actor=actor, actor_role=actor_role, action="yearend.run_failed",
-                    target_type="yearend_run", agency_id=agency_id, client_addr=client_addr,
+            with engine.begin() as conn, over_connection(conn, principal) as ctx:
+                ctx.audit(
+                    "yearend.run_failed",
+                    target_type="yearend_run",
+                    agency_id=agency_id,
                     detail={"tax_year": tax_year, "error": job.error},
-                )  # fmt: skip
+                )
 
     threading.Thread(target=work, name=f"yearend-{job.id}", daemon=True).start()
     return job

@@ -28,7 +28,8 @@ from sqlalchemy import Connection, Engine, delete, select, tuple_
 from insa.db.bulk import bulk_writer
 from insa.errors import RowErrors
 from insa.people.models import Employee
-from insa.security.audit import record
+from insa.security.context import over_connection
+from insa.security.principal import Principal
 from insa.yearend.models import NTS_AMOUNTS, NTS_FLAGS, nts_table
 from insa.yearend.schemas import Declaration, SimplifiedItems, Won
 
@@ -171,10 +172,11 @@ def import_nts(
     engine: Engine,
     path: Path,
     *,
-    actor: str,
+    principal: Principal | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> NtsImportReport:
-    """Validate every document, then store them in one transaction (or nothing at all)."""
+    """Validate every document, then store them in one transaction (or nothing at all).
+    Audited as ``principal`` (the operator running the command by default)."""
     files = input_files(path)
     errors: list[str] = []
     parsed = parse(files, errors)
@@ -193,7 +195,7 @@ def import_nts(
                 seen[key] = p.where
         if errors:
             raise NtsImportError(errors)
-        return _store(conn, parsed, ids, files, actor=actor, on_progress=on_progress)
+        return _store(conn, parsed, ids, files, principal=principal, on_progress=on_progress)
 
 
 def _employee_ids(conn: Connection, numbers: set[str]) -> dict[str, int]:
@@ -214,7 +216,7 @@ def _store(
     ids: dict[str, int],
     files: list[Path],
     *,
-    actor: str,
+    principal: Principal | None,
     on_progress: Callable[[int, int], None] | None,
 ) -> NtsImportReport:
     years = sorted({p.doc.tax_year for p in parsed})
@@ -271,12 +273,10 @@ def _store(
         replaced=len(replace),
         unchanged=unchanged,
     )
-    record(
-        conn,
-        actor=actor,
-        actor_role="cli",
-        action="yearend.import_nts",
-        target_type="yearend_nts_data",
-        detail={"files": [f.name for f in files][:50], "years": years, **report.__dict__},
-    )
+    with over_connection(conn, principal) as ctx:
+        ctx.audit(
+            "yearend.import_nts",
+            target_type="yearend_nts_data",
+            detail={"files": [f.name for f in files][:50], "years": years, **report.__dict__},
+        )
     return report

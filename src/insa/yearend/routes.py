@@ -3,51 +3,40 @@ the receipt PDF and the agency's electronic filing file. Routes parse, call and 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from insa.codes import RELATION_LABELS
-from insa.db.engine import get_engine
-from insa.people.models import Agency
-from insa.web.deps import ApiCtxDep, CtxDep, Forbidden, NavItem, NotFound, csrf_protect, render
-from insa.yearend import jobs, scoped
-from insa.yearend.scalar import compute
-from insa.yearend.service import explain
+from insa.web.deps import (
+    ApiCtxDep,
+    CtxDep,
+    Forbidden,
+    NavItem,
+    NotFound,
+    api_gate,
+    csrf_protect,
+    page_gate,
+    render,
+)
+from insa.yearend import service
+from insa.yearend.schemas import Line, ResultPageOut, ResultRow, SettlementOut
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1/yearend", tags=["yearend"])
+ROUTERS = (router, api_router)
 NAV = (
-    NavItem("연말정산", "/yearend", lambda p: p.can(scoped.LIST), order=40),
+    NavItem("연말정산", "/yearend", lambda p: p.can(service.LIST), order=40),
     NavItem(
         "내 연말정산",
         "/yearend/me",
-        lambda p: p.is_self_service and p.can(scoped.VIEW) and not p.can(scoped.LIST),
+        lambda p: p.is_self_service and p.can(service.VIEW) and not p.can(service.LIST),
         order=40,
     ),
 )
-
-# The what-if form: dotted field of the case → Korean label.
-WHAT_IF_FIELDS: dict[str, str] = {
-    "cards.credit": "신용카드 사용액",
-    "cards.debit": "체크카드 사용액",
-    "cards.cash_receipt": "현금영수증",
-    "cards.traditional_market": "전통시장 사용액",
-    "cards.public_transport": "대중교통 이용액",
-    "insurance.general": "보장성 보험료",
-    "medical.self_senior_disabled_child6": "의료비 (본인·65세 이상·장애인·6세 이하)",
-    "medical.other_dependents": "의료비 (그 밖의 부양가족)",
-    "education.self": "교육비 (본인)",
-    "donations.general": "기부금 (일반)",
-    "donations.hometown": "고향사랑기부금",
-    "pension_account.pension_savings": "연금저축 납입액",
-    "pension_account.irp": "퇴직연금(IRP) 납입액",
-    "monthly_rent": "월세 지급액",
-    "housing.subscription_savings": "주택청약저축 납입액",
-}
+RUN_GATE = page_gate(service.RUN, "연말정산을 실행할 권한이 없습니다.")
 COMPARE = (
     ("tax_base", "과세표준"),
     ("computed_tax", "산출세액"),
@@ -59,19 +48,26 @@ COMPARE = (
 )
 
 
-def _get(data: Any, dotted: str) -> int:
-    for part in dotted.split("."):
-        data = getattr(data, part)
-    return int(data)
-
-
 def _year(year: int | None) -> int:
     """The requested tax year if the rules cover it, else last year; an unknown year is 404."""
     if year is None:
-        return scoped.default_year()
-    if year not in scoped.tax_years():
+        return service.default_year()
+    if year not in service.tax_years():
         raise NotFound()
     return year
+
+
+def _opt_int(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def _settlement(ctx: CtxDep, employee_id: int, year: int | None) -> service.EmployeeSettlement:
+    """The employee's settlement of the year (404: not the caller's to see, or unknown year)."""
+    y = _year(year)
+    seen = service.view_settlement(ctx, employee_id, y)
+    if seen is None:
+        raise NotFound()
+    return seen
 
 
 @router.get("/yearend", response_class=HTMLResponse)
@@ -85,35 +81,31 @@ def yearend_home(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     p = ctx.principal
-    if not p.can(scoped.LIST):
-        if p.is_self_service and p.can(scoped.VIEW):
+    if not p.can(service.LIST):
+        if p.is_self_service and p.can(service.VIEW):
             return RedirectResponse("/yearend/me", status_code=303)
         raise Forbidden()
     y = _year(year)
-    agency_id = int(agency) if agency.isdigit() and p.sees_all else None
-    results = scoped.list_results(ctx, y, q=q, agency_id=agency_id, only=only, page=page)
-    agencies = (
-        ctx.db.execute(select(Agency.id, Agency.name_ko).order_by(Agency.name_ko)).all()
-        if p.sees_all
-        else []
-    )
+    agency_id = service.results_agency(ctx, agency)
+    results = service.list_results(ctx, y, q=q, agency_id=agency_id, only=only, page=page)
+    agencies = service.agency_choices(ctx)
     template = "yearend/_results.html" if request.headers.get("hx-request") else "yearend/home.html"
     return render(
         request,
         template,
         year=y,
-        years=scoped.tax_years(),
-        runs=scoped.list_runs(ctx, y),
+        years=service.tax_years(),
+        runs=service.list_runs(ctx, y),
         results=results,
         q=q,
         only=only,
         agency_id=agency_id,
         agencies=agencies,
-        can_run=p.can(scoped.RUN),
+        can_run=p.can(service.RUN),
     )
 
 
-@router.post("/yearend/run", response_class=HTMLResponse)
+@router.post("/yearend/run", response_class=HTMLResponse, dependencies=[RUN_GATE])
 def yearend_run(
     request: Request,
     ctx: CtxDep,
@@ -121,17 +113,9 @@ def yearend_run(
     agency_id: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        scope = scoped.run_scope(ctx, int(agency_id) if agency_id.isdigit() else None)
+        job = service.start_run(ctx, year, _opt_int(agency_id))
     except PermissionError as exc:
         raise Forbidden(str(exc)) from None
-    job = jobs.start(
-        get_engine(),
-        year,
-        scope,
-        actor=ctx.principal.username,
-        actor_role=ctx.principal.role,
-        client_addr=ctx.principal.client_addr,
-    )
     if request.headers.get("hx-request"):
         return render(request, "yearend/_job.html", job=job)
     return RedirectResponse(f"/yearend/jobs/{job.id}", status_code=303)
@@ -139,8 +123,8 @@ def yearend_run(
 
 @router.get("/yearend/jobs/{job_id}", response_class=HTMLResponse)
 def yearend_job(request: Request, ctx: CtxDep, job_id: str) -> Response:
-    job = jobs.get(job_id)
-    if job is None or not jobs.visible(job, ctx.principal):
+    job = service.job_of(ctx, job_id)
+    if job is None:
         raise NotFound()
     template = "yearend/_job.html" if request.headers.get("hx-request") else "yearend/job.html"
     return render(request, template, job=job)
@@ -156,34 +140,18 @@ def yearend_me(ctx: CtxDep, year: int | None = None) -> Response:
     )
 
 
-def _explained(ctx: CtxDep, employee_id: int, year: int | None) -> tuple[Any, Any, int]:
-    emp = scoped.visible_employee(ctx, employee_id)
-    if emp is None:
-        raise NotFound()
-    y = _year(year)
-    ex = explain(ctx.db, employee_id, y, emp.employee_no)
-    ctx.audit(
-        "yearend.view_result",
-        target_type="employee",
-        target_id=employee_id,
-        agency_id=emp.agency_id,
-        detail={"tax_year": y},
-    )
-    return emp, ex, y
-
-
 @router.get("/yearend/employees/{employee_id}", response_class=HTMLResponse)
 def yearend_employee(
     request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
 ) -> Response:
-    emp, ex, y = _explained(ctx, employee_id, year)
+    seen = _settlement(ctx, employee_id, year)
     return render(
         request,
         "yearend/employee.html",
-        emp=emp,
-        ex=ex,
-        year=y,
-        fields={k: (label, _get(ex.case, k)) for k, label in WHAT_IF_FIELDS.items()} if ex else {},
+        emp=seen.employee,
+        ex=seen.explanation,
+        year=seen.year,
+        fields=service.what_if_fields(seen.explanation),
         relation_labels=RELATION_LABELS,
         own=ctx.principal.employee_id == employee_id,
     )
@@ -195,46 +163,24 @@ async def yearend_what_if(
 ) -> Response:
     """Change a deduction and see the new result; nothing is stored."""
     form = await request.form()
-    values = {k: str(form.get(k, "")) for k in WHAT_IF_FIELDS}
+    values = {k: str(form.get(k, "")) for k in service.WHAT_IF_FIELDS}
     return await run_in_threadpool(_what_if, request, ctx, employee_id, year, values)
 
 
 def _what_if(
     request: Request, ctx: CtxDep, employee_id: int, year: int | None, form: dict[str, str]
 ) -> Response:
-    emp, ex, y = _explained(ctx, employee_id, year)
+    ex = _settlement(ctx, employee_id, year).explanation
     if ex is None:
         raise NotFound()
-    data = ex.case.model_dump(mode="json")
-    errors: list[str] = []
-    changed: list[tuple[str, int, int]] = []
-    for key, label in WHAT_IF_FIELDS.items():
-        raw = str(form.get(key, "")).replace(",", "").strip()
-        if raw == "":
-            continue
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 13:
-            errors.append(f"{label}: 0 이상의 원 단위 정수(13자리까지)로 입력하세요.")
-            continue
-        node = data
-        *path, last = key.split(".")
-        for part in path:
-            node = node[part]
-        if int(raw) != node[last]:
-            changed.append((label, node[last], int(raw)))
-            node[last] = int(raw)
-    new = None
-    if not errors:
-        try:
-            new = compute(type(ex.case).model_validate(data))
-        except ValidationError as exc:
-            errors = [str(e["msg"]) for e in exc.errors()]
+    w = service.what_if(ex, form)
     return render(
         request,
         "yearend/_what_if.html",
         before=ex.result,
-        after=new,
-        changed=changed,
-        errors=errors,
+        after=w.after,
+        changed=w.changed,
+        errors=w.errors,
         compare=COMPARE,
     )
 
@@ -243,13 +189,10 @@ def _what_if(
 def yearend_receipt(
     request: Request, ctx: CtxDep, employee_id: int, year: int | None = None
 ) -> Response:
-    from insa.yearend.documents import DocumentUnavailable, receipt_for
+    from insa.yearend.documents import DocumentUnavailable
 
-    emp, ex, y = _explained(ctx, employee_id, year)
-    if ex is None:
-        raise NotFound()
     try:
-        pdf = receipt_for(ctx.db, ctx.cipher, emp, ex)
+        doc = service.receipt(ctx, employee_id, _year(year))
     except DocumentUnavailable as exc:
         return render(
             request,
@@ -258,24 +201,19 @@ def yearend_receipt(
             title="영수증을 만들 수 없습니다",
             message=str(exc),
         )
-    ctx.audit(
-        "yearend.receipt",
-        target_type="employee",
-        target_id=employee_id,
-        agency_id=emp.agency_id,
-        detail={"tax_year": y},
-    )
+    if doc is None:
+        raise NotFound()
     return Response(
-        pdf,
+        doc.data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="receipt-{y}-{emp.employee_no}.pdf"',
+            "Content-Disposition": f'inline; filename="{doc.name}"',
             "Cache-Control": "no-store",
         },
     )
 
 
-@router.post("/yearend/filing")
+@router.post("/yearend/filing", dependencies=[RUN_GATE])
 def yearend_filing(
     request: Request,
     ctx: CtxDep,
@@ -283,18 +221,15 @@ def yearend_filing(
     agency: Annotated[str, Form(alias="agency_id")] = "",
 ) -> Response:
     """The agency's electronic filing file (근로소득 지급명세서 전산매체), from stored results."""
-    from insa.yearend.documents import DocumentUnavailable, filing_for_agency
+    from insa.yearend.documents import DocumentUnavailable
     from insa.yearend.filing.errors import FilingError
 
     try:
-        aid = scoped.run_scope(ctx, int(agency) if agency.isdigit() else None)
+        aid = service.filing_agency(ctx, _opt_int(agency))
     except PermissionError as exc:
         raise Forbidden(str(exc)) from None
-    if aid is None:
-        raise Forbidden("전산매체는 기관별로 만듭니다. 기관을 고르세요.")
-    year = _year(year)
     try:
-        data, name = filing_for_agency(ctx.db, ctx.cipher, aid, year)
+        doc = service.filing_file(ctx, aid, _year(year))
     except (DocumentUnavailable, FilingError) as exc:
         return render(
             request,
@@ -303,18 +238,11 @@ def yearend_filing(
             title="전산매체를 만들 수 없습니다",
             message=f"{exc}",
         )
-    ctx.audit(
-        "yearend.filing",
-        target_type="agency",
-        target_id=aid,
-        agency_id=aid,
-        detail={"tax_year": year, "bytes": len(data)},
-    )
     return Response(
-        data,
+        doc.data,
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": f'attachment; filename="{doc.name}"',
             "Cache-Control": "no-store",
         },
     )
@@ -322,52 +250,8 @@ def yearend_filing(
 
 # ------------------------------------------------------------------ JSON API
 
-api_router = APIRouter(prefix="/api/v1/yearend", tags=["yearend"])
 
-
-class Line(BaseModel):
-    item: str
-    amount: int
-    rule: str
-    source: str
-    parameter: str
-
-
-class SettlementOut(BaseModel):
-    """One employee's settlement: the stateless contract's output plus the stored version."""
-
-    employee_id: int
-    employee_no: str
-    tax_year: int
-    stored_version: int | None
-    stale: bool
-    result: dict[str, Any]
-    lines: list[Line]
-
-
-class ResultRow(BaseModel):
-    id: int
-    employee_no: str
-    name: str
-    version: int
-    method: str
-    total_salary: int
-    determined_tax: int
-    withheld_income_tax: int
-    balance_income_tax: int
-    balance_local_tax: int
-
-
-class ResultPageOut(BaseModel):
-    items: list[ResultRow]
-    total: int
-    page: int
-    size: int
-    pages: int
-    summary: dict[str, int]
-
-
-@api_router.get("/results", response_model=ResultPageOut)
+@api_router.get("/results", response_model=ResultPageOut, dependencies=[api_gate(service.LIST)])
 def api_results(
     ctx: ApiCtxDep,
     year: int | None = None,
@@ -377,35 +261,31 @@ def api_results(
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ResultPageOut:
     """Stored results in the caller's scope, largest balance to collect first."""
-    if not ctx.principal.can(scoped.LIST):
-        raise Forbidden()
-    res = scoped.list_results(ctx, _year(year), q=q, only=only, page=page, size=size)
+    res = service.list_results(ctx, _year(year), q=q, only=only, page=page, size=size)
     return ResultPageOut(
         items=[ResultRow(**r) for r in res.items],
         total=res.total,
         page=res.page,
         size=res.size,
         pages=res.pages,
-        summary=res.summary,
+        summary=res.totals,
     )
 
 
 @api_router.get("/employees/{employee_id}", response_model=SettlementOut)
 def api_employee(ctx: ApiCtxDep, employee_id: int, year: int | None = None) -> SettlementOut:
     """One employee's settlement, every line with its rule and legal source."""
-    emp, ex, y = _explained(ctx, employee_id, year)
+    seen = _settlement(ctx, employee_id, year)
+    ex = seen.explanation
     if ex is None:
         raise NotFound()
     result = {k: v for k, v in ex.result.items() if k != "lines"}
     return SettlementOut(
-        employee_id=emp.id,
-        employee_no=emp.employee_no,
-        tax_year=y,
+        employee_id=seen.employee.id,
+        employee_no=seen.employee.employee_no,
+        tax_year=seen.year,
         stored_version=ex.stored["version"] if ex.stored else None,
         stale=ex.stale,
         result=result,
         lines=[Line(**line) for line in ex.result["lines"]],
     )
-
-
-ROUTERS = (router, api_router)

@@ -1,14 +1,17 @@
-"""The stateless computation's input contract (``insa yearend compute``): one case per person.
+"""Year-end shapes: the stateless computation's input contract (``insa yearend compute``: one
+case per person), the JSON API's responses and the documents the service hands out.
 
-Field names are a fixed public contract (see docs/yearend.md). Every field but ``id``,
-``tax_year``, ``taxpayer.birth_date`` and ``wages.total_salary`` is optional and defaults to
-zero, false or empty. Money is integer won: a fractional or negative amount is an error.
+Field names are a fixed public contract (see docs/yearend.md). Every field of a case but
+``id``, ``tax_year``, ``taxpayer.birth_date`` and ``wages.total_salary`` is optional and
+defaults to zero, false or empty. Money is integer won: a fractional or negative amount is an
+error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -144,3 +147,59 @@ class Case(SimplifiedItems, _CaseHead):
     # the head fields, then the simplified-data items (no docstring: it would become the
     # JSON schema's description)
     pass
+
+
+# ------------------------------------------------------------------ JSON API (/api/v1/yearend)
+
+
+class Line(BaseModel):
+    item: str
+    amount: int
+    rule: str
+    source: str
+    parameter: str
+
+
+class SettlementOut(BaseModel):
+    """One employee's settlement: the stateless contract's output plus the stored version."""
+
+    employee_id: int
+    employee_no: str
+    tax_year: int
+    stored_version: int | None
+    stale: bool
+    result: dict[str, Any]
+    lines: list[Line]
+
+
+class ResultRow(BaseModel):
+    id: int
+    employee_no: str
+    name: str
+    version: int
+    method: str
+    total_salary: int
+    determined_tax: int
+    withheld_income_tax: int
+    balance_income_tax: int
+    balance_local_tax: int
+
+
+class ResultPageOut(BaseModel):
+    items: list[ResultRow]
+    total: int
+    page: int
+    size: int
+    pages: int
+    summary: dict[str, int]  # the totals over every matched result
+
+
+# ------------------------------------------------------------------ documents
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file the service hands out (a receipt PDF, a filing file): its name and bytes."""
+
+    name: str
+    data: bytes
