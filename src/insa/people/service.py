@@ -7,12 +7,11 @@ personal record is audited through the context, so routes stay thin.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
+from insa.db.paging import Page, clamp, paginate
 from insa.people.io import RELATION_CODE, STATUS_CODE
 from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Payroll, Position
 from insa.people.payroll import PAY_COLUMNS
@@ -36,19 +35,6 @@ GRANTS = {
     "approver": {SEARCH, VIEW},
     "central_admin": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
 }
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[EmployeeRow]
-    total: int
-    page: int
-    size: int
-    more: bool = False  # more than ``total`` matched (the count stops at COUNT_CAP)
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.size))
 
 
 def _row_select() -> Select[*tuple[Any, ...]]:
@@ -120,10 +106,10 @@ def search_employees(
     status: str | None = None,
     page: int = 1,
     size: int = 20,
-) -> Page:
-    """Name (prefix) or employee number (prefix) search within the actor's scope, paged."""
-    size = max(1, min(size, MAX_PAGE_SIZE))
-    page = max(1, page)
+) -> Page[EmployeeRow]:
+    """Name (prefix) or employee number (prefix) search within the actor's scope, paged;
+    the count stops past COUNT_CAP (``Page.more``)."""
+    page, size = clamp(page, size, MAX_PAGE_SIZE)
     q = q.strip()
     filters: list[ColumnElement[bool]] = []
     if q:
@@ -149,21 +135,17 @@ def search_employees(
     # useful as an exact figure, and a one-syllable surname across 400,000 people would
     # otherwise cost a full count on every keystroke
     matching = restrict(select(Employee.id), ctx.principal, SEARCH).where(*filters)
-    capped = matching.limit(COUNT_CAP + 1).subquery()
-    total = ctx.db.scalar(select(func.count()).select_from(capped)) or 0
-    more = total > COUNT_CAP
-    total = min(total, COUNT_CAP)
     stmt = restrict(_row_select(), ctx.principal, SEARCH).where(*filters)
-    rows = ctx.db.execute(
-        stmt.order_by(Employee.name, Employee.id).limit(size).offset((page - 1) * size)
-    ).all()
+    found = paginate(ctx.db, stmt.order_by(Employee.name, Employee.id), page=page, size=size,
+                     max_size=MAX_PAGE_SIZE, count=matching, cap=COUNT_CAP)  # fmt: skip
+    total = found.total
     ctx.audit(
         SEARCH,
         target_type="employee",
         agency_id=ctx.principal.agency_id,
         detail={"q": redact(q)[:64], "org_unit_id": org_unit_id, "page": page, "results": total},
     )
-    return Page([_to_row(r) for r in rows], total, page, size, more)
+    return found.map(_to_row)
 
 
 def _visible(ctx: Ctx, employee_id: int, permission: str) -> Employee | None:

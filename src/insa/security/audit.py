@@ -16,13 +16,6 @@ from sqlalchemy.orm import Session
 from insa.security.models import AuditLog
 
 
-def cli_actor() -> str:
-    """The actor of a command run on the server (to be replaced by the command's context)."""
-    from insa.security.principal import Principal
-
-    return Principal.command_line().username
-
-
 def record(
     db: Session | Connection,
     *,

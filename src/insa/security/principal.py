@@ -82,6 +82,14 @@ class Principal:
             who = "unknown"
         return cls(0, f"cli:{who}", f"cli:{who}", COMMAND_LINE, None, None)
 
+    @classmethod
+    def self_service(
+        cls, *, employee_id: int, agency_id: int, username: str, display_name: str
+    ) -> Principal:
+        """An employee acting on their own records without a log-in of their own (the demo's
+        colleagues; audited under ``username``)."""
+        return cls(0, username, display_name, "employee", agency_id, employee_id)
+
     @property
     def spec(self) -> Role:
         return ROLES[self.role] if self.role in ROLES else ROLES["employee"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, false, func, insert, or_, select
 
+from insa.db.paging import Page, paginate
 from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
 from insa.security.models import ApiToken, AuditLog, Centre, CentreMember, User
@@ -36,18 +37,6 @@ def api_tokens(ctx: Ctx) -> list[ApiToken]:
     )
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    items: list[AuditLog]
-    total: int
-    page: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-
 def search_audit(
     ctx: Ctx,
     *,
@@ -58,12 +47,11 @@ def search_audit(
     date_to: dt.date | None = None,
     page: int = 1,
     size: int = 50,
-) -> AuditPage:
+) -> Page[AuditLog]:
     """Central administrators search the trail by actor, by person (an employee number or a
     user name whose records were touched), by action prefix and by date (inclusive)."""
     if not ctx.principal.can(VIEW_AUDIT):
         raise PermissionError(VIEW_AUDIT)
-    page = max(1, page)
     stmt = select(AuditLog)
     if actor.strip():
         stmt = stmt.where(AuditLog.actor == actor.strip())
@@ -87,10 +75,8 @@ def search_audit(
         stmt = stmt.where(
             AuditLog.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), dt.UTC)
         )
-    total = ctx.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = ctx.db.scalars(
-        stmt.order_by(AuditLog.id.desc()).limit(size).offset((page - 1) * size)
-    ).all()
+    found = paginate(ctx.db, stmt.order_by(AuditLog.id.desc()), page=page, size=size,
+                     count=stmt, scalars=True)  # fmt: skip
     ctx.audit(
         VIEW_AUDIT,
         target_type="audit_log",
@@ -98,10 +84,10 @@ def search_audit(
             "actor": actor[:64],
             "person": person[:64],
             "action": action[:64],
-            "results": total,
+            "results": found.total,
         },
     )
-    return AuditPage(list(rows), total, page, size)
+    return found
 
 
 # ------------------------------------------------------------------ shared centres

@@ -26,6 +26,7 @@ from insa.security.auth import principal_for
 from insa.security.context import Ctx
 from insa.security.demo import DEMO_AGENCY
 from insa.security.models import User
+from insa.security.principal import Principal
 from insa.travel import finance, service
 from insa.travel.feeds import import_tickets
 from insa.travel.models import TravelNight, TravelTrip
@@ -66,9 +67,9 @@ class _Demo:
         employee's principal under their own name (the audit names them ``demo:<number>``)."""
         if emp.id == self.me.principal.employee_id:
             return self.me
-        return Ctx(self.db, dataclasses.replace(
-            self.me.principal, user_id=0, username=f"demo:{emp.employee_no}",
-            display_name=emp.name, agency_id=emp.agency_id, employee_id=emp.id,
+        return Ctx(self.db, Principal.self_service(
+            employee_id=emp.id, agency_id=emp.agency_id, username=f"demo:{emp.employee_no}",
+            display_name=emp.name,
         ))  # fmt: skip
 
     def trip(self, emp: Employee, place: int, start: dt.date, days: int, **kw: Any) -> TravelTrip:

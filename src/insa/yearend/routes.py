@@ -36,7 +36,7 @@ NAV = (
         order=40,
     ),
 )
-RUN_GATE = page_gate(service.RUN, "연말정산을 실행할 권한이 없습니다.")
+RUN_GATE = page_gate(service.RUN, message="연말정산을 실행할 권한이 없습니다.")
 COMPARE = (
     ("tax_base", "과세표준"),
     ("computed_tax", "산출세액"),
