@@ -205,17 +205,7 @@ def centres_add_member(
     agency: str = typer.Argument(..., help="기관코드 / agency code"),
 ) -> None:
     """기관을 센터 회원으로 더합니다 / Make an agency a member of a centre."""
-    from insa.security.service import CentreError, add_member
-
-    try:
-        with clikit.session(keys=False) as ctx:
-            added = add_member(ctx, code, agency)
-    except CentreError as exc:
-        raise _fail(str(exc)) from None
-    if added:
-        console.print(f"[green]added[/] {agency.upper()} to {code.upper()}")
-    else:
-        console.print(f"{agency.upper()} is already a member of {code.upper()}; nothing to do")
+    _change_membership(code, agency, add=True)
 
 
 @centres_app.command("remove-member")
@@ -224,14 +214,20 @@ def centres_remove_member(
     agency: str = typer.Argument(..., help="기관코드 / agency code"),
 ) -> None:
     """기관의 센터 회원 자격을 끝냅니다 / End an agency's membership of a centre."""
-    from insa.security.service import CentreError, remove_member
+    _change_membership(code, agency, add=False)
+
+
+def _change_membership(code: str, agency: str, *, add: bool) -> None:
+    from insa.security.service import CentreError, add_member, remove_member
 
     try:
         with clikit.session(keys=False) as ctx:
-            removed = remove_member(ctx, code, agency)
+            changed = (add_member if add else remove_member)(ctx, code, agency)
     except CentreError as exc:
         raise _fail(str(exc)) from None
-    if removed:
-        console.print(f"[yellow]removed[/] {agency.upper()} from {code.upper()}")
+    a, c = agency.upper(), code.upper()
+    if changed:
+        console.print(f"[green]added[/] {a} to {c}" if add else f"[yellow]removed[/] {a} from {c}")
     else:
-        console.print(f"{agency.upper()} is not a member of {code.upper()}; nothing to do")
+        state = "already a member of" if add else "not a member of"
+        console.print(f"{a} is {state} {c}; nothing to do")
