@@ -1,10 +1,17 @@
-"""The one registry of insa's packages: the core packages that have pages and commands
-(people, security) and the domain packages (year-end settlement, family allowance, travel …).
+"""The one registry of insa's packages: the core packages that have pages and commands (people,
+security) and the domain packages (year-end settlement, family allowance, travel …).
 
 Explicit imports, no discovery: the import picture stays readable, and adding a domain is one
 entry here (docs/architecture.md, "How to add a domain"). The web app factory (routers, menu,
 templates), the CLI (sub-apps), the model registry (migrations, schema checks), the
 permission table and ``insa db upgrade`` (reference data) iterate over :data:`PACKAGES`.
+
+A package's commands (``cli.py``, light) are imported here; its other rooms are imported the
+first time they are needed — each by an explicit import in one small function below — so
+that ``insa --help`` or a stateless ``insa travel compute`` does not load every package's
+models, services and the web framework: the services' ``GRANTS`` when a permission is first
+asked (``load_grants``, installed in the policy), the models for the migrations, the routes
+when the web app is built.
 """
 
 from __future__ import annotations
@@ -14,56 +21,55 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import Connection, MetaData
 
 from insa.allowance import cli as allowance_cli
-from insa.allowance import models as allowance_models
-from insa.allowance import service as allowance_service
-from insa.db.base import Base
 from insa.people import cli as people_cli
-from insa.people import models as people_models
-from insa.people import reference as people_reference
-from insa.people import service as people_service
 from insa.security import cli as security_cli
-from insa.security import models as security_models
-from insa.security import principal
-from insa.security import reference as security_reference
-from insa.security import service as security_service
+from insa.security import grants
 from insa.travel import cli as travel_cli
-from insa.travel import models as travel_models
-from insa.travel import service as travel_service
 from insa.yearend import cli as yearend_cli
-from insa.yearend import models as yearend_models
-from insa.yearend import service as yearend_service
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from sqlalchemy import Connection, MetaData
 
     from insa.web.deps import NavItem
+
+
+@dataclass(frozen=True)
+class Rooms:
+    """A package's rooms that hold its data and policy."""
+
+    models: ModuleType  # its tables (SQLAlchemy models on insa.db.base.Base)
+    service: ModuleType  # its scoped, audited face; declares GRANTS
 
 
 @dataclass(frozen=True)
 class Package:
     """What a package gives the app. Every field comes from one of its rooms:
     ``models.py`` (tables), ``service.py`` (``GRANTS``), ``routes.py`` (``ROUTERS``, ``NAV``),
-    ``cli.py`` (``COMMANDS``), ``templates/`` (its pages). Its ``routes.py`` is imported when
-    the web app is built (``web``), so that a command does not load the web framework."""
+    ``cli.py`` (``COMMANDS``), ``templates/`` (its pages)."""
 
     name: str  # the package under insa/, the prefix of its permissions and its templates
     label: str  # Korean, as shown
-    models: ModuleType  # its tables (SQLAlchemy models on insa.db.base.Base)
-    grants: Mapping[str, set[str]]  # role → the permissions of this package that role holds
     commands: tuple[tuple[str | None, typer.Typer], ...]  # (name, sub-app); None: top level
+    rooms: Callable[[], Rooms]  # its models and service
     web: Callable[[], ModuleType]  # its routes module
     # reference data every database carries, synced by `insa db upgrade` (idempotent)
     reference: Callable[[Connection], Mapping[str, int]] | None = None
 
     @property
-    def templates(self) -> Traversable:
-        return resources.files(f"insa.{self.name}").joinpath("templates")
+    def models(self) -> ModuleType:
+        return self.rooms().models
+
+    @property
+    def grants(self) -> Mapping[str, set[str]]:
+        """Role → the permissions of this package that role holds."""
+        grants: Mapping[str, set[str]] = self.rooms().service.GRANTS
+        return grants
 
     @property
     def routers(self) -> tuple[APIRouter, ...]:
@@ -75,19 +81,39 @@ class Package:
         """Its entries in the main menu."""
         return tuple(getattr(self.web(), "NAV", ()))
 
-
-def _package(name: str, label: str, models: ModuleType, service: Any, cli: Any,
-             web: Callable[[], ModuleType],
-             reference: Callable[[Connection], Mapping[str, int]] | None = None) -> Package:  # fmt: skip
-    return Package(name=name, label=label, models=models, grants=service.GRANTS,
-                   commands=tuple(cli.COMMANDS), web=web, reference=reference)  # fmt: skip
+    @property
+    def templates(self) -> Traversable:
+        return resources.files(f"insa.{self.name}").joinpath("templates")
 
 
-# the routes modules, imported when the web app is built (each one explicit, in its own line)
+# ------------------------------------------------------------------ people
+
+
+def _people() -> Rooms:
+    from insa.people import models, service
+
+    return Rooms(models, service)
+
+
 def _people_web() -> ModuleType:
     from insa.people import routes
 
     return routes
+
+
+def _people_reference(conn: Connection) -> Mapping[str, int]:
+    from insa.people.reference import sync
+
+    return sync(conn)
+
+
+# ------------------------------------------------------------------ security
+
+
+def _security() -> Rooms:
+    from insa.security import models, service
+
+    return Rooms(models, service)
 
 
 def _security_web() -> ModuleType:
@@ -96,10 +122,34 @@ def _security_web() -> ModuleType:
     return routes
 
 
+def _security_reference(conn: Connection) -> Mapping[str, int]:
+    from insa.security.reference import sync_centres
+
+    return sync_centres(conn)
+
+
+# ------------------------------------------------------------------ yearend
+
+
+def _yearend() -> Rooms:
+    from insa.yearend import models, service
+
+    return Rooms(models, service)
+
+
 def _yearend_web() -> ModuleType:
     from insa.yearend import routes
 
     return routes
+
+
+# ------------------------------------------------------------------ allowance
+
+
+def _allowance() -> Rooms:
+    from insa.allowance import models, service
+
+    return Rooms(models, service)
 
 
 def _allowance_web() -> ModuleType:
@@ -108,28 +158,44 @@ def _allowance_web() -> ModuleType:
     return routes
 
 
+# ------------------------------------------------------------------ travel
+
+
+def _travel() -> Rooms:
+    from insa.travel import models, service
+
+    return Rooms(models, service)
+
+
 def _travel_web() -> ModuleType:
     from insa.travel import routes
 
     return routes
 
 
+# ------------------------------------------------------------------ the registry
+
 CORE = (
-    _package("people", "인사 기록", people_models, people_service, people_cli, _people_web,
-             people_reference.sync),
-    _package("security", "보안·계정", security_models, security_service, security_cli,
-             _security_web, security_reference.sync_centres),
+    Package("people", "인사 기록", people_cli.COMMANDS, _people, _people_web, _people_reference),
+    Package("security", "보안·계정", security_cli.COMMANDS, _security, _security_web,
+            _security_reference),
 )  # fmt: skip
 DOMAINS = (
-    _package("yearend", "연말정산", yearend_models, yearend_service, yearend_cli, _yearend_web),
-    _package("allowance", "가족수당 이중수급 검증", allowance_models, allowance_service,
-             allowance_cli, _allowance_web),
-    _package("travel", "출장 정산", travel_models, travel_service, travel_cli, _travel_web),
+    Package("yearend", "연말정산", yearend_cli.COMMANDS, _yearend, _yearend_web),
+    Package("allowance", "가족수당 이중수급 검증", allowance_cli.COMMANDS, _allowance,
+            _allowance_web),
+    Package("travel", "출장 정산", travel_cli.COMMANDS, _travel, _travel_web),
 )  # fmt: skip
 PACKAGES = CORE + DOMAINS
 
-for _package_entry in PACKAGES:
-    principal.grant(_package_entry.name, _package_entry.grants)
+
+def load_grants() -> None:
+    """Register every package's permissions and the roles holding them (idempotent)."""
+    for package in PACKAGES:
+        grants.grant(package.name, package.grants)
+
+
+grants.install_grants(load_grants)  # the policy asks for them when first needed
 
 
 def sync_reference_data(conn: Connection) -> dict[str, int]:
@@ -143,5 +209,9 @@ def sync_reference_data(conn: Connection) -> dict[str, int]:
 
 
 def metadata() -> MetaData:
-    """Every package's tables (their models modules are imported above)."""
+    """Every package's tables (importing each package's models)."""
+    from insa.db.base import Base
+
+    for package in PACKAGES:
+        package.models  # noqa: B018  (the import registers the tables)
     return Base.metadata

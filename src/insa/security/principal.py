@@ -13,53 +13,24 @@ layer answers 404). Permission names follow ``<domain>.<action>_<entity>``.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from insa.people.models import Employee
+from insa.security.grants import (  # noqa: F401  (the policy's public face)
+    UnknownPermission,
+    declared,
+    grant,
+    granted,
+    install_grants,
+    permissions_of,
+)
 from insa.security.models import ApproverAssignment, CentreMember
 from insa.security.roles import COMMAND_LINE, ROLES, Role, Scope
 
 Ts = TypeVarTuple("Ts")
-
-
-class UnknownPermission(LookupError):
-    """A permission no registered domain declares: a typo, or ``insa.domains`` not loaded."""
-
-
-_GRANTS: dict[str, set[str]] = {code: set() for code in ROLES}
-_DECLARED: set[str] = set()
-
-
-def grant(domain: str, grants: Mapping[str, Iterable[str]]) -> None:
-    """Register the permissions of ``domain`` and the roles that hold them (idempotent).
-
-    Called by :mod:`insa.domains` for every package it lists; a permission must be named
-    ``<domain>.<action>_<entity>`` and every role must exist in the role table."""
-    for role, permissions in grants.items():
-        if role not in ROLES or role == COMMAND_LINE:
-            raise ValueError(f"{domain}: unknown role {role!r} in GRANTS")
-        for permission in permissions:
-            prefix, _, action = permission.partition(".")
-            if prefix != domain or "_" not in action:
-                raise ValueError(
-                    f"{domain}: permission {permission!r} is not {domain}.<action>_<entity>"
-                )
-            _DECLARED.add(permission)
-            _GRANTS[role].add(permission)
-
-
-def declared() -> frozenset[str]:
-    return frozenset(_DECLARED)
-
-
-def permissions_of(role: str) -> frozenset[str]:
-    if role == COMMAND_LINE:
-        return frozenset(_DECLARED)
-    return frozenset(_GRANTS.get(role, ()))
 
 
 @dataclass(frozen=True)
@@ -99,9 +70,7 @@ class Principal:
         return self.spec.scope
 
     def can(self, permission: str) -> bool:
-        if permission not in _DECLARED:
-            raise UnknownPermission(permission)
-        return self.role == COMMAND_LINE or permission in _GRANTS.get(self.role, ())
+        return granted(self.role, permission)
 
     @property
     def sees_all(self) -> bool:

@@ -62,6 +62,7 @@ def create_app() -> FastAPI:
         StaticFiles(directory=str(resources.files("insa.web").joinpath("static"))),
         name="static",
     )
+    domains.load_grants()  # before the first request: every worker thread finds them loaded
     for package in domains.PACKAGES:
         for router in package.routers:
             app.include_router(router)
