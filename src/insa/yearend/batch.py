@@ -39,7 +39,6 @@ _PAYROLL_SUMS = (
     ("health", Payroll.health_insurance),
     ("long_term_care", Payroll.long_term_care),
 )
-CHILD_RELS = (REL["child"], REL["grandchild"], REL["foster_child"])
 
 
 @dataclass
