@@ -144,3 +144,22 @@ def test_centres_and_their_operators_from_the_command_line(
     assert code == 2 and "not a member" in out
     code, out = run("users", "list")
     assert code == 0 and "WATCH" in out
+
+
+def test_an_existing_account_becomes_a_centre_operator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Operator accounts made before the centres (no centre) are given one, and back."""
+    monkeypatch.setenv("INSA_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    reset_settings()
+    dispose_engines()
+    assert run("db", "upgrade")[0] == 0
+    pw = "a-long-password-2025!"
+    assert run("users", "create", "sec1", "--role", "security_operator", "--agency", "KDCA",
+               "--password", pw)[0] == 0  # fmt: skip
+    assert "is now an operator of CYBER" in run("users", "set-centre", "sec1", "cyber")[1]
+    code, out = run("users", "set-centre", "sec1", "WATCH")
+    assert code == 2 and "works in cyber centres" in out
+    assert "its agency's staff" in run("users", "set-centre", "sec1")[1]
+    code, out = run("users", "set-centre", "nobody", "CYBER")
+    assert code == 2 and "unknown user" in out

@@ -30,7 +30,7 @@ for package in domains.PACKAGES:
             app.add_typer(sub, name=name)
 
 
-_fail, _cipher, _engine = clikit.fail, clikit.cipher, clikit.engine
+_fail = clikit.fail
 
 
 @db_app.command("upgrade")

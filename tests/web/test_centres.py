@@ -115,22 +115,29 @@ def test_restrict_centre_walk_over_records_of_every_kind_of_owner(centres_db: Ce
         assert seen(db, _principal(db, "cyber-op")) == {f"CYBER:{o}" for o in SIX}
         # records that do not say which centre keeps them: every member's
         assert seen(db, _principal(db, "watch-op"), with_centre=False) == member_records
-        # a member ministry's own staff: that ministry's records only, in its centres
-        assert seen(db, _principal(db, "moleg-ops")) == {"WATCH:MOLEG", "CYBER:MOLEG"}
-        assert seen(db, _principal(db, "kdca-sec")) == {"WATCH:KDCA", "CYBER:KDCA"}
+        # a member ministry's own staff: that ministry's records only, in the centres of their
+        # role's kind (watch staff: the failure-detection centre's)
+        assert seen(db, _principal(db, "moleg-ops")) == {"WATCH:MOLEG"}
+        assert seen(db, _principal(db, "kdca-sec")) == {"CYBER:KDCA"}
+        assert seen(db, _principal(db, "moleg-ops"), with_centre=False) == {
+            "WATCH:MOLEG",
+            "CYBER:MOLEG",
+        }  # records that do not say their centre: the agency's, while it is a watch member
         # anyone else: nothing (an agency officer of a member agency, employees, approvers)
         assert seen(db, _principal(db, "moleg-hr")) == set()
         outsider = Principal(999, "x", "x", "ops_operator", a["KNPA"], None)  # not a member
         assert seen(db, outsider) == set()
         nobody = Principal(998, "y", "y", "ops_operator", None, None)
         assert seen(db, nobody) == set()
-        # whoever sees all (with the permission) sees all
+        # central administrators of HR hold no centre permission; the command line sees all
+        assert seen(db, _principal(db, "admin")) == set()
         everything = {r["label"] for r in rows}
-        assert seen(db, _principal(db, "admin")) == everything
         assert seen(db, Principal.command_line()) == everything
-        # a member that leaves: its staff see nothing more, the operator no longer its records
+        # a member that leaves the watch centre: its watch staff see nothing more (though it
+        # is still a member of the cyber centre), the operator no longer its records
         remove_member(Ctx.command_line(db), "WATCH", "MOLEG")
-        assert seen(db, _principal(db, "moleg-ops")) == {"CYBER:MOLEG"}
+        assert seen(db, _principal(db, "moleg-ops")) == set()
+        assert seen(db, _principal(db, "moleg-ops"), with_centre=False) == set()
         assert "WATCH:MOLEG" not in seen(db, _principal(db, "watch-op"))
         db.rollback()
 
@@ -178,6 +185,9 @@ def test_centre_pages_and_api_walk(centres_db: Centres, centre_client: TestClien
     assert c.get("/centres/WATCH").status_code == 404
     assert c.get("/api/v1/centres/WATCH/members").status_code == 404
     assert "/centres" not in c.get("/").text
+    with session_scope(centres_db.engine) as db:  # central administrators of HR: none of it
+        admin = Ctx(db, _principal(db, "admin"))
+        assert centres(admin) == [] and centre_members(admin, "WATCH") is None
 
 
 def _names(centres_db: Centres, codes: tuple[str, ...]) -> list[str]:
@@ -195,6 +205,8 @@ def test_membership_changes_are_audited_and_survive_a_resync(centres_db: Centres
         assert add_member(ctx, "CYBER", "mois") is False
         with pytest.raises(PermissionError):
             add_member(Ctx(db, _principal(db, "cyber-op")), "CYBER", "MOE")
+        with pytest.raises(PermissionError):
+            add_member(Ctx(db, _principal(db, "admin")), "CYBER", "MOE")
     with centres_db.engine.begin() as conn:
         sync_reference_data(conn)  # db upgrade again: the operators' changes stay
     with session_scope(centres_db.engine) as db:

@@ -72,12 +72,6 @@ class ExchangeOrg:
     name_ko: str
 
 
-EXCHANGE_KIND_LABELS = {
-    "central": "중앙행정기관", "election": "선거관리위원회", "court": "헌법재판소",
-    "military": "군", "local": "지방자치단체", "education": "교육청", "public": "공공기관",
-}  # fmt: skip
-
-
 @cache
 def _exchange_doc() -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load(

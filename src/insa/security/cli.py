@@ -107,6 +107,27 @@ def users_set_password(
     console.print(f"[green]password set[/] for {username}")
 
 
+@users_app.command("set-centre")
+def users_set_centre(
+    username: str = typer.Argument(..., help="아이디 / user name"),
+    centre: str | None = typer.Argument(
+        None,
+        help="운영할 센터 코드; 생략하면 소속 기관 담당자 / centre code, or none: member staff",
+    ),
+) -> None:
+    """센터 운영자로 지정하거나 회원 기관 담당자로 되돌립니다 / Make a centre-role account an
+    operator of a centre, or a member agency's own staff."""
+    from insa.security.users import UserError, set_centre
+
+    try:
+        with clikit.session(keys=False) as ctx:
+            set_centre(ctx, username=username, centre_code=centre)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    what = f"an operator of {centre.upper()}" if centre else "its agency's staff"
+    console.print(f"[green]{username}[/] is now {what}")
+
+
 @users_app.command("assign")
 def users_assign(
     approver: str = typer.Argument(..., help="결재권자 아이디 / approver user name"),

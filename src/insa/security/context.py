@@ -71,7 +71,11 @@ class Ctx:
 def over_connection(
     conn: Connection, principal: Principal | None = None, cipher: RRNCipher | None = None
 ) -> Iterator[Ctx]:
-    """A context whose session works in ``conn``'s transaction (the caller commits it)."""
+    """A context whose session works in ``conn``'s transaction (the caller commits it). The
+    connection must be in a transaction (``engine.begin()``): otherwise the session would
+    open one of its own and drop what it wrote when it closes."""
+    if not conn.in_transaction():
+        raise RuntimeError("over_connection needs a connection in a transaction (engine.begin())")
     with Session(bind=conn) as session:  # joins the transaction; never commits it
         yield Ctx(session, principal or Principal.command_line(), cipher)
         session.flush()

@@ -12,7 +12,7 @@ from insa.security import auth
 from insa.security.context import Ctx
 from insa.security.models import User
 from insa.security.roles import ROLES, Scope
-from insa.security.users import assign, create_user
+from insa.security.users import assign, create_user, set_centre
 
 DEMO_PASSWORD = "insa-demo-2025!"
 DEMO_AGENCY = "MPM"  # 인사혁신처
@@ -61,6 +61,9 @@ def ensure_demo_users(ctx: Ctx) -> list[DemoLogin]:
                 secret = auth.totp_begin(db, cipher, user)
                 user.totp_enabled = True
                 del secret
+        elif "centre_code" in extra and user.centre_id is None:
+            # a demo database from before the centres: its operators get their centre
+            set_centre(ctx, username=username, centre_code=str(extra["centre_code"]))
         note = ""
         spec = ROLES[role]
         if spec.mfa_required:

@@ -46,9 +46,10 @@ def grant(domain: str, grants: Mapping[str, Iterable[str]]) -> None:
     """Register the permissions of ``domain`` and the roles that hold them (idempotent).
 
     Called by :mod:`insa.domains` for every package it lists; a permission must be named
-    ``<domain>.<action>_<entity>`` and every role must exist in the role table."""
+    ``<domain>.<action>_<entity>`` and every role must exist in the role table. Permissions
+    listed under ``"cli"`` are held by the command line only (it holds every permission)."""
     for role, permissions in grants.items():
-        if role not in ROLES or role == COMMAND_LINE:
+        if role not in ROLES:
             raise ValueError(f"{domain}: unknown role {role!r} in GRANTS")
         for permission in permissions:
             prefix, _, action = permission.partition(".")
@@ -57,7 +58,8 @@ def grant(domain: str, grants: Mapping[str, Iterable[str]]) -> None:
                     f"{domain}: permission {permission!r} is not {domain}.<action>_<entity>"
                 )
             _DECLARED.add(permission)
-            _GRANTS[role].add(permission)
+            if role != COMMAND_LINE:
+                _GRANTS[role].add(permission)
 
 
 def declared() -> frozenset[str]:
@@ -75,8 +77,7 @@ def permissions_of(role: str) -> frozenset[str]:
 def granted(role: str, permission: str) -> bool:
     """Whether ``role`` holds ``permission`` (the command line holds every permission); an
     undeclared permission is an error, not a silent no."""
+    _ensure_grants()  # at once when loaded; while another thread loads, wait for all of it
     if permission not in _DECLARED:
-        _ensure_grants()
-        if permission not in _DECLARED:
-            raise UnknownPermission(permission)
+        raise UnknownPermission(permission)
     return role == COMMAND_LINE or permission in _GRANTS.get(role, ())

@@ -20,9 +20,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from insa.db.base import Base
-from insa.security.roles import ROLE_LABELS
-
-ROLES = ROLE_LABELS  # role code → Korean label (the role table: security/roles.py)
 
 
 class User(Base):

@@ -27,7 +27,7 @@ from insa.security.grants import (  # noqa: F401  (the policy's public face)
     install_grants,
     permissions_of,
 )
-from insa.security.models import ApproverAssignment, CentreMember
+from insa.security.models import ApproverAssignment, Centre, CentreMember
 from insa.security.roles import COMMAND_LINE, ROLES, Role, Scope
 
 Ts = TypeVarTuple("Ts")
@@ -175,8 +175,10 @@ def restrict_centre(
     ``agency_column`` is the member agency a record belongs to; ``centre_column`` (when the
     records say which centre they are kept by) the centre. An operator of a centre sees
     every member's records of that centre; a member agency's own staff holding the
-    permission see their agency's records, in the centres it is a member of; whoever sees
-    all sees all; anyone else nothing."""
+    permission see their agency's records, while it is a member of a centre of their role's
+    kind (watch staff: the failure-detection centre) — and of the record's centre when the
+    records say it; the command line sees all; anyone else nothing (a central administrator
+    too, unless a package grants them the permission)."""
     if not principal.can(permission):
         return stmt.where(false())
     if principal.sees_all:
@@ -191,9 +193,15 @@ def restrict_centre(
         if centre_column is not None:
             stmt = stmt.where(centre_column == principal.centre_id)
         return stmt
-    if principal.agency_id is not None:
-        centres = select(CentreMember.centre_id).where(
-            CentreMember.agency_id == principal.agency_id
+    if principal.agency_id is not None and principal.spec.centre_kind is not None:
+        # the centres of the role's kind the agency is a member of, now
+        centres = (
+            select(CentreMember.centre_id)
+            .join(Centre, Centre.id == CentreMember.centre_id)
+            .where(
+                CentreMember.agency_id == principal.agency_id,
+                Centre.kind == principal.spec.centre_kind,
+            )
         )
         stmt = stmt.where(agency_column == principal.agency_id)
         if centre_column is not None:

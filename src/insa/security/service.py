@@ -19,9 +19,12 @@ VIEW_AUDIT = "security.view_audit"
 VIEW_CENTRE = "security.view_centre"  # a centre and (the scope's part of) its membership
 MANAGE_CENTRE = "security.manage_centre"  # add and remove member agencies
 GRANTS = {
-    "central_admin": {VIEW_AUDIT, VIEW_CENTRE, MANAGE_CENTRE},
+    # the centres are their operators' and members' business: central administrators of HR
+    # hold no centre permission; membership is changed from the command line
+    "central_admin": {VIEW_AUDIT},
     "security_operator": {VIEW_CENTRE},
     "ops_operator": {VIEW_CENTRE},
+    "cli": {MANAGE_CENTRE},  # the server's operators, from the command line
 }
 CENTRE_KIND_LABELS = {"watch": "장애 탐지", "cyber": "사이버 보안"}
 
@@ -150,7 +153,6 @@ def centres(ctx: Ctx) -> list[CentreView]:
         )  # fmt: skip
         for c, h, n in ctx.db.execute(stmt)
     ]
-    ctx.audit("security.view_centre", target_type="centre", detail={"results": len(out)})
     return out
 
 
@@ -168,6 +170,8 @@ def centre_members(ctx: Ctx, code: str) -> tuple[CentreView, list[MemberView]] |
         .where(CentreMember.centre_id == centre.id, CentreMember.id.in_(select(visible.c.id)))
         .order_by(Agency.id)
     ).all()
+    ctx.audit("security.view_centre", target_type="centre", target_id=centre.id,
+              detail={"centre": centre.code, "members": len(rows)})  # fmt: skip
     return centre, [MemberView(int(a), str(c), str(n), j) for a, c, n, j in rows]
 
 

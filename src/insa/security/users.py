@@ -114,6 +114,20 @@ def _centre_for(
     return None
 
 
+def set_centre(ctx: Ctx, *, username: str, centre_code: str | None) -> None:
+    """Make a centre-role account an operator of a centre (``centre_code``), or a member
+    agency's own staff (None: its agency's records only). Audited."""
+    user = ctx.db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserError(f"unknown user {username!r}")
+    role = ctx.db.scalar(select(UserRole.role_code).where(UserRole.user_id == user.id))
+    spec = ROLES[role or "employee"]
+    centre_id = _centre_for(ctx.db, spec.code, spec.centre_kind, centre_code, user.agency_id)
+    user.centre_id = centre_id
+    ctx.audit("security.set_centre", target_type="user", target_id=user.id,
+              detail={"centre": centre_code.upper() if centre_code else None})  # fmt: skip
+
+
 def assign(ctx: Ctx, *, approver: str, employee_nos: list[str]) -> int:
     db = ctx.db
     user = db.scalar(select(User).where(User.username == approver))

@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from insa.db.engine import get_engine, session_scope
 from insa.security import auth
 from insa.security.context import Ctx
-from insa.security.models import ROLES, User, WebSession
+from insa.security.models import User, WebSession
 from insa.security.principal import Principal
+from insa.security.roles import ROLE_LABELS
 
 SESSION_COOKIE = "insa_session"
 _MISSING = object()
@@ -184,7 +185,7 @@ def build_templates(
     t = Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
     t.env.filters["won"] = won
     t.env.filters["date"] = date_ko
-    t.env.globals["ROLES"] = ROLES
+    t.env.globals["ROLE_LABELS"] = ROLE_LABELS
     t.env.globals["NAV"] = tuple(sorted(nav, key=lambda n: n.order))
     return t
 
