@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install lint typecheck bench clean
+.PHONY: demo test install lint typecheck bench clean system-test system-demo screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+## what the commands need from the system (Debian packages, PostgreSQL), installed when missing
+system-test:
+	bash scripts/system-deps.sh test
+
+system-demo:
+	bash scripts/system-deps.sh demo
+
 ## demo: embedded SQLite under var/, keys generated once into var/ (0600), synthetic data, web app
-demo: install
+demo: system-demo install
 	INSA_DEMO=1 $(BIN)/insa db upgrade
 	INSA_DEMO=1 $(BIN)/insa seed --employees $(DEMO_EMPLOYEES) --if-empty
 	INSA_DEMO=1 $(BIN)/insa yearend synth-nts var/nts-2025.jsonl --year 2025
@@ -46,8 +53,12 @@ typecheck: install
 	$(BIN)/mypy
 
 ## test: lint, types, then the whole suite (SQLite and PostgreSQL at 127.0.0.1:5432, db `test`)
-test: lint typecheck
+test: system-test lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## screenshots: refresh docs/screenshots/ from the browser tests (tests write to build/ otherwise)
+screenshots: system-test install
+	INSA_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 bench: install
 	$(BIN)/python benchmarks/seed.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -29,7 +30,12 @@ ARGS = [
     "--disable-background-networking",
     "--disable-dev-shm-usage",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# tests write their screenshots under build/; `make screenshots` refreshes docs/screenshots/
+SHOTS = Path(
+    os.environ.get("INSA_SCREENSHOTS")
+    or Path(__file__).resolve().parents[2] / "build" / "screenshots"
+)
+SHOTS.mkdir(parents=True, exist_ok=True)
 PASSWORD = "browser-test-2025!"
 
 

@@ -125,6 +125,16 @@ def test_employee_sees_own_breakdown_why_and_a_what_if(as_user, world: World) ->
     pdf = client.get(f"/yearend/employees/{me.id}/receipt.pdf?year=2025")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    # without the Korean font: a clear Korean message, not a PDF of empty boxes
+    import insa.yearend.receipt as receipt
+
+    fonts = receipt._korean_fonts
+    receipt._korean_fonts = lambda: frozenset()  # type: ignore[assignment]
+    try:
+        no_font = client.get(f"/yearend/employees/{me.id}/receipt.pdf?year=2025")
+    finally:
+        receipt._korean_fonts = fonts  # type: ignore[assignment]
+    assert no_font.status_code == 409 and "한글 글꼴" in no_font.text
     # after the data changes, the receipt waits for a new run instead of showing new amounts
     with world.engine.begin() as conn:
         conn.execute(

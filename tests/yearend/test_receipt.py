@@ -204,3 +204,17 @@ def test_many_receipts_make_one_pdf() -> None:
     assert "850203-2******" in text
     with pytest.raises(ValueError):
         render_many_pdf([])
+
+
+def test_a_receipt_without_its_korean_font_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without NanumGothic every Hangul syllable would be an empty box: no PDF, a clear
+    Korean error instead of a WeasyPrint warning in the log."""
+    import insa.yearend.receipt as receipt
+
+    assert receipt.KOREAN_FONT in receipt._korean_fonts()  # installed here (make test)
+    monkeypatch.setattr(receipt, "_korean_fonts", lambda: frozenset({"DejaVu Sans"}))
+    data = _receipt(PWC_2025)
+    with pytest.raises(receipt.MissingFont, match="fonts-nanum"):
+        render_receipt_pdf(data)
+    with pytest.raises(receipt.MissingFont, match="한글 글꼴"):
+        render_many_pdf([data])

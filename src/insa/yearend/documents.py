@@ -180,18 +180,23 @@ def receipt_data(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation)
 def receipt_for(db: Session, cipher: RRNCipher, emp: Employee, ex: Explanation) -> bytes:
     """The receipt of the stored settlement: refused before a run, or when the data changed
     since (the receipt would show amounts nobody settled)."""
-    from insa.yearend.receipt import render_receipt_pdf
+    from insa.yearend.receipt import MissingFont, render_receipt_pdf
 
     if ex.stored is None:
         raise DocumentUnavailable(
-            f"{emp.employee_no}: no stored {ex.tax_year} settlement yet — run the settlement first"
+            f"{emp.employee_no}: 아직 {ex.tax_year}년 정산 결과가 없습니다. 먼저 정산을 실행하세요 "
+            f"/ no stored {ex.tax_year} settlement yet — run the settlement first"
         )
     if ex.stale:
         raise DocumentUnavailable(
-            f"{emp.employee_no}: the data changed after the last {ex.tax_year} run — "
+            f"{emp.employee_no}: 마지막 {ex.tax_year}년 정산 뒤에 자료가 바뀌었습니다. 정산을 다시 "
+            f"실행한 뒤 영수증을 발급하세요 / the data changed after the last {ex.tax_year} run — "
             "run the settlement again before issuing the receipt"
         )
-    return render_receipt_pdf(receipt_data(db, cipher, emp, ex))
+    try:
+        return render_receipt_pdf(receipt_data(db, cipher, emp, ex))
+    except MissingFont as exc:
+        raise DocumentUnavailable(str(exc)) from None
 
 
 # NTS relation codes of the E record (관계코드)

@@ -11,6 +11,7 @@ dataclasses refuse anything with more than seven digits, so a full number can ne
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +30,7 @@ __all__ = [
     "ReceiptData",
     "ReceiptDependent",
     "ReceiptEmployee",
+    "MissingFont",
     "render_many_pdf",
     "render_receipt_html",
     "render_receipt_pdf",
@@ -298,8 +300,39 @@ def _document(data: ReceiptData, fonts: FontConfiguration) -> Document:
     return doc
 
 
+class MissingFont(RuntimeError):
+    """The Korean font the documents are set in is not installed: a PDF would show empty
+    boxes for every Hangul syllable, so none is made."""
+
+
+KOREAN_FONT = "NanumGothic"  # receipt.css sets every text in it (Debian fonts-nanum)
+
+
+@cache
+def _korean_fonts() -> frozenset[str]:
+    """Font families fontconfig has for Korean (what WeasyPrint will find)."""
+    try:
+        done = subprocess.run(
+            ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    families = {f.strip() for line in done.stdout.splitlines() for f in line.split(",")}
+    return frozenset(f for f in families if f)
+
+
+def require_korean_font() -> None:
+    """Refuse to lay out a document without its Korean glyphs (loudly, not a log warning)."""
+    if KOREAN_FONT not in _korean_fonts():
+        raise MissingFont(
+            f"한글 글꼴 {KOREAN_FONT}이(가) 설치되어 있지 않아 문서를 만들 수 없습니다 "
+            "(관리자: apt-get install fonts-nanum) / the Korean font is not installed"
+        )
+
+
 def render_receipt_pdf(data: ReceiptData) -> bytes:
     """One receipt as PDF bytes (A4, at most two pages for a usual household)."""
+    require_korean_font()
     pdf: bytes = _document(data, FontConfiguration()).write_pdf()
     return pdf
 
@@ -308,6 +341,7 @@ def render_many_pdf(receipts: Sequence[ReceiptData]) -> bytes:
     """Every receipt in one PDF, each starting on a new page (metadata from the first)."""
     if not receipts:
         raise ValueError("no receipts to render")
+    require_korean_font()
     fonts = FontConfiguration()
     documents = [_document(d, fonts) for d in receipts]
     pages = [page for doc in documents for page in doc.pages]
