@@ -15,7 +15,14 @@ from insa.travel.checks import (
     overlapping_trips,
     receipts_outside_trip,
 )
-from insa.travel.workflow import TransitionError, TripState, apply, can_edit, refunds_to_collect
+from insa.travel.workflow import (
+    TransitionError,
+    TripState,
+    apply,
+    can_edit,
+    ready_to_pay,
+    refunds_to_collect,
+)
 
 
 def test_the_three_steps_and_payment() -> None:
@@ -32,13 +39,13 @@ def test_the_three_steps_and_payment() -> None:
 @pytest.mark.parametrize(
     ("steps", "action", "part", "message"),
     [
-        ([], "settle", "traveller", "cannot settle a trip that is 신청"),  # not approved yet
-        ([], "pay", "finance_officer", "cannot pay"),
-        ([], "approve", "traveller", "a traveller cannot approve"),
-        ([("approve", "approver")], "approve", "approver", "cannot approve a trip that is 승인"),
-        ([("approve", "approver"), ("settle", "traveller"), ("pay", "finance_officer")], "cancel", "traveller", "cannot cancel a trip that is 지급 완료"),
-        ([("reject", "approver")], "settle", "traveller", "cannot settle a trip that is 반려"),
-        ([], "pay", "approver", "cannot pay"),
+        ([], "settle", "traveller", "신청 상태인 출장은 정산 확정할 수 없습니다"),  # not approved yet
+        ([], "pay", "finance_officer", "지급할 수 없습니다"),
+        ([], "approve", "traveller", "출장자는 출장을 승인할 수 없습니다"),
+        ([("approve", "approver")], "approve", "approver", "승인 상태인 출장은 승인할 수 없습니다"),
+        ([("approve", "approver"), ("settle", "traveller"), ("pay", "finance_officer")], "cancel", "traveller", "지급 완료 상태인 출장은 취소할 수 없습니다"),
+        ([("reject", "approver")], "settle", "traveller", "반려 상태인 출장은 정산 확정할 수 없습니다"),
+        ([], "pay", "approver", "지급할 수 없습니다"),
     ],
 )  # fmt: skip
 def test_illegal_transitions_are_rejected(
@@ -55,12 +62,40 @@ def test_illegal_transitions_are_rejected(
 
 def test_rejection_needs_a_reason_and_cancelled_tickets_become_refunds() -> None:
     t = TripState()
-    with pytest.raises(TransitionError, match="reason"):
+    with pytest.raises(TransitionError, match="사유"):
         apply(t, "reject", actor="park", part="approver", reason="  ")
     apply(t, "approve", actor="park", part="approver")
     apply(t, "cancel", actor="lee", part="traveller", reason="일정 취소")
     assert refunds_to_collect(t.state, ["issued", "changed", "refunded"]) == 2
     assert refunds_to_collect("paid", ["issued"]) == 0
+
+
+def test_a_trip_is_settled_after_it_ends_and_paid_only_if_settled_after_it_ended() -> None:
+    """A trip of 12-15 was settled and paid on 12-02: settlement waits for the return, and a
+    trip settled in advance (before this rule) is refused at payment until settled again."""
+    kst = dt.timezone(dt.timedelta(hours=9))
+    ends = dt.datetime(2026, 12, 15, 19, 0, tzinfo=kst)
+    before, after = (
+        dt.datetime(2026, 12, 2, 10, tzinfo=kst),
+        dt.datetime(2026, 12, 16, 9, tzinfo=kst),
+    )
+    t = TripState(ends_at=ends)
+    apply(t, "approve", actor="park", part="approver", now=before)
+    with pytest.raises(TransitionError, match="출장이 끝난 뒤"):
+        apply(t, "settle", actor="lee", part="traveller", now=before)
+    assert t.state == "approved" and t.settled_at is None
+    apply(t, "settle", actor="lee", part="traveller", now=ends)  # the moment of return
+    assert t.settled_at == ends and ready_to_pay(t, after)
+    apply(t, "pay", actor="kim", part="finance_officer", now=after)
+    # settled in advance (an old record): payment refuses it
+    early = TripState("settled", ends_at=ends, settled_at=before)
+    assert not ready_to_pay(early, after)
+    with pytest.raises(TransitionError, match="귀임"):
+        apply(early, "pay", actor="kim", part="finance_officer", now=after)
+    assert early.state == "settled"
+    unknown = TripState("settled", ends_at=ends)  # no record of when it was settled
+    with pytest.raises(TransitionError, match="지급할 수 없습니다"):
+        apply(unknown, "pay", actor="kim", part="finance_officer", now=after)
 
 
 def trip(tid: str, who: str, start: str, end: str) -> TripRecord:

@@ -122,7 +122,7 @@ def test_scope_rejection_and_cancellation(as_user, world: World) -> None:  # typ
     r = client.post(
         f"/travel/{mine}/action", data={"csrf_token": csrf_of(page.text), "action": "reject"}
     )
-    assert r.status_code == 409 and "reason" in r.text
+    assert r.status_code == 409 and "사유" in r.text
     r = client.post(f"/travel/{mine}/action", data={"csrf_token": csrf_of(page.text), "action": "reject",
                                                      "reason": "예산 부족"}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
@@ -136,3 +136,43 @@ def test_scope_rejection_and_cancellation(as_user, world: World) -> None:  # typ
                                                     "reason": "일정 변경"}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and "취소" in client.get(f"/travel/{own}").text
     assert client.get(f"/travel/{mine}").status_code == 404  # someone else's trip
+
+
+def test_a_future_trip_is_settled_after_it_ends_and_not_paid_before(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The trip of 12-15 settled and paid on 12-02: the traveller cannot settle before the
+    return; a trip settled in advance (an old record) is flagged, not pre-selected, and refused
+    at payment."""
+    from sqlalchemy import insert, update
+
+    from insa.travel.models import TravelStepEvent
+
+    from .test_travel_receipts import make_trip
+
+    start = dt.datetime.now() + dt.timedelta(days=13)
+    future, _ = make_trip(world, state="approved", start=start, end=start + dt.timedelta(days=1))
+    client = as_user("emp-a")
+    page = client.get(f"/travel/{future}")
+    r = client.post(
+        f"/travel/{future}/action", data={"csrf_token": csrf_of(page.text), "action": "settle"}
+    )
+    assert r.status_code == 409 and "출장이 끝난 뒤" in r.text
+    with world.engine.connect() as conn:
+        assert conn.scalar(select(TravelTrip.state).where(TravelTrip.id == future)) == "approved"
+    # an old record: settled before the return
+    with world.engine.begin() as conn:
+        conn.execute(
+            update(TravelTrip).where(TravelTrip.id == future).values(state="settled", total=50_000)
+        )
+        conn.execute(insert(TravelStepEvent).values(trip_id=future, agency_id=world.agency_a,
+                                                    step="settle", at=dt.datetime.now(dt.UTC)))  # fmt: skip
+    client = as_user("fin-a")
+    finance = client.get("/travel/finance")
+    assert "귀임 전에 확정된 정산" in finance.text
+    box = re.search(rf'<input type="checkbox" name="trip_id" value="{future}"[^>]*>', finance.text)
+    assert box and "checked" not in box.group(0)  # not pre-selected
+    r = client.post(
+        "/travel/finance/pay", data={"csrf_token": csrf_of(finance.text), "trip_id": str(future)}
+    )
+    assert r.status_code == 409 and "지급할 수 없습니다" in r.text
+    with world.engine.connect() as conn:
+        assert conn.scalar(select(TravelTrip.state).where(TravelTrip.id == future)) == "settled"

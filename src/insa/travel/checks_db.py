@@ -11,12 +11,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from insa.clock import as_utc, local_to_utc, utc_now
 from insa.security.context import Ctx
 from insa.travel import checks
 from insa.travel.batch import MODES
-from insa.travel.models import TravelNight, TravelReceipt, TravelTicket, TravelTrip
+from insa.travel.models import (
+    TravelNight,
+    TravelReceipt,
+    TravelStepEvent,
+    TravelTicket,
+    TravelTrip,
+)
 
 FLAG_LABELS = (
     ("_lodging_over_cap", "숙박비가 상한을 넘음"),
@@ -98,7 +105,33 @@ def checks_for(ctx: Ctx, trip_ids: list[int]) -> dict[int, list[str]]:
         for code in json.loads(r[4] or "[]"):
             if "lodging_over_cap" in code:
                 asked.add(r[0], flag_label(code))
+    _not_after_return(ctx, asked)
     return asked.out
+
+
+def _not_after_return(ctx: Ctx, asked: _Asked) -> None:
+    """Trips not yet over, and settled trips whose settlement came before the return (payment
+    refuses them: the traveller settles again after the trip)."""
+    now = utc_now()
+    settled = dict(
+        ctx.db.execute(
+            select(TravelStepEvent.trip_id, func.max(TravelStepEvent.at))
+            .where(TravelStepEvent.trip_id.in_(list(asked.out)), TravelStepEvent.step == "settle")
+            .group_by(TravelStepEvent.trip_id)
+        ).all()
+    )
+    states = dict(
+        ctx.db.execute(
+            select(TravelTrip.id, TravelTrip.state).where(TravelTrip.id.in_(list(asked.out)))
+        ).all()
+    )
+    for r in asked.rows:
+        ends = local_to_utc(r[3])
+        if states.get(r[0]) in ("requested", "approved") and ends > now:
+            asked.add(r[0], "아직 끝나지 않은 출장 (귀임 후 정산)")
+        at = settled.get(r[0])
+        if states.get(r[0]) == "settled" and (at is None or as_utc(at) < ends):
+            asked.add(r[0], "귀임 전에 확정된 정산 (지급 불가: 귀임 후 다시 정산)")
 
 
 def _overlaps(ctx: Ctx, asked: _Asked) -> None:

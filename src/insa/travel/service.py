@@ -16,8 +16,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from insa.clock import as_utc, local_to_utc
 from insa.params import load
 from insa.people.models import Employee, Grade, OrgUnit
 from insa.security.context import Ctx
@@ -137,9 +138,21 @@ def request_trip(
     return trip
 
 
+def trip_state(ctx: Ctx, trip: TravelTrip) -> TripState:
+    """The trip as the state machine sees it: its state, when it ends (times are entered in
+    Korea time), and when it was last settled (its step record)."""
+    settled = ctx.db.scalar(
+        select(func.max(TravelStepEvent.at)).where(
+            TravelStepEvent.trip_id == trip.id, TravelStepEvent.step == "settle"
+        )
+    )
+    return TripState(trip.state, ends_at=local_to_utc(trip.end_at),
+                     settled_at=as_utc(settled) if settled is not None else None)  # fmt: skip
+
+
 def transition(ctx: Ctx, trip: TravelTrip, action: str, part: str, reason: str = "") -> None:
     """Move the trip through the state machine as ``part``; audited, and counted as a step."""
-    state = TripState(trip.state)
+    state = trip_state(ctx, trip)
     apply(state, action, actor=ctx.principal.username, part=part, reason=reason)
     trip.state = state.state
     if reason:
