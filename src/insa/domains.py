@@ -72,6 +72,12 @@ class Package:
         return grants
 
     @property
+    def audit_labels(self) -> Mapping[str, str]:
+        """Korean words for its audit actions and targets (``AUDIT_LABELS`` in its service)."""
+        labels: Mapping[str, str] = getattr(self.rooms().service, "AUDIT_LABELS", {})
+        return labels
+
+    @property
     def routers(self) -> tuple[APIRouter, ...]:
         """Its pages and /api/v1."""
         return tuple(self.web().ROUTERS)
@@ -196,6 +202,11 @@ def load_grants() -> None:
 
 
 grants.install_grants(load_grants)  # the policy asks for them when first needed
+
+
+def audit_labels() -> dict[str, str]:
+    """Every package's words for its audit actions and targets (the audit page and export)."""
+    return {k: v for package in PACKAGES for k, v in package.audit_labels.items()}
 
 
 def sync_reference_data(conn: Connection) -> dict[str, int]:

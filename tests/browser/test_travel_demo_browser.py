@@ -44,8 +44,8 @@ def test_demo_trip_from_settlement_to_payment_file(
     page = _login(browser, server, "demo-employee", "/travel")
     page.get_by_role("link", name="부산지방청 인사 실무 협의").click()
     expect(page.get_by_test_id("state")).to_have_text("승인")
-    expect(page.get_by_role("cell", name=re.compile(r"운임 1 \(rail\)"))).to_be_visible()
-    expect(page.get_by_role("cell", name=re.compile(r"운임 2 \(rail\)"))).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile(r"운임 1 \(철도\)"))).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile(r"운임 2 \(철도\)"))).to_be_visible()
     photo = tmp_path / "hotel.png"
     render_receipt(
         ReceiptFields("해운대 스테이", valid_brn(21), first_night, 79_000), seed=21, noise=0.01

@@ -105,6 +105,6 @@ def test_finance_reads_admin_sees_everything_with_totals(as_user, world: World) 
     client = as_user("admin")
     page = client.get("/allowance/findings")
     assert a in page.text and b in page.text
-    assert "환수 대상 기관별" in page.text and "LG-SEOUL" in page.text
+    assert "환수 대상 기관별" in page.text and "<td>서울특별시</td>" in page.text
     client = as_user("emp-a")
     assert client.get("/allowance/findings").status_code == 403

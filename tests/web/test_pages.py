@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import select
 
+from insa.clock import today_kst
 from insa.db.engine import session_scope
 from insa.security.models import AuditLog
 
@@ -99,7 +100,7 @@ def test_central_admin_searches_the_audit_log(as_user, world: World) -> None:  #
     e = world.emps_a[4]
     client.get(f"/employees/{e.id}")
     admin = as_user("admin")
-    today = dt.date.today().isoformat()
+    today = today_kst().isoformat()  # the search's days are days in Korea
     r = admin.get(
         "/audit",
         params={"person": e.employee_no, "actor": "hr-a", "date_from": today, "date_to": today},
@@ -117,6 +118,41 @@ def test_central_admin_searches_the_audit_log(as_user, world: World) -> None:  #
     hr = as_user("hr-a")
     assert hr.get("/audit").status_code == 403 and "중앙관리자만" in hr.get("/audit").text
     assert hr.get("/api/v1/audit").status_code == 403
+    assert hr.get("/audit/export.csv").status_code == 403
+
+
+def test_the_audit_page_speaks_korean_and_exports(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Actions in words (codes beside), people by name and number, Korea time, search by
+    name, a reversed range explained, and the search as CSV and XLSX."""
+    e = world.emps_a[7]
+    as_user("hr-a").get(f"/employees/{e.id}")
+    admin = as_user("admin")
+    page = admin.get("/audit", params={"person": e.name, "actor": "hr-a"})
+    assert page.status_code == 200 and "직원 정보 조회" in page.text  # people.view_employee
+    assert f"{e.name} ({e.employee_no})" in page.text and "시각 (한국 시간)" in page.text
+    logins = admin.get("/audit", params={"action": "auth.login"}).text
+    assert "로그인" in logins and "인사담당자" in logins  # the role of a log-in is shown
+    reversed_ = admin.get("/audit", params={"date_from": "2026-12-31", "date_to": "2026-01-01"})
+    assert "시작일이 종료일보다 늦습니다" in reversed_.text
+    assert (
+        admin.get(
+            "/api/v1/audit", params={"date_from": "2026-12-31", "date_to": "2026-01-01"}
+        ).status_code
+        == 422
+    )
+    csv_ = admin.get("/audit/export.csv", params={"person": e.employee_no})
+    assert csv_.status_code == 200 and csv_.text.startswith("\ufeff시각 (한국 시간),행위자")
+    assert "직원 정보 조회,people.view_employee" in csv_.text and e.employee_no in csv_.text
+    xlsx = admin.get("/audit/export.xlsx", params={"person": e.employee_no})
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    assert ws is not None
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "시각 (한국 시간)" and any(
+        r[4] == "people.view_employee" for r in rows[1:]
+    )
+    assert "security.export_audit" in admin.get("/audit", params={"action": "security.export"}).text
 
 
 def test_errors_are_plain_korean(as_user) -> None:  # type: ignore[no-untyped-def]

@@ -82,8 +82,8 @@ def test_request_approve_settle_pay(as_user, world: World) -> None:  # type: ign
     )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows == [{"employee_no": world.emps_a[0].employee_no, "name": world.emps_a[0].name,
-                     "account_reference": f"PAYROLL-{world.emps_a[0].employee_no}", "amount": "180000"}]  # fmt: skip
+    assert rows == [{"직원번호": world.emps_a[0].employee_no, "성명": world.emps_a[0].name,
+                     "계좌 참조": f"PAYROLL-{world.emps_a[0].employee_no}", "지급액(원)": "180000"}]  # fmt: skip
     dash = client.get("/travel/finance")
     counters = re.search(
         r'data-testid="counters">.*?<tbody><tr><td>([\d-]+)</td><td>[^<]+</td><td class="num">(\d+)</td><td class="num">([\d.]+)</td>',

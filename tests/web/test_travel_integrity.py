@@ -149,7 +149,7 @@ def test_tickets_refunded_after_settlement_or_payment(as_user, world: World) -> 
     r = fin.post("/travel/finance/pay", data={"csrf_token": csrf_of(page.text), "trip_id": str(trip_id)})  # fmt: skip
     assert r.content.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheet programs read the Korean
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0]["amount"] == "100000"
+    assert rows[0]["지급액(원)"] == "100000"
 
     # a second trip paid with its ticket, then the ticket refunded: money to recover
     paid_id, _ = make_trip(world, start=dt.datetime(2025, 6, 2, 7), end=dt.datetime(2025, 6, 2, 20))

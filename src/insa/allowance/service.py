@@ -28,6 +28,12 @@ GRANTS = {
     "finance_officer": {VIEW},
     "central_admin": {VIEW, RESOLVE},
 }
+AUDIT_LABELS = {  # what the audit page shows for this package's actions and targets
+    "allowance.verify": "이중수급 검증", "allowance.list_findings": "검증 결과 목록 조회",
+    "allowance.view_finding": "검증 결과 조회", "allowance.resolve_finding": "검증 결과 처리",
+    "allowance.entitlement": "가족수당 지급 점검", "allowance.export_claims": "청구 자료 내보내기",
+    "allowance_finding": "이중수급 검증 결과",
+}  # fmt: skip
 Ts = TypeVarTuple("Ts")
 
 

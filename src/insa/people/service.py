@@ -35,6 +35,14 @@ GRANTS = {
     "approver": {SEARCH, VIEW},
     "central_admin": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
 }
+AUDIT_LABELS = {  # what the audit page shows for this package's actions and targets
+    "people.search_employee": "직원 검색", "people.view_employee": "직원 정보 조회",
+    "people.view_dependents": "부양가족 조회", "people.view_payroll": "급여 조회",
+    "people.view_payroll_totals": "기관 급여 합계 조회", "people.import": "직원·부양가족 가져오기",
+    "people.export": "직원·부양가족 내보내기", "people.export_rrn": "주민등록번호 포함 내보내기",
+    "people.seed": "합성 데이터 생성", "employee": "직원", "agency": "기관", "file": "파일",
+    "database": "데이터베이스",
+}  # fmt: skip
 
 
 def _row_select() -> Select[*tuple[Any, ...]]:

@@ -85,6 +85,7 @@ def login(db: Session, username: str, password: str, client_addr: str | None) ->
         record(
             db,
             actor=username,
+            actor_role=role_of(db, user),
             action="auth.login_locked",
             client_addr=client_addr,
             target_type="user",
@@ -101,6 +102,7 @@ def login(db: Session, username: str, password: str, client_addr: str | None) ->
         record(
             db,
             actor=username[:64],
+            actor_role=role_of(db, user) if user is not None else None,
             action="auth.login_failed",
             client_addr=client_addr,
             target_type="user",
@@ -115,6 +117,7 @@ def login(db: Session, username: str, password: str, client_addr: str | None) ->
         record(
             db,
             actor=username,
+            actor_role=role_of(db, user),
             action="auth.login_inactive",
             client_addr=client_addr,
             target_type="user",
@@ -129,6 +132,7 @@ def login(db: Session, username: str, password: str, client_addr: str | None) ->
     record(
         db,
         actor=username,
+        actor_role=role_of(db, user),
         action="auth.login",
         client_addr=client_addr,
         target_type="user",
@@ -192,6 +196,7 @@ def logout(db: Session, token: str | None, user: User | None, client_addr: str |
         record(
             db,
             actor=user.username,
+            actor_role=role_of(db, user),
             action="auth.logout",
             client_addr=client_addr,
             target_type="user",
@@ -241,6 +246,7 @@ def totp_verify(
     record(
         db,
         actor=user.username,
+        actor_role=role_of(db, user),
         action="auth.totp_ok" if ok else "auth.totp_failed",
         client_addr=client_addr,
         target_type="user",
@@ -258,6 +264,7 @@ def totp_confirm(
     record(
         db,
         actor=user.username,
+        actor_role=role_of(db, user),
         action="auth.totp_enabled",
         client_addr=client_addr,
         target_type="user",
@@ -284,6 +291,7 @@ def create_api_token(db: Session, user: User, name: str) -> str:
     record(
         db,
         actor=user.username,
+        actor_role=role_of(db, user),
         action="auth.token_created",
         target_type="user",
         target_id=user.id,
@@ -317,6 +325,7 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> bool:
         record(
             db,
             actor=user.username,
+            actor_role=role_of(db, user),
             action="auth.token_revoked",
             target_type="api_token",
             target_id=token_id,

@@ -3,20 +3,24 @@ audit trail — pages and ``/api/v1``. Routes parse, call and render; the servic
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import secrets
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import qrcode
 import qrcode.image.svg
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from insa.clock import today_kst
+from insa.db.paging import Page
 from insa.security import auth, service
 from insa.security.crypto import cipher_from_settings
 from insa.security.models import User
+from insa.security.roles import ROLE_LABELS
 from insa.security.schemas import AuditOut, AuditPageOut, CentreOut, Me, MemberOut
 from insa.web.deps import (
     LOGIN_CSRF_COOKIE,
@@ -239,20 +243,80 @@ def audit(
     date_to: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    error = None
-    start = end = None
+    form = {"actor": actor, "person": person, "action": action, "date_from": date_from,
+            "date_to": date_to}  # fmt: skip
+    query, error = _audit_query(form)
+    result: Page[Any] = Page([], 0, 1, 50)
+    names: dict[tuple[str, str], str] = {}
+    if query is not None:
+        try:
+            result = service.search_audit(ctx, query, page=page)
+            names = service.audit_targets(ctx, result.items)
+        except service.AuditQueryError as exc:
+            error = str(exc)
+    return render(request, "security/audit.html", result=result, error=error, form=form,
+                  names=names, export=urlencode(form))  # fmt: skip
+
+
+def _audit_query(form: dict[str, str]) -> tuple[service.AuditQuery | None, str | None]:
     try:
-        start = dt.date.fromisoformat(date_from) if date_from else None
-        end = dt.date.fromisoformat(date_to) if date_to else None
+        start = dt.date.fromisoformat(form["date_from"]) if form["date_from"] else None
+        end = dt.date.fromisoformat(form["date_to"]) if form["date_to"] else None
     except ValueError:
-        error = "날짜는 YYYY-MM-DD 형식으로 입력하세요."
-    result = service.search_audit(
-        ctx, actor=actor, person=person, action=action, date_from=start, date_to=end, page=page
-    )
-    return render(
-        request, "security/audit.html", result=result, error=error,
-        form={"actor": actor, "person": person, "action": action, "date_from": date_from, "date_to": date_to},
-    )  # fmt: skip
+        return None, "날짜는 YYYY-MM-DD 형식으로 입력하세요."
+    return service.AuditQuery(form["actor"], form["person"], form["action"], start, end), None
+
+
+@router.get("/audit/export.csv", dependencies=[page_gate(service.VIEW_AUDIT)])
+def audit_export_csv(
+    request: Request, ctx: CtxDep, actor: str = "", person: str = "", action: str = "",
+    date_from: str = "", date_to: str = "",
+) -> Response:  # fmt: skip
+    """The search as a CSV file (UTF-8 with BOM, for spreadsheet programs)."""
+    form = {"actor": actor, "person": person, "action": action, "date_from": date_from,
+            "date_to": date_to}  # fmt: skip
+    return _audit_export(request, ctx, form, "csv")
+
+
+@router.get("/audit/export.xlsx", dependencies=[page_gate(service.VIEW_AUDIT)])
+def audit_export_xlsx(
+    request: Request, ctx: CtxDep, actor: str = "", person: str = "", action: str = "",
+    date_from: str = "", date_to: str = "",
+) -> Response:  # fmt: skip
+    """The search as an XLSX workbook."""
+    form = {"actor": actor, "person": person, "action": action, "date_from": date_from,
+            "date_to": date_to}  # fmt: skip
+    return _audit_export(request, ctx, form, "xlsx")
+
+
+def _audit_export(request: Request, ctx: Any, form: dict[str, str], fmt: str) -> Response:
+    query, error = _audit_query(form)
+    try:
+        if query is None:
+            raise service.AuditQueryError(error or "")
+        rows = service.export_audit(ctx, query, request.app.state.audit_labels, ROLE_LABELS)
+    except service.AuditQueryError as exc:
+        return render(request, "error.html", status_code=422, title="내보낼 수 없습니다",
+                      message=str(exc))  # fmt: skip
+    stamp = f"{today_kst():%Y%m%d}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(service.EXPORT_HEADER)
+        w.writerows(rows)
+        return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})  # fmt: skip
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("감사 기록")
+    ws.append(list(service.EXPORT_HEADER))
+    for row in rows:
+        ws.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.xlsx"'})  # fmt: skip
 
 
 # ------------------------------------------------------------------ account
@@ -345,15 +409,11 @@ def api_audit(
     date_to: dt.date | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> AuditPageOut:
-    r = service.search_audit(
-        ctx,
-        actor=actor,
-        person=person,
-        action=action,
-        date_from=date_from,
-        date_to=date_to,
-        page=page,
-    )
+    query = service.AuditQuery(actor, person, action, date_from, date_to)
+    try:
+        r = service.search_audit(ctx, query, page=page)
+    except service.AuditQueryError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
     return AuditPageOut(
         items=[AuditOut.model_validate(a) for a in r.items], total=r.total, page=r.page, size=r.size
     )

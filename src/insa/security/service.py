@@ -4,14 +4,17 @@ centres. Every query is scoped through :mod:`insa.security.principal`; reads are
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, false, func, insert, or_, select
 
+from insa.clock import KST, to_kst
 from insa.db.paging import Page, paginate
 from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
+from insa.security.logs import redact
 from insa.security.models import ApiToken, AuditLog, Centre, CentreMember, User
 from insa.security.principal import restrict_centre
 
@@ -26,6 +29,20 @@ GRANTS = {
     "ops_operator": {VIEW_CENTRE},
     "cli": {MANAGE_CENTRE},  # the server's operators, from the command line
 }
+AUDIT_LABELS = {  # what the audit page shows for this package's actions and targets
+    "auth.login": "로그인", "auth.login_failed": "로그인 실패", "auth.login_locked": "잠긴 계정 로그인 시도",
+    "auth.login_inactive": "비활성 계정 로그인 시도", "auth.logout": "로그아웃",
+    "auth.totp_ok": "2단계 인증 성공", "auth.totp_failed": "2단계 인증 실패",
+    "auth.totp_enabled": "인증 앱 등록", "auth.token_created": "API 토큰 발급",
+    "auth.token_revoked": "API 토큰 폐기", "auth.password_changed": "비밀번호 변경",
+    "security.create_user": "사용자 생성", "security.set_password": "비밀번호 재설정",
+    "security.assign_approver": "결재 대상 배정", "security.list_users": "사용자 목록 조회",
+    "security.issue_token": "API 토큰 발급 (명령행)", "security.set_centre": "센터 운영 지정",
+    "security.view_audit": "감사 기록 조회", "security.export_audit": "감사 기록 내보내기",
+    "security.view_centre": "공동 센터 조회", "security.add_centre_member": "센터 회원 기관 추가",
+    "security.remove_centre_member": "센터 회원 기관 제외", "user": "사용자",
+    "api_token": "API 토큰", "audit_log": "감사 기록", "centre": "공동 센터",
+}  # fmt: skip
 CENTRE_KIND_LABELS = {"watch": "장애 탐지", "cyber": "사이버 보안"}
 
 
@@ -40,57 +57,121 @@ def api_tokens(ctx: Ctx) -> list[ApiToken]:
     )
 
 
-def search_audit(
-    ctx: Ctx,
-    *,
-    actor: str = "",
-    person: str = "",
-    action: str = "",
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    page: int = 1,
-    size: int = 50,
-) -> Page[AuditLog]:
-    """Central administrators search the trail by actor, by person (an employee number or a
-    user name whose records were touched), by action prefix and by date (inclusive)."""
+class AuditQueryError(ValueError):
+    """A search the audit log cannot answer as asked (a reversed date range)."""
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """What the central administrator searches the trail for. ``person``: an employee
+    number, an employee's name, or a user name whose records were touched; dates are days in
+    Korea time, inclusive."""
+
+    actor: str = ""
+    person: str = ""
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _audit_statement(ctx: Ctx, q: AuditQuery) -> Any:
+    if q.date_from and q.date_to and q.date_from > q.date_to:
+        raise AuditQueryError("시작일이 종료일보다 늦습니다. 날짜를 바꿔 다시 검색하세요.")
+    stmt = select(AuditLog)
+    if q.actor.strip():
+        stmt = stmt.where(AuditLog.actor == q.actor.strip())
+    if q.person.strip():
+        p = q.person.strip()
+        emp_ids = [str(i) for i in ctx.db.scalars(
+            select(Employee.id).where(or_(Employee.employee_no == p, Employee.name == p)).limit(500)
+        )]  # fmt: skip
+        user_ids = [str(i) for i in ctx.db.scalars(select(User.id).where(User.username == p))]
+        conds = []
+        if emp_ids:
+            conds.append(and_(AuditLog.target_type == "employee", AuditLog.target_id.in_(emp_ids)))
+        if user_ids:
+            conds.append(and_(AuditLog.target_type == "user", AuditLog.target_id.in_(user_ids)))
+        stmt = stmt.where(or_(*conds) if conds else false())
+    if q.action.strip():
+        stmt = stmt.where(AuditLog.action.like(q.action.strip().replace("%", "") + "%"))
+    if q.date_from:
+        stmt = stmt.where(AuditLog.at >= dt.datetime.combine(q.date_from, dt.time(), KST))
+    if q.date_to:
+        end = dt.datetime.combine(q.date_to + dt.timedelta(days=1), dt.time(), KST)
+        stmt = stmt.where(AuditLog.at < end)
+    return stmt
+
+
+def search_audit(ctx: Ctx, q: AuditQuery, *, page: int = 1, size: int = 50) -> Page[AuditLog]:
+    """Central administrators search the trail by actor, by person, by action prefix and by
+    date; :class:`AuditQueryError` for a search that cannot be answered."""
     if not ctx.principal.can(VIEW_AUDIT):
         raise PermissionError(VIEW_AUDIT)
-    stmt = select(AuditLog)
-    if actor.strip():
-        stmt = stmt.where(AuditLog.actor == actor.strip())
-    if person.strip():
-        p = person.strip()
-        emp_id = ctx.db.scalar(select(Employee.id).where(Employee.employee_no == p))
-        user_id = ctx.db.scalar(select(User.id).where(User.username == p))
-        conds = []
-        if emp_id is not None:
-            conds.append(
-                and_(AuditLog.target_type == "employee", AuditLog.target_id == str(emp_id))
-            )
-        if user_id is not None:
-            conds.append(and_(AuditLog.target_type == "user", AuditLog.target_id == str(user_id)))
-        stmt = stmt.where(or_(*conds) if conds else false())
-    if action.strip():
-        stmt = stmt.where(AuditLog.action.like(action.strip().replace("%", "") + "%"))
-    if date_from:
-        stmt = stmt.where(AuditLog.at >= dt.datetime.combine(date_from, dt.time(), dt.UTC))
-    if date_to:
-        stmt = stmt.where(
-            AuditLog.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), dt.UTC)
-        )
+    stmt = _audit_statement(ctx, q)
     found = paginate(ctx.db, stmt.order_by(AuditLog.id.desc()), page=page, size=size,
                      count=stmt, scalars=True)  # fmt: skip
     ctx.audit(
         VIEW_AUDIT,
         target_type="audit_log",
         detail={
-            "actor": actor[:64],
-            "person": person[:64],
-            "action": action[:64],
+            "actor": q.actor[:64],
+            "person": redact(q.person)[:64],
+            "action": q.action[:64],
             "results": found.total,
         },
     )
     return found
+
+
+def audit_targets(ctx: Ctx, entries: list[AuditLog]) -> dict[tuple[str, str], str]:
+    """Readable names of the employees and users the entries name (employee number and name,
+    user name) instead of their internal ids."""
+
+    def ids(kind: str) -> set[int]:
+        return {
+            int(t) for e in entries if e.target_type == kind and (t := e.target_id or "").isdigit()
+        }
+
+    emp_ids, user_ids = ids("employee"), ids("user")
+    out: dict[tuple[str, str], str] = {}
+    if emp_ids:
+        for i, no, name in ctx.db.execute(
+            select(Employee.id, Employee.employee_no, Employee.name).where(Employee.id.in_(emp_ids))
+        ):
+            out[("employee", str(i))] = f"{name} ({no})"
+    if user_ids:
+        for i, username in ctx.db.execute(
+            select(User.id, User.username).where(User.id.in_(user_ids))
+        ):
+            out[("user", str(i))] = str(username)
+    return out  # fmt: skip
+
+
+EXPORT_LIMIT = 100_000  # rows in one export (narrow the search for more)
+EXPORT_HEADER = ("시각 (한국 시간)", "행위자", "역할", "작업", "작업 코드", "대상", "대상 번호",
+                 "접속 주소")  # fmt: skip
+
+
+def export_audit(
+    ctx: Ctx, q: AuditQuery, labels: Mapping[str, str], roles: Mapping[str, str]
+) -> list[tuple[str, ...]]:
+    """The search's rows for a CSV or XLSX file (newest first, at most EXPORT_LIMIT), in
+    Korean with the codes beside; the export itself is audited."""
+    if not ctx.principal.can(VIEW_AUDIT):
+        raise PermissionError(VIEW_AUDIT)
+    entries = list(ctx.db.scalars(_audit_statement(ctx, q).order_by(AuditLog.id.desc())
+                                  .limit(EXPORT_LIMIT)))  # fmt: skip
+    names = audit_targets(ctx, entries)
+    rows: list[tuple[str, ...]] = [
+        (to_kst(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor, roles.get(e.actor_role or "", e.actor_role or ""),
+         labels.get(e.action, e.action), e.action, labels.get(e.target_type or "", e.target_type or ""),
+         names.get((e.target_type or "", e.target_id or ""), e.target_id or ""), e.client_addr or "")
+        for e in entries
+    ]  # fmt: skip
+    ctx.audit("security.export_audit", target_type="audit_log",
+              detail={"actor": q.actor[:64], "person": redact(q.person)[:64], "action": q.action[:64],
+                      "rows": len(rows)})  # fmt: skip
+    return rows
 
 
 # ------------------------------------------------------------------ shared centres

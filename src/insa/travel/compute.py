@@ -25,6 +25,9 @@ from insa.params import ParameterSet, fraction, load
 from insa.travel.schemas import MAX_WON, Night, Ticket, Trip, Won
 
 __all__ = ["MAX_WON", "Night", "Ticket", "Trip", "Won", "compute", "compute_trips", "is_won"]
+# the words of the explanation lines (the JSON keeps the codes in its input)
+MODE_LABELS = {"rail": "철도", "bus": "버스", "air": "항공", "ship": "선박"}
+REGION_LABELS = {"seoul": "서울특별시", "metro": "광역시", "other": "그 밖의 지역"}
 
 
 def is_won(text: str) -> bool:
@@ -108,7 +111,10 @@ def _fares(trip: Trip, d: Any, sheet: _Sheet) -> int:
         if t.status == "refunded":
             sheet.flags.append(f"ticket_{i}_refunded_excluded")
             sheet.line(
-                f"운임 {i} ({t.mode}, 환불)", 0, "환불된 표는 지급하지 않음", "rates.domestic"
+                f"운임 {i} ({MODE_LABELS[t.mode]}, 환불)",
+                0,
+                "환불된 표는 지급하지 않음",
+                "rates.domestic",
             )
             continue
         allowed_first = entitled.get(t.mode) == "first" or entitled.get(t.mode) == "actual"
@@ -121,7 +127,7 @@ def _fares(trip: Trip, d: Any, sheet: _Sheet) -> int:
                 rule = f"{trip.band}호 해당자는 일반실·2등 운임까지 (상위 등급 차액 제외)"
             else:
                 rule += " — 상위 등급: 일반실 운임 확인 필요"
-        fare += sheet.line(f"운임 {i} ({t.mode})", amount, rule, "rates.domestic")
+        fare += sheet.line(f"운임 {i} ({MODE_LABELS[t.mode]})", amount, rule, "rates.domestic")
     return fare
 
 
@@ -166,7 +172,7 @@ def _lodging(trip: Trip, d: Any, p: ParameterSet, days: int, sheet: _Sheet) -> i
         cap = caps[night.region]
         limit = cap + cap * overage.numerator // overage.denominator if night.unavoidable else cap
         amount = min(night.lodging, limit)
-        rule = f"실비, 상한 {cap:,}원 ({night.region})"
+        rule = f"실비, 상한 {cap:,}원 ({REGION_LABELS[night.region]})"
         if night.lodging > cap:
             sheet.flags.append(f"night_{n}_lodging_over_cap")
             rule += (

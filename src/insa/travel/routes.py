@@ -181,6 +181,9 @@ def travel_payments(ctx: CtxDep, on: str = "", format: str = "csv") -> Response:
     return _payment_file(finance.payment_rows(ctx, finance.paid_on(ctx, day)), format, day)
 
 
+PAYMENT_HEADER = ("직원번호", "성명", "계좌 참조", "지급액(원)")  # the same in CSV and XLSX
+
+
 def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date) -> Response:
     """CSV (UTF-8 with BOM) or XLSX: employee number, name, account reference, amount."""
     stamp = day.isoformat()
@@ -191,7 +194,7 @@ def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date)
         ws = wb.active
         assert ws is not None
         ws.title = "여비 지급"
-        ws.append(["직원번호", "성명", "계좌 참조", "지급액(원)"])
+        ws.append(list(PAYMENT_HEADER))
         for r in rows:
             ws.append(list(r))
         buf = io.BytesIO()
@@ -203,7 +206,7 @@ def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date)
         )
     text = io.StringIO()
     w = csv.writer(text)
-    w.writerow(("employee_no", "name", "account_reference", "amount"))
+    w.writerow(PAYMENT_HEADER)
     w.writerows(rows)
     return Response(
         text.getvalue().encode("utf-8-sig"),  # the BOM lets spreadsheet programs read Korean

@@ -39,6 +39,18 @@ GRANTS = {
     "finance_officer": {PAY, VIEW},
     "approver": {APPROVE},
 }
+AUDIT_LABELS = {  # what the audit page shows for this package's actions and targets
+    "travel.request_trip": "출장 신청", "travel.approve_trip": "출장 승인",
+    "travel.reject_trip": "출장 반려", "travel.settle_trip": "출장 정산 확정",
+    "travel.pay_trip": "출장비 지급", "travel.cancel_trip": "출장 취소",
+    "travel.view_trip": "출장 조회", "travel.list_trips": "출장 목록 조회",
+    "travel.update_settlement": "정산 수정", "travel.upload_receipt": "영수증 올리기",
+    "travel.confirm_receipt": "영수증 확인", "travel.remove_receipt": "영수증 삭제",
+    "travel.view_receipt": "영수증 조회", "travel.import_tickets": "승차권 자료 가져오기",
+    "travel.resettle_trip": "정산 다시 계산", "travel.settle_all": "전체 출장 정산 대조",
+    "travel.payment_file": "지급 파일 생성", "travel.record_recovery": "환수 기록",
+    "travel_trip": "출장", "travel_receipt": "영수증",
+}  # fmt: skip
 PART = {REQUEST: "traveller", APPROVE: "approver", PAY: "finance_officer"}
 MAX_TRIP_DAYS = 366  # the computation refuses longer trips
 KST = dt.timezone(dt.timedelta(hours=9), "KST")  # no daylight saving in Korea

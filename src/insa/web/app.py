@@ -66,9 +66,11 @@ def create_app() -> FastAPI:
     for package in domains.PACKAGES:
         for router in package.routers:
             app.include_router(router)
+    app.state.audit_labels = domains.audit_labels()
     app.state.templates = build_templates(
         ((p.name, p.templates) for p in domains.PACKAGES),
         (item for p in domains.PACKAGES for item in p.nav),
+        app.state.audit_labels,
     )
 
     @app.get("/healthz", include_in_schema=False)

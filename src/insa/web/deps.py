@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
@@ -23,7 +23,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from insa.clock import to_kst
 from insa.db.engine import get_engine, session_scope
+from insa.people.registry import exchange_organisation
 from insa.security import auth
 from insa.security.context import Ctx
 from insa.security.models import User, WebSession
@@ -152,6 +154,23 @@ async def csrf_protect(request: Request, db: DbDep) -> None:
         raise CsrfFailed()
 
 
+def org_name(code: Any) -> str:
+    """An organisation's code as people read it: 인사혁신처, 부산광역시교육청, 공공기관 0042."""
+    found = exchange_organisation(str(code or ""))
+    return found.name_ko if found is not None else str(code or "")
+
+
+def claim_ref(ref: Any) -> str:
+    """A claim reference ``ORG:claim id`` as ``기관명 · claim id``."""
+    org, _, claim = str(ref or "").partition(":")
+    return f"{org_name(org)} · {claim}" if claim else org_name(org)
+
+
+def kst(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (UTC) as Korea time, for the pages."""
+    return to_kst(value).strftime(fmt) if value is not None else ""
+
+
 def won(value: Any) -> str:
     return f"{int(value):,}" if value is not None else ""
 
@@ -171,7 +190,9 @@ class NavItem:
 
 
 def build_templates(
-    folders: Iterable[tuple[str, Traversable]], nav: Iterable[NavItem]
+    folders: Iterable[tuple[str, Traversable]],
+    nav: Iterable[NavItem],
+    audit_labels: Mapping[str, str] | None = None,
 ) -> Jinja2Templates:
     """The app's templates: the shared layout (``web/templates``: ``base.html``,
     ``error.html``) and each package's own ``templates/`` folder under its name
@@ -185,6 +206,11 @@ def build_templates(
     t = Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
     t.env.filters["won"] = won
     t.env.filters["date"] = date_ko
+    t.env.filters["org"] = org_name
+    t.env.filters["kst"] = kst
+    labels = dict(audit_labels or {})
+    t.env.filters["audit_label"] = lambda code: labels.get(str(code or ""), str(code or ""))
+    t.env.filters["claim"] = claim_ref
     t.env.globals["ROLE_LABELS"] = ROLE_LABELS
     t.env.globals["NAV"] = tuple(sorted(nav, key=lambda n: n.order))
     return t

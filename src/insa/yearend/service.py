@@ -41,6 +41,13 @@ GRANTS = {
     "finance_officer": {VIEW, LIST},
     "central_admin": {VIEW, LIST, RUN},
 }
+AUDIT_LABELS = {  # what the audit page shows for this package's actions and targets
+    "yearend.run": "연말정산 실행", "yearend.run_failed": "연말정산 실행 실패",
+    "yearend.list_results": "정산 결과 목록 조회", "yearend.view_result": "정산 결과 조회",
+    "yearend.explain": "정산 내역 조회", "yearend.receipt": "원천징수영수증 발급",
+    "yearend.filing": "지급명세서 전산매체 생성", "yearend.import_nts": "간소화 자료 가져오기",
+    "yearend_run": "연말정산 실행", "yearend_result": "정산 결과",
+}  # fmt: skip
 
 # The what-if form: dotted field of the case → Korean label.
 WHAT_IF_FIELDS: dict[str, str] = {

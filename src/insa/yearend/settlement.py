@@ -77,20 +77,22 @@ def run_settlement(
     started = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         t0 = time.perf_counter()
-        step("급여·부양가족·간소화 자료 읽기 / loading", 0)
+        step("급여·부양가족·간소화 자료 읽기", 0)
         batch = load_batch(conn, year, agency_id=agency_id)
         if batch.n == 0:
-            raise SettlementError(f"no payroll in {year} for this scope: nothing to settle")
+            raise SettlementError(
+                f"{year}년 급여 자료가 없어 정산할 직원이 없습니다 / no payroll in {year} for this scope: nothing to settle"
+            )
         t1 = time.perf_counter()
-        step("세액 계산 / computing", 1)
+        step("세액 계산", 1)
         out = settle(batch.cols)
         t2 = time.perf_counter()
-        step("결과 저장 / storing", 2)
+        step("결과 저장", 2)
         report = _store(
             conn, batch, out, year, agency_id, actor.username, started, t1 - t0, t2 - t1
         )
         t3 = time.perf_counter()
-        step("감사 기록·확정 / committing", 3)
+        step("감사 기록·확정", 3)
         report.store_s = t3 - t2
         conn.execute(
             runs_table.update()
@@ -105,7 +107,7 @@ def run_settlement(
                 agency_id=agency_id,
                 detail={"tax_year": year, "employees": report.employees, "version": report.version},
             )
-        step("완료 / done", 4)
+        step("완료", 4)
     return report
 
 
