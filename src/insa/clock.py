@@ -29,3 +29,8 @@ def local_to_utc(local: dt.datetime) -> dt.datetime:
 
 def today_kst() -> dt.date:
     return dt.datetime.now(KST).date()
+
+
+def now_local() -> dt.datetime:
+    """Korea's wall-clock time, naive (as trips' departures and returns are stored)."""
+    return dt.datetime.now(KST).replace(tzinfo=None)

@@ -159,12 +159,11 @@ def people_agencies(
     ),
 ) -> None:
     """기관 목록 / The agency registry."""
-    import datetime as dt
-
+    from insa.clock import today_kst
     from insa.people.registry import agencies
 
     t = Table("코드", "기관명", "구분", "시작", "종료", "선행기관")
-    today = dt.date.today()
+    today = today_kst()
     shown = 0
     for a in agencies():
         if all_ or a.active_on(today):

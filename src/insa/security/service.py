@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, false, func, insert, or_, select
 
-from insa.clock import KST, to_kst
+from insa.clock import KST, to_kst, today_kst
 from insa.db.paging import Page, paginate
 from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
@@ -278,7 +278,7 @@ def add_member(ctx: Ctx, code: str, agency_code: str, joined_on: dt.date | None 
     if exists is not None:
         return False
     ctx.db.execute(insert(CentreMember).values(centre_id=centre.id, agency_id=aid,
-                                               joined_on=joined_on or dt.date.today()))  # fmt: skip
+                                               joined_on=joined_on or today_kst()))  # fmt: skip
     ctx.audit("security.add_centre_member", target_type="centre", target_id=centre.id,
               agency_id=aid, detail={"centre": centre.code, "agency": agency_code.upper()})  # fmt: skip
     return True

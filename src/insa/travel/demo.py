@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from insa.clock import today_kst
 from insa.people.models import Agency, Employee
 from insa.security.auth import principal_for
 from insa.security.context import Ctx
@@ -133,7 +134,7 @@ def ensure_demo_trips(ctx: Ctx, feed: Path, today: dt.date | None = None) -> dic
     """Create the demo trips once (nothing happens when the demo agency already has trips).
     ``ctx`` is the operator's, who imports the ticket feed; the demo's people act as
     themselves."""
-    today = today or dt.date.today()
+    today = today or today_kst()
     db = ctx.db
     agency = db.scalar(select(Agency.id).where(Agency.code == DEMO_AGENCY))
     if db.scalar(select(TravelTrip.id).where(TravelTrip.agency_id == agency).limit(1)):

@@ -5,12 +5,12 @@ without tickets. Matching itself is :mod:`insa.travel.tickets` (no database)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
+from insa.clock import now_local
 from insa.people.models import Employee
 from insa.security.context import Ctx
 from insa.security.principal import restrict
@@ -225,7 +225,7 @@ def trips_without_tickets(ctx: Ctx) -> list[tuple[TravelTrip, str, str]]:
     )
     stmt = (
         restrict(stmt, ctx.principal, PAY)
-        .where(*lacking_tickets(), TravelTrip.start_at <= dt.datetime.now())
+        .where(*lacking_tickets(), TravelTrip.start_at <= now_local())
         .order_by(TravelTrip.start_at.desc())
         .limit(200)
     )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from insa.clock import today_kst
 from insa.travel import counters, feeds, finance, service
 from insa.travel import receipts as rc
 from insa.travel.checks_db import checks_for, flag_label
@@ -61,7 +62,7 @@ def travel_home(request: Request, ctx: CtxDep) -> Response:
     if p.can(service.PAY):
         return RedirectResponse("/travel/finance", status_code=303)
     trips = service.list_trips(ctx, service.REQUEST)
-    day = dt.date.today() + dt.timedelta(days=7)
+    day = today_kst() + dt.timedelta(days=7)
     me = service.profile(ctx)
     first, last = me.get("hours", ("08:00", "19:00"))
     return render(

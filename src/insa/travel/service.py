@@ -66,7 +66,7 @@ def today_kst() -> dt.date:
 
 
 def band_of(ctx: Ctx, employee: Employee) -> int:
-    bands = load("travel").get("rates.bands", dt.date.today())
+    bands = load("travel").get("rates.bands", today_kst())
     code = ctx.db.scalar(select(Grade.code).where(Grade.id == employee.grade_id))
     return 1 if code in bands["band1_grades"] else 2
 
@@ -112,7 +112,7 @@ def _check_request(purpose: str, destination: str, start: dt.datetime, end: dt.d
         raise ValueError("돌아오는 일시가 출발 일시보다 늦어야 합니다.")
     if (end.date() - start.date()).days > MAX_TRIP_DAYS:
         raise ValueError(f"출장 기간은 {MAX_TRIP_DAYS}일을 넘을 수 없습니다.")
-    if abs((start.date() - dt.date.today()).days) > 2 * 366:
+    if abs((start.date() - today_kst()).days) > 2 * 366:
         raise ValueError("출발일이 오늘에서 2년 넘게 떨어져 있습니다. 날짜를 확인해 주세요.")
     if not purpose.strip() or not destination.strip():
         raise ValueError("출장 목적과 출장지를 적어 주세요.")

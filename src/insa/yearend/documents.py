@@ -14,6 +14,7 @@ from sqlalchemy import RowMapping, func, select
 from sqlalchemy.orm import Session
 from stdnum.kr import brn as stdnum_brn
 
+from insa.clock import today_kst
 from insa.codes import RELATION_LABELS
 from insa.people.models import Agency, Dependent, Employee, OrgUnit, Payroll
 from insa.security.crypto import RRNCipher
@@ -256,7 +257,7 @@ def filing_for_agency(
         people = _filing_people(cipher, emp, case, result, deps.get(eid, []), dep_ids, rules)
         statements.append(_statement(emp, people, case, result, pays[eid], year))
     brn = agency_brn(agency.code)
-    submission = _submission(agency, brn, statements, submitted_on or dt.date.today())
+    submission = _submission(agency, brn, statements, submitted_on or today_kst())
     return write_filing(submission, year), f"C{brn[:7]}.{brn[7:]}"
 
 

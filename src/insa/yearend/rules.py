@@ -12,6 +12,7 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
+from insa.clock import today_kst
 from insa.params import Parameter, ParameterError, fraction, load
 
 # shared parameters that are not income tax (payroll's, read by their own rules)
@@ -72,7 +73,7 @@ def truncate(amount: int, unit: int) -> int:
 
 def tax_years(today: dt.date | None = None) -> list[int]:
     """Tax years the parameters cover, up to this year, newest first."""
-    last = (today or dt.date.today()).year
+    last = (today or today_kst()).year
     out = []
     for year in range(last, 2019, -1):
         try:

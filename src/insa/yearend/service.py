@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Row, and_, case, func, select
 
+from insa.clock import today_kst
 from insa.db.engine import get_engine
 from insa.db.paging import Page, paginate
 from insa.people.models import Agency, Employee
@@ -83,7 +84,7 @@ def tax_years() -> list[int]:
 def default_year(today: dt.date | None = None) -> int:
     """Year-end settlement of year Y happens early in Y+1: last year, if it has rules."""
     years = rules.tax_years(today)
-    last = (today or dt.date.today()).year - 1
+    last = (today or today_kst()).year - 1
     return last if last in years else years[0]
 
 
