@@ -135,7 +135,7 @@ def test_api_tokens_are_hashed_usable_and_revocable(client: TestClient, world: W
     login(client, "hr-a")
     page = client.get("/account")
     r = client.post("/account/tokens", data={"name": "연계", "csrf_token": csrf_of(page.text)})
-    token = r.text.split('새 토큰: <code class="secret">')[1].split("<")[0]
+    token = r.text.split('<code class="secret">')[1].split("<")[0]
     assert token.startswith("insa_")
     api = TestClient(create_app())
     me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -168,3 +168,34 @@ def test_sessions_are_server_side_and_end_at_logout(client: TestClient, world: W
     client.post("/logout", data={"csrf_token": csrf_of(home.text)})
     with session_scope(world.engine) as db:
         assert db.scalar(select(WebSession.id)) is None
+
+
+def test_a_user_changes_their_own_password(client, world) -> None:  # type: ignore[no-untyped-def]
+    assert login(client, "hr-a").status_code == 303
+    page = client.get("/account")
+    assert "비밀번호 바꾸기" in page.text and "API 토큰 (다른 프로그램에서 접속할 때)" in page.text
+    token = csrf_of(page.text)
+    new = "a-new-password-2026"
+    wrong = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current": "nope", "new": new, "confirm": new},
+    )
+    assert wrong.status_code == 422 and "현재 비밀번호가 맞지 않습니다" in wrong.text
+    weak = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current": PASSWORD, "new": "short", "confirm": "short"},
+    )
+    assert weak.status_code == 422 and "10자 이상" in weak.text
+    differ = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current": PASSWORD, "new": new, "confirm": new + "x"},
+    )
+    assert differ.status_code == 422 and "서로 다릅니다" in differ.text
+    ok = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current": PASSWORD, "new": new, "confirm": new},
+    )
+    assert ok.status_code == 200 and "비밀번호를 바꿨습니다" in ok.text  # still logged in here
+    client.cookies.clear()
+    assert login(client, "hr-a").status_code == 401  # the old one no longer works
+    assert login(client, "hr-a", password=new).status_code == 303

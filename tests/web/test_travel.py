@@ -176,3 +176,27 @@ def test_a_future_trip_is_settled_after_it_ends_and_not_paid_before(as_user, wor
     assert r.status_code == 409 and "지급할 수 없습니다" in r.text
     with world.engine.connect() as conn:
         assert conn.scalar(select(TravelTrip.state).where(TravelTrip.id == future)) == "settled"
+
+
+def test_a_request_with_a_mistake_keeps_what_was_typed_and_every_step_says_what_it_did(
+    as_user, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user("emp-a")
+    home = client.get("/travel")
+    typed = {"csrf_token": csrf_of(home.text), "purpose": "세종청사 회의", "destination": "세종특별자치시 도움6로 11",
+             "start": "2025-04-10T09:00", "end": "2025-04-09T18:00", "transport": "bus"}  # fmt: skip
+    r = client.post("/travel", data=typed)
+    assert r.status_code == 422 and "① 출장 신청" in r.text  # the form again, not an error page
+    assert 'value="세종청사 회의"' in r.text and 'value="2025-04-09T18:00"' in r.text
+    assert 'id="end-error"' in r.text and "복귀 일시가 출발 일시보다 늦어야" in r.text
+    assert re.search(r'<option value="bus" selected>', r.text)
+    r = client.post("/travel", data={**typed, "end": "2025-04-10T18:00"})
+    assert r.status_code == 200 and "출장을 신청했습니다" in r.text  # followed to the trip page
+    assert "출장을 신청했습니다" not in client.get("/travel").text  # shown once
+    trip_id = int(str(r.url).rsplit("/", 1)[1])
+    approver = as_user("appr-a")
+    page = approver.get("/travel/approvals")
+    done = approver.post(
+        "/travel/approvals", data={"csrf_token": csrf_of(page.text), "trip_id": str(trip_id)}
+    )
+    assert "출장 1건을 승인했습니다" in done.text

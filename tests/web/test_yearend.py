@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -29,6 +30,10 @@ def _run(client: TestClient, year: int = 2025, agency_id: str = "") -> str:
     for _ in range(300):
         frag = client.get(job_url, headers={"HX-Request": "true"})
         assert frag.status_code == 200
+        if "HX-Redirect" in frag.headers:  # done: the page reloads with the new results
+            assert frag.headers["HX-Redirect"].startswith(f"/yearend?year={year}")
+            assert "정산을 마쳤습니다" in unquote(frag.cookies.get("insa_flash", ""))
+            return client.get(job_url).text  # the job page itself says it too
         status = re.search(r'data-status="(\w+)"', frag.text)
         assert status
         if status.group(1) != "running":

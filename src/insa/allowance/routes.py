@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from insa.allowance import service
 from insa.allowance.models import (
@@ -28,6 +28,7 @@ from insa.web.deps import (
     csrf_protect,
     page_gate,
     render,
+    see_other,
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -110,7 +111,8 @@ def finding_resolve(
             error=str(exc),
             can_resolve=True,
         )
-    return RedirectResponse(f"/allowance/findings/{finding_id}", status_code=303)
+    return see_other(f"/allowance/findings/{finding_id}",
+                     f"처리 상태를 '{LABELS['status'].get(action, action)}'(으)로 바꿨습니다.")  # fmt: skip
 
 
 @api_router.get("/findings", response_model=FindingPageOut, dependencies=[api_gate(service.VIEW)])

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from insa.security.audit import record
 from insa.security.crypto import RRNCipher
 from insa.security.models import ApiToken, User, UserRole, WebSession
-from insa.security.passwords import hash_password, needs_rehash, verify_password
+from insa.security.passwords import WeakPassword, hash_password, needs_rehash, verify_password
 from insa.security.principal import Principal
 from insa.security.roles import ROLES
 
@@ -203,6 +203,41 @@ def logout(db: Session, token: str | None, user: User | None, client_addr: str |
             target_id=user.id,
         )
     end_session(db, token)
+
+
+class PasswordChangeError(ValueError):
+    """The current password was wrong, or the new one breaks the rules (a Korean message)."""
+
+
+def change_password(
+    db: Session, user: User, *, current: str, new: str, confirm: str, keep_session: str | None,
+    client_addr: str | None,
+) -> None:  # fmt: skip
+    """The user changes their own password: the current one first, the same rules as at
+    creation; every other session of theirs ends. Audited."""
+    if not verify_password(user.password_hash, current):
+        raise PasswordChangeError("현재 비밀번호가 맞지 않습니다.")
+    if new != confirm:
+        raise PasswordChangeError("새 비밀번호 두 칸이 서로 다릅니다.")
+    if new == current:
+        raise PasswordChangeError("새 비밀번호가 지금 비밀번호와 같습니다.")
+    try:
+        user.password_hash = hash_password(new)
+    except WeakPassword as exc:
+        raise PasswordChangeError(str(exc).split(" (")[0]) from None
+    stmt = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep_session:
+        stmt = stmt.where(WebSession.id != digest(keep_session))
+    db.execute(stmt)
+    record(
+        db,
+        actor=user.username,
+        actor_role=role_of(db, user),
+        action="auth.password_changed",
+        client_addr=client_addr,
+        target_type="user",
+        target_id=user.id,
+    )
 
 
 def end_all_sessions(db: Session, user_id: int) -> None:

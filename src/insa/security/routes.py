@@ -37,6 +37,7 @@ from insa.web.deps import (
     current_session,
     page_gate,
     render,
+    see_other,
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -346,7 +347,27 @@ def account_token_revoke(ctx: CtxDep, token_id: int) -> Response:
     assert user is not None
     if not auth.revoke_api_token(ctx.db, user, token_id):
         raise NotFound()
-    return RedirectResponse("/account", status_code=303)
+    return see_other(
+        "/account", "API 토큰을 폐기했습니다. 그 토큰으로는 더 이상 접속할 수 없습니다."
+    )
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def account_password(
+    request: Request, ctx: CtxDep, current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Change one's own password (the current one first; other sessions end)."""
+    user = ctx.db.get(User, ctx.principal.user_id)
+    assert user is not None
+    try:
+        auth.change_password(ctx.db, user, current=current, new=new, confirm=confirm,
+                             keep_session=request.cookies.get(SESSION_COOKIE),
+                             client_addr=ctx.principal.client_addr)  # fmt: skip
+    except auth.PasswordChangeError as exc:
+        return render(request, "security/account.html", status_code=422, user=user,
+                      tokens=service.api_tokens(ctx), new_token=None, password_error=str(exc))  # fmt: skip
+    return see_other("/account", "비밀번호를 바꿨습니다. 다른 기기의 로그인은 모두 끝났습니다.")
 
 
 @router.post("/account/totp")

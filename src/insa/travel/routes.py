@@ -19,7 +19,17 @@ from insa.travel import receipts as rc
 from insa.travel.checks_db import checks_for, flag_label
 from insa.travel.compute import MAX_WON, is_won
 from insa.travel.workflow import STATE_LABELS, TransitionError, TripState, can_edit
-from insa.web.deps import CtxDep, Forbidden, NavItem, NotFound, csrf_protect, page_gate, render
+from insa.web.deps import (
+    CtxDep,
+    Forbidden,
+    NavItem,
+    NotFound,
+    csrf_protect,
+    flash,
+    page_gate,
+    render,
+    see_other,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 PARTS = (service.REQUEST, service.APPROVE, service.PAY)  # whoever plays a part in the steps
@@ -61,14 +71,25 @@ def travel_home(request: Request, ctx: CtxDep) -> Response:
         return RedirectResponse("/travel/approvals", status_code=303)
     if p.can(service.PAY):
         return RedirectResponse("/travel/finance", status_code=303)
+    return _home(request, ctx)
+
+
+def _home(
+    request: Request, ctx: Any, *, typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    """My trips and the request form (filled from the profile, or as typed after an error)."""
     trips = service.list_trips(ctx, service.REQUEST)
     day = today_kst() + dt.timedelta(days=7)
     me = service.profile(ctx)
     first, last = me.get("hours", ("08:00", "19:00"))
-    return render(
-        request, "travel/index.html", trips=trips, labels=STATE_LABELS, transport=TRANSPORT,
-        me=me, default_start=f"{day}T{first}", default_end=f"{day}T{last}",
-    )  # fmt: skip
+    form = {"purpose": "", "destination": me.get("destination", "") if me else "",
+            "start": f"{day}T{first}", "end": f"{day}T{last}",
+            "transport": me.get("transport", "rail") if me else "rail",
+            "official_vehicle": "1" if me and me.get("official_vehicle") else "", "kind": "outside"}  # fmt: skip
+    form |= typed or {}
+    return render(request, "travel/index.html", status_code=status_code, trips=trips,
+                  labels=STATE_LABELS, transport=TRANSPORT, me=me, form=form, errors=errors or {})  # fmt: skip
 
 
 @router.post("/travel", response_class=HTMLResponse)
@@ -83,21 +104,30 @@ def travel_request(
     official_vehicle: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "outside",
 ) -> Response:
+    typed = {"purpose": purpose, "destination": destination, "start": start, "end": end,
+             "transport": transport, "official_vehicle": official_vehicle, "kind": kind}  # fmt: skip
     try:
         trip = service.request_trip(
             ctx, purpose=purpose, destination=destination,
-            start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end),
+            start=_when(start, "start"), end=_when(end, "end"),
             transport=transport if transport in TRANSPORT else "rail",
             official_vehicle=bool(official_vehicle) or transport == "official",
             kind=kind if kind in ("outside", "within") else "outside",
         )  # fmt: skip
     except PermissionError as exc:
         raise Forbidden(str(exc)) from None
-    except ValueError as exc:
-        return render(
-            request, "error.html", status_code=422, title="신청할 수 없습니다", message=str(exc)
-        )
-    return RedirectResponse(f"/travel/{trip.id}", status_code=303)
+    except service.RequestError as exc:  # the form again, as typed, the message beside the field
+        return _home(request, ctx, typed=typed, errors={exc.field: str(exc)}, status_code=422)
+    return see_other(f"/travel/{trip.id}", "출장을 신청했습니다. 결재권자의 승인을 기다립니다.")
+
+
+def _when(text: str, field: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise service.RequestError(
+            field, "날짜와 시각을 YYYY-MM-DD HH:MM 형식으로 적어 주세요."
+        ) from None
 
 
 @router.get(
@@ -121,7 +151,11 @@ async def travel_bulk_approve(request: Request, ctx: CtxDep) -> Response:
         raise NotFound() from None
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    return RedirectResponse("/travel/approvals", status_code=303)
+    if not ids:
+        return see_other("/travel/approvals", "승인할 출장을 고르지 않았습니다.", "warn")
+    return see_other(
+        "/travel/approvals", f"출장 {len(ids)}건을 승인했습니다. 출장자가 다녀온 뒤 정산합니다."
+    )
 
 
 @router.get("/travel/finance", response_class=HTMLResponse, dependencies=[page_gate(service.PAY)])
@@ -148,7 +182,10 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
         raise NotFound() from None
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    return _payment_file(finance.payment_rows(ctx, paid), fmt, service.today_kst())
+    rows = finance.payment_rows(ctx, paid)
+    total = sum(r[3] for r in rows)
+    return flash(_payment_file(rows, fmt, service.today_kst()),
+                 f"출장 {len(rows)}건, 합계 {total:,}원을 지급했습니다. 지급 파일을 내려받았습니다.")  # fmt: skip
 
 
 @router.post(
@@ -169,7 +206,7 @@ async def travel_recover(request: Request, ctx: CtxDep) -> Response:
         raise NotFound() from None
     except ValueError as exc:
         return _invalid(request, str(exc))
-    return RedirectResponse("/travel/finance", status_code=303)
+    return see_other("/travel/finance", f"환수액 {int(text):,}원을 기록했습니다.")
 
 
 @router.get("/travel/finance/payments", dependencies=[page_gate(service.PAY)])
@@ -251,7 +288,7 @@ async def travel_nights(request: Request, ctx: CtxDep, trip_id: int) -> Response
         service.update_nights(ctx, trip, values)
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    return RedirectResponse(f"/travel/{trip_id}", status_code=303)
+    return see_other(f"/travel/{trip_id}", "숙박비를 고쳐 정산을 다시 계산했습니다.")
 
 
 @router.post("/travel/{trip_id}/action", response_class=HTMLResponse)
@@ -275,7 +312,16 @@ def travel_action(
             )
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    return RedirectResponse(f"/travel/{trip_id}", status_code=303)
+    return see_other(f"/travel/{trip_id}", DONE.get(action, "처리했습니다."))
+
+
+DONE = {
+    "settle": "정산을 확정했습니다. 재무담당자가 지급합니다.",
+    "cancel": "출장을 취소했습니다.",
+    "approve": "출장을 승인했습니다. 출장자가 다녀온 뒤 정산합니다.",
+    "reject": "출장을 반려했습니다. 출장자에게 사유가 보입니다.",
+    "pay": "출장비를 지급했습니다.",
+}
 
 
 def _own_trip(ctx: Any, trip_id: int) -> Any:
@@ -381,7 +427,10 @@ async def travel_receipt_confirm(
         return _invalid(request, str(exc))
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
-    return RedirectResponse(f"/travel/{trip_id}", status_code=303)
+    done = (
+        "영수증을 지웠습니다." if form.get("action") == "delete" else "영수증 내용을 확인했습니다."
+    )
+    return see_other(f"/travel/{trip_id}", done)
 
 
 ROUTERS = (router,)

@@ -106,16 +106,28 @@ def _step(ctx: Ctx, trip: TravelTrip, step: str) -> None:
     )
 
 
+class RequestError(ValueError):
+    """A request the form must correct: ``field`` is the input to show the message beside."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def _check_request(purpose: str, destination: str, start: dt.datetime, end: dt.datetime) -> None:
-    """What a request must say (ValueError, in Korean, for the form)."""
+    """What a request must say (:class:`RequestError`, in Korean, beside the field)."""
+    if not purpose.strip():
+        raise RequestError("purpose", "출장 목적을 적어 주세요.")
+    if not destination.strip():
+        raise RequestError("destination", "출장지를 적어 주세요.")
     if end <= start:
-        raise ValueError("돌아오는 일시가 출발 일시보다 늦어야 합니다.")
+        raise RequestError("end", "복귀 일시가 출발 일시보다 늦어야 합니다.")
     if (end.date() - start.date()).days > MAX_TRIP_DAYS:
-        raise ValueError(f"출장 기간은 {MAX_TRIP_DAYS}일을 넘을 수 없습니다.")
+        raise RequestError("end", f"출장 기간은 {MAX_TRIP_DAYS}일을 넘을 수 없습니다.")
     if abs((start.date() - today_kst()).days) > 2 * 366:
-        raise ValueError("출발일이 오늘에서 2년 넘게 떨어져 있습니다. 날짜를 확인해 주세요.")
-    if not purpose.strip() or not destination.strip():
-        raise ValueError("출장 목적과 출장지를 적어 주세요.")
+        raise RequestError(
+            "start", "출발일이 오늘에서 2년 넘게 떨어져 있습니다. 날짜를 확인해 주세요."
+        )
 
 
 def request_trip(

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from typing import Annotated, Any, cast
+from urllib.parse import quote, unquote
 
 import jinja2
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -225,8 +226,46 @@ def csrf_token(request: Request) -> str:
     return loaded[0].csrf_token if loaded else request.cookies.get(LOGIN_CSRF_COOKIE, "")
 
 
+FLASH_COOKIE = "insa_flash"
+
+
+@dataclass(frozen=True)
+class Flash:
+    """What just happened, shown once on the next page (``ok`` or ``warn``)."""
+
+    text: str
+    kind: str = "ok"
+
+
+def flash(response: Response, text: str, kind: str = "ok") -> Response:
+    """Say on the next page what the action did (a short-lived cookie, read once)."""
+    response.set_cookie(FLASH_COOKIE, quote(f"{kind}|{text[:300]}"), max_age=120, httponly=True,
+                        samesite="lax", path="/")  # fmt: skip
+    return response
+
+
+def see_other(url: str, message: str | None = None, kind: str = "ok") -> Response:
+    """The answer to a form that changed something: back to a page, saying what was done."""
+    response = RedirectResponse(url, status_code=303)
+    return flash(response, message, kind) if message else response
+
+
+def _flash_of(request: Request) -> Flash | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    kind, _, text = unquote(raw).partition("|")
+    return Flash(text, kind if kind in ("ok", "warn") else "ok") if text else None
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page of the app: the template with the caller (for the menu) and the CSRF token."""
+    """A page of the app: the template with the caller (for the menu), the CSRF token and the
+    message of the action that led here, if any (shown once)."""
     context.setdefault("principal", getattr(request.state, "principal", None))
     context.setdefault("csrf_token", csrf_token(request))
-    return templates(request).TemplateResponse(request, name, context, status_code=status_code)
+    shown = None if request.headers.get("hx-request") else _flash_of(request)
+    context.setdefault("flash", shown)
+    response = templates(request).TemplateResponse(request, name, context, status_code=status_code)
+    if shown is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response

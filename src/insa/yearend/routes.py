@@ -18,6 +18,7 @@ from insa.web.deps import (
     NotFound,
     api_gate,
     csrf_protect,
+    flash,
     page_gate,
     render,
 )
@@ -126,6 +127,15 @@ def yearend_job(request: Request, ctx: CtxDep, job_id: str) -> Response:
     job = service.job_of(ctx, job_id)
     if job is None:
         raise NotFound()
+    if request.headers.get("hx-request") and job.status == "done" and job.report is not None:
+        # the run ended while its page polled: show the page with the new results
+        r = job.report
+        done = (f"{job.tax_year}년 귀속 정산을 마쳤습니다 (v{r.version}): {r.employees:,}명, "
+                f"결정세액 {r.determined_tax:,}원, 환급 {r.refunds:,}명.")  # fmt: skip
+        target = f"/yearend?year={job.tax_year}" + (
+            f"&agency_id={job.agency_id}" if job.agency_id else ""
+        )
+        return flash(Response(status_code=200, headers={"HX-Redirect": target}), done)
     template = "yearend/_job.html" if request.headers.get("hx-request") else "yearend/job.html"
     return render(request, template, job=job)
 
