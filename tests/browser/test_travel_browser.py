@@ -96,7 +96,7 @@ def test_three_steps_on_a_phone(
     page.get_by_label("영수증 사진 또는 PDF").set_input_files(str(photo))
     page.get_by_role("button", name="올리고 읽기").click()
     expect(page.get_by_role("heading", name=re.compile("영수증"))).to_be_visible(timeout=20_000)
-    expect(page.get_by_label("합계(원)")).to_have_value("75000")
+    expect(page.get_by_label("합계(원)")).to_have_value("75,000")
     expect(page.get_by_label("날짜")).to_have_value("2025-03-10")
     _fits(page)
     page.screenshot(path=str(SHOTS / "travel-3-receipt-phone.png"), full_page=True)

@@ -52,7 +52,7 @@ def test_demo_trip_from_settlement_to_payment_file(
     ).save(photo)
     page.get_by_label("영수증 사진 또는 PDF").set_input_files(str(photo))
     page.get_by_role("button", name="올리고 읽기").click()
-    expect(page.get_by_label("합계(원)")).to_have_value("79000", timeout=20_000)
+    expect(page.get_by_label("합계(원)")).to_have_value("79,000", timeout=20_000)
     page.get_by_role("button", name="확인", exact=True).click()
     # 2 × 59,800 (one changed) + 2 days × 50,000 + 79,000 (under the 80,000 metro cap)
     expect(page.get_by_test_id("total")).to_have_text("298,600")

@@ -77,7 +77,7 @@ def test_receipt_upload_read_confirm_and_settle(as_user, world: World) -> None: 
     receipt_url = r.headers["location"]
     page = client.get(receipt_url)
     # OCR read the fields and shows them, with a confidence, for the traveller to confirm
-    assert 'value="2025-03-10"' in page.text and 'value="88000"' in page.text
+    assert 'value="2025-03-10"' in page.text and 'value="88,000"' in page.text
     assert f'value="{BRN[:3]}-{BRN[3:5]}-{BRN[5:]}"' in page.text
     assert re.search(r'data-testid="conf-total">인식 신뢰도 \d+%', page.text)
     # the original is stored byte for byte
