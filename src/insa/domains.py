@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -76,6 +76,15 @@ class Package:
         """Korean words for its audit actions and targets (``AUDIT_LABELS`` in its service)."""
         labels: Mapping[str, str] = getattr(self.rooms().service, "AUDIT_LABELS", {})
         return labels
+
+    @property
+    def pending_work(self) -> Callable[[Any], list[dict[str, Any]]] | None:
+        """What waits for the caller in this package (``pending_work(ctx)`` in its service):
+        the home page shows it, with counts linking to the lists."""
+        fn: Callable[[Any], list[dict[str, Any]]] | None = getattr(
+            self.rooms().service, "pending_work", None
+        )
+        return fn
 
     @property
     def routers(self) -> tuple[APIRouter, ...]:

@@ -106,5 +106,11 @@ def test_finance_reads_admin_sees_everything_with_totals(as_user, world: World) 
     page = client.get("/allowance/findings")
     assert a in page.text and b in page.text
     assert "환수 대상 기관별" in page.text and "<td>서울특별시</td>" in page.text
+    # a dismissed finding leaves the table of money to recover
+    detail = client.get(f"/allowance/findings/{a}")
+    r = client.post(f"/allowance/findings/{a}", data={"csrf_token": csrf_of(detail.text),
+                    "action": "dismissed", "reason": "같은 사람이 아님"})  # fmt: skip
+    assert "처리 상태를 바꿨습니다: 해당 없음" in r.text
+    assert "<td>서울특별시</td>" not in client.get("/allowance/findings").text
     client = as_user("emp-a")
     assert client.get("/allowance/findings").status_code == 403

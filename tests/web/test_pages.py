@@ -183,3 +183,46 @@ def test_counting_stops_at_the_cap(as_user, monkeypatch: pytest.MonkeyPatch) -> 
     assert "50명 이상" in client.get("/employees").text
     few = client.get("/api/v1/employees", params={"q": "없는사람"}).json()
     assert few["total"] == 0 and few["total_is_lower_bound"] is False
+
+
+def test_each_role_sees_its_work_waiting_on_its_home_page(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Counts of what waits, linking to the lists: trips to approve, to pay (with the total),
+    to settle; findings to resolve; a year-end settlement not yet run."""
+    import re
+
+    from .test_allowance import add_finding
+    from .test_travel_receipts import make_trip
+
+    make_trip(world, index=0, state="requested")  # appr-a is assigned emps_a[:3]
+    make_trip(world, index=1, state="approved")  # over (2025): emp-a's? no: emps_a[1]
+    mine, _ = make_trip(world, index=0, state="approved")  # emp-a's, over: to settle
+    with world.engine.begin() as conn:
+        from sqlalchemy import update
+
+        from insa.travel.models import TravelTrip
+
+        conn.execute(
+            update(TravelTrip)
+            .where(TravelTrip.id == mine - 1)
+            .values(state="settled", total=120_000)
+        )
+    add_finding(world, "f0000000000000a1", "KNPA", "LG-SEOUL", "KNPA", 300_000)
+
+    def work(user: str) -> dict[str, str]:
+        home = as_user(user).get("/")
+        assert home.status_code == 200
+        return dict(
+            re.findall(
+                r'<li><a href="([^"]+)">[^<]+</a>\s*(?:<span class="num strong">([\d,]+)건</span>)?',
+                home.text,
+            )
+        )
+
+    assert work("appr-a")["/travel/approvals"] == "1"
+    fin = as_user("fin-a").get("/").text
+    assert 'href="/travel/finance">지급할 출장</a>' in fin and "120,000원" in fin
+    assert work("emp-a")["/travel"] == "1"
+    hr = work("hr-a")
+    assert hr["/allowance/findings?status=open"] == "1"
+    assert any(h.startswith("/yearend?year=") for h in hr)  # not yet run: it says so
+    assert "아직 실행 전" in as_user("hr-a").get("/").text

@@ -200,3 +200,42 @@ def test_a_request_with_a_mistake_keeps_what_was_typed_and_every_step_says_what_
         "/travel/approvals", data={"csrf_token": csrf_of(page.text), "trip_id": str(trip_id)}
     )
     assert "출장 1건을 승인했습니다" in done.text
+
+
+def test_hr_officers_and_central_administrators_see_the_trips_read_only(
+    as_user, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from .test_travel_receipts import make_trip
+
+    a1, _ = make_trip(world, index=0, state="approved")
+    a2, _ = make_trip(
+        world,
+        index=1,
+        state="requested",
+        start=dt.datetime(2025, 4, 1, 8),
+        end=dt.datetime(2025, 4, 1, 19),
+    )
+    b1, _ = make_trip(world, agency="b", state="approved")
+    with world.engine.begin() as conn:
+        conn.execute(
+            update(TravelTrip).where(TravelTrip.id == a1).values(state="paid", total=150_000)
+        )
+    hr = as_user("hr-a")
+    assert hr.get("/travel", follow_redirects=False).headers["location"] == "/travel/trips"
+    page = hr.get("/travel/trips")
+    assert page.status_code == 200 and "출장 현황" in page.text and "우리 기관" in page.text
+    assert "2건" in page.text and "150,000원" in page.text  # agency A's two trips, the paid total
+    assert world.emps_b[0].employee_no not in page.text
+    march = hr.get("/travel/trips", params={"month": "2025-03", "state": "paid"})
+    assert "1건" in march.text and world.emps_a[0].employee_no in march.text
+    assert "YYYY-MM" in hr.get("/travel/trips", params={"month": "3월"}).text
+    assert '<form method="post"' not in page.text.split("<main")[1]  # read-only
+    admin = as_user("admin")
+    everything = admin.get("/travel/trips")
+    assert (
+        everything.status_code == 200 and "전 기관" in everything.text and "3건" in everything.text
+    )
+    assert as_user("emp-a").get("/travel/trips").status_code == 403
+    del a2, b1

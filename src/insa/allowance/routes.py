@@ -112,7 +112,7 @@ def finding_resolve(
             can_resolve=True,
         )
     return see_other(f"/allowance/findings/{finding_id}",
-                     f"처리 상태를 '{LABELS['status'].get(action, action)}'(으)로 바꿨습니다.")  # fmt: skip
+                     f"처리 상태를 바꿨습니다: {LABELS['status'].get(action, action)}")  # fmt: skip
 
 
 @api_router.get("/findings", response_model=FindingPageOut, dependencies=[api_gate(service.VIEW)])

@@ -87,13 +87,18 @@ def list_findings(
     return result
 
 
+TO_RECOVER = ("open", "confirmed")  # findings whose money is still to be recovered
+
+
 def by_organisation(ctx: Ctx) -> list[tuple[str, int, int]]:
-    """Central view: (organisation to recover from, findings, won) over everything in scope."""
+    """Central view: (organisation to recover from, findings, won) over the findings in scope
+    still to recover — a dismissed or recovered finding leaves the table."""
     org = Finding.recover_org
     rows = ctx.db.execute(
         _scoped(
             ctx,
             select(org, func.count(), func.sum(Finding.overpaid_amount))
+            .where(Finding.status.in_(TO_RECOVER))
             .group_by(org)
             .order_by(func.sum(Finding.overpaid_amount).desc()),
         ).limit(30)
@@ -214,3 +219,17 @@ def store_findings(
                     "findings": len(report.findings), "new": stored.new},
         )  # fmt: skip
     return stored
+
+
+def pending_work(ctx: Ctx) -> list[dict[str, object]]:
+    """What waits for the caller in the verification (for the home page): findings not yet
+    worked through, and their amount."""
+    if not ctx.principal.can(RESOLVE):
+        return []
+    n, won = ctx.db.execute(
+        _scoped(
+            ctx, select(func.count(), func.coalesce(func.sum(Finding.overpaid_amount), 0))
+        ).where(Finding.status == "open")
+    ).one()
+    return [{"label": "처리할 이중수급 의심 건", "count": int(n), "amount": int(won),
+             "href": "/allowance/findings?status=open"}]  # fmt: skip

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+AnySelect = Select[*tuple[Any, ...]]  # a select of any columns
 U = TypeVar("U")
 MAX_PAGE_SIZE = 200
 
@@ -42,12 +43,12 @@ def clamp(page: int, size: int, max_size: int = MAX_PAGE_SIZE) -> tuple[int, int
 
 def paginate(
     db: Session,
-    stmt: Select[Any],
+    stmt: AnySelect,
     *,
     page: int = 1,
     size: int = 20,
     max_size: int = MAX_PAGE_SIZE,
-    count: Select[Any] | None = None,
+    count: AnySelect | None = None,
     total: int | None = None,
     cap: int | None = None,
     scalars: bool = False,

@@ -67,6 +67,7 @@ def dashboard(request: Request, ctx: CtxDep) -> Response:
             data["payroll"] = service.agency_payroll_totals(ctx)
         if p.sees_all:
             data["agencies"] = service.agencies_overview(ctx)
+    data["work"] = [item for fn in request.app.state.pending_work for item in fn(ctx)]
     return render(request, "people/dashboard.html", **data)
 
 

@@ -9,7 +9,7 @@ import io
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -33,7 +33,15 @@ from insa.web.deps import (
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 PARTS = (service.REQUEST, service.APPROVE, service.PAY)  # whoever plays a part in the steps
-NAV = (NavItem("출장", "/travel", lambda p: any(p.can(x) for x in PARTS), order=50),)
+NAV = (
+    NavItem("출장", "/travel", lambda p: any(p.can(x) for x in PARTS), order=50),
+    NavItem(
+        "출장 현황",
+        "/travel/trips",
+        lambda p: p.can(service.VIEW) and not p.can(service.PAY),  # finance: its own page
+        order=51,
+    ),
+)
 TRANSPORT = {
     "rail": "철도",
     "bus": "버스",
@@ -64,13 +72,32 @@ def _conflict(request: Request, ctx: Any, message: str) -> Response:
     )
 
 
-@router.get("/travel", response_class=HTMLResponse, dependencies=[page_gate(*PARTS)])
+@router.get("/travel/trips", response_class=HTMLResponse, dependencies=[page_gate(service.VIEW)])
+def travel_trips(
+    request: Request, ctx: CtxDep, state: str = "", month: str = "", q: str = "",
+    agency: Annotated[str, Query(alias="agency_id")] = "", page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:  # fmt: skip
+    """The agency's trips (every agency's for central administrators), read-only, filtered."""
+    error = None
+    state = state if state in STATE_LABELS else ""
+    try:
+        found = service.trips_overview(ctx, state=state, month=month, q=q,
+                                       agency_id=_positive_int(agency), page=page)  # fmt: skip
+    except ValueError as exc:
+        error, found = str(exc), service.trips_overview(ctx, state=state, q=q, page=page)
+    return render(request, "travel/trips.html", result=found, labels=STATE_LABELS, error=error,
+                  form={"state": state, "month": month, "q": q}, transport=TRANSPORT)  # fmt: skip
+
+
+@router.get("/travel", response_class=HTMLResponse, dependencies=[page_gate(*PARTS, service.VIEW)])
 def travel_home(request: Request, ctx: CtxDep) -> Response:
     p = ctx.principal
     if p.can(service.APPROVE):
         return RedirectResponse("/travel/approvals", status_code=303)
     if p.can(service.PAY):
         return RedirectResponse("/travel/finance", status_code=303)
+    if not p.can(service.REQUEST):  # HR officers, central administrators: read-only
+        return RedirectResponse("/travel/trips", status_code=303)
     return _home(request, ctx)
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from insa.clock import as_utc, local_to_utc
+from insa.clock import as_utc, local_to_utc, now_local
+from insa.db.paging import Page, paginate
 from insa.params import load
 from insa.people.models import Employee, Grade, OrgUnit
 from insa.security.context import Ctx
@@ -38,6 +39,7 @@ GRANTS = {
     "hr_officer": {VIEW},
     "finance_officer": {PAY, VIEW},
     "approver": {APPROVE},
+    "central_admin": {VIEW},  # every agency's trips, read-only
 }
 AUDIT_LABELS = {  # what the audit page shows for this package's actions and targets
     "travel.request_trip": "출장 신청", "travel.approve_trip": "출장 승인",
@@ -323,3 +325,70 @@ def profile(ctx: Ctx) -> dict[str, Any]:
         "destination": last.destination if last else "",
         "hours": (last.start_at.strftime("%H:%M"), last.end_at.strftime("%H:%M")) if last else ("08:00", "19:00"),
     }  # fmt: skip
+
+
+def pending_work(ctx: Ctx) -> list[dict[str, Any]]:
+    """What waits for the caller in travel (for the home page): trips to approve, to pay (and
+    their total), to settle now that they are over."""
+    p = ctx.principal
+    out: list[dict[str, Any]] = []
+
+    def trips(permission: str, *where: Any) -> tuple[int, int]:
+        stmt = select(func.count(), func.coalesce(func.sum(TravelTrip.total), 0)).join(
+            Employee, Employee.id == TravelTrip.employee_id
+        )
+        n, total = ctx.db.execute(restrict(stmt, p, permission).where(*where)).one()
+        return int(n), int(total or 0)
+
+    if p.can(APPROVE):
+        n, _ = trips(APPROVE, TravelTrip.state == "requested")
+        out.append({"label": "승인을 기다리는 출장", "count": n, "href": "/travel/approvals"})
+    if p.can(PAY):
+        n, total = trips(PAY, TravelTrip.state == "settled")
+        out.append({"label": "지급할 출장", "count": n, "amount": total, "href": "/travel/finance"})
+    if p.can(REQUEST):
+        n, _ = trips(REQUEST, TravelTrip.state == "approved", TravelTrip.end_at <= now_local())
+        out.append({"label": "다녀와서 정산할 출장", "count": n, "href": "/travel"})
+    return out
+
+
+def trips_overview(
+    ctx: Ctx, *, state: str = "", month: str = "", q: str = "", agency_id: int | None = None,
+    page: int = 1, size: int = 50,
+) -> Page[Any]:  # fmt: skip
+    """The trips in the caller's scope, read-only (HR officers: their agency's; central
+    administrators: every agency's), filtered by state, month of departure (YYYY-MM) and the
+    traveller's name or number; ``totals``: the count and the amount settled over all that
+    match. Raises ValueError for a malformed month."""
+    stmt = select(TravelTrip, Employee.name, Employee.employee_no).join(
+        Employee, Employee.id == TravelTrip.employee_id
+    )
+    stmt = restrict(stmt, ctx.principal, VIEW)
+    filters: list[Any] = []
+    if state:
+        filters.append(TravelTrip.state == state)
+    if month:
+        try:
+            first = dt.datetime.strptime(month, "%Y-%m")
+        except ValueError:
+            raise ValueError("월은 YYYY-MM 형식으로 적어 주세요.") from None
+        nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        filters += [TravelTrip.start_at >= first, TravelTrip.start_at < nxt]
+    if q.strip():
+        text = q.strip()
+        filters.append(Employee.employee_no == text if text.isdigit() else Employee.name == text)
+    if agency_id is not None and ctx.principal.sees_all:
+        filters.append(TravelTrip.agency_id == agency_id)
+    stmt = stmt.where(*filters)
+    sums = restrict(
+        select(func.count(), func.coalesce(func.sum(TravelTrip.total), 0)).join(
+            Employee, Employee.id == TravelTrip.employee_id
+        ), ctx.principal, VIEW,
+    ).where(*filters)  # fmt: skip
+    n, total = ctx.db.execute(sums).one()
+    found = paginate(ctx.db, stmt.order_by(TravelTrip.start_at.desc(), TravelTrip.id.desc()),
+                     page=page, size=size, total=int(n),
+                     totals={"trips": int(n), "amount": int(total or 0)})  # fmt: skip
+    ctx.audit("travel.list_trips", target_type="travel_trip", agency_id=ctx.principal.agency_id,
+              detail={"permission": VIEW, "state": state, "month": month, "results": int(n)})  # fmt: skip
+    return found

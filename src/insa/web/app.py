@@ -67,6 +67,7 @@ def create_app() -> FastAPI:
         for router in package.routers:
             app.include_router(router)
     app.state.audit_labels = domains.audit_labels()
+    app.state.pending_work = [w for p in domains.PACKAGES if (w := p.pending_work) is not None]
     app.state.templates = build_templates(
         ((p.name, p.templates) for p in domains.PACKAGES),
         (item for p in domains.PACKAGES for item in p.nav),

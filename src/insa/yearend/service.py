@@ -395,3 +395,31 @@ def filing_file(ctx: Ctx, agency_id: int, year: int) -> Document:
         detail={"tax_year": year, "bytes": len(data)},
     )
     return Document(name, data)
+
+
+def pending_work(ctx: Ctx) -> list[dict[str, Any]]:
+    """What waits for the caller in the year-end settlement (for the home page): the last tax
+    year not yet settled for the scope, or the employees who owe tax after it."""
+    p = ctx.principal
+    if not p.can(RUN):
+        return []
+    year = default_year()
+    runs = runs_table.c
+    ran = ctx.db.scalar(
+        restrict_agencies(select(func.count()).select_from(runs_table), p, LIST, runs.agency_id,
+                          shared=runs.agency_id.is_(None)).where(runs.tax_year == year)
+    )  # fmt: skip
+    if not ran:
+        return [
+            {
+                "label": f"{year}년 귀속 연말정산 — 아직 실행 전",
+                "count": None,
+                "href": f"/yearend?year={year}",
+            }
+        ]
+    owed = ctx.db.scalar(
+        restrict(select(func.count()).select_from(rt).join(Employee, Employee.id == rt.c.employee_id),
+                 p, LIST).where(rt.c.tax_year == year, rt.c.balance_income_tax > 0)
+    )  # fmt: skip
+    return [{"label": f"{year}년 귀속 추가 납부 직원", "count": int(owed or 0),
+             "href": f"/yearend?year={year}&only=collect"}]  # fmt: skip
