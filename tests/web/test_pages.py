@@ -226,3 +226,18 @@ def test_each_role_sees_its_work_waiting_on_its_home_page(as_user, world: World)
     assert hr["/allowance/findings?status=open"] == "1"
     assert any(h.startswith("/yearend?year=") for h in hr)  # not yet run: it says so
     assert "아직 실행 전" in as_user("hr-a").get("/").text
+
+
+def test_agency_pickers_offer_the_agencies_in_force_with_their_former_names(world: World) -> None:
+    import datetime as dt
+
+    from insa.people import service
+    from insa.security.context import Ctx
+
+    with session_scope(world.engine) as db:
+        ctx = Ctx.command_line(db)
+        today = {label: i for i, label in service.agency_picker(ctx, dt.date(2026, 12, 1))}
+        before = {label: i for i, label in service.agency_picker(ctx, dt.date(2025, 6, 1))}
+    assert "기후에너지환경부 (옛 환경부)" in today and "환경부" not in today
+    assert "기획예산처 (옛 기획재정부)" in today and "재정경제부 (옛 기획재정부)" in today
+    assert "기획재정부" not in today and "기획재정부" in before and "환경부" in before

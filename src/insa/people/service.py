@@ -6,11 +6,13 @@ personal record is audited through the context, so routes stay thin.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
+from insa.clock import today_kst
 from insa.db.paging import Page, clamp, paginate
 from insa.people.io import RELATION_CODE, STATUS_CODE
 from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Payroll, Position
@@ -346,14 +348,39 @@ def own_agency_name(ctx: Ctx) -> str | None:
     return None if aid is None else ctx.db.scalar(select(Agency.name_ko).where(Agency.id == aid))
 
 
+def _in_force(on: dt.date) -> Any:
+    return and_(
+        or_(Agency.valid_from.is_(None), Agency.valid_from <= on),
+        or_(Agency.valid_until.is_(None), Agency.valid_until >= on),
+    )
+
+
+def agency_picker(ctx: Ctx, on: dt.date | None = None) -> list[tuple[int, str]]:
+    """The agencies in force today to choose from, by name, a renamed or split one with its
+    former name (기후에너지환경부 (옛 환경부)); former agencies are history, not choices."""
+    on = on or today_kst()
+    former = {int(i): str(n) for i, n in ctx.db.execute(select(Agency.id, Agency.name_ko))}
+    rows = ctx.db.execute(
+        select(Agency.id, Agency.name_ko, Agency.predecessor_id).where(_in_force(on))
+        .order_by(Agency.name_ko)
+    ).all()  # fmt: skip
+    return [
+        (int(i), f"{n} (옛 {former[int(p)]})" if p is not None and int(p) in former else str(n))
+        for i, n, p in rows
+    ]
+
+
 def agencies_overview(ctx: Ctx) -> list[dict[str, Any]]:
     """Central view: headcount per agency (central administrators only)."""
     if not (ctx.principal.sees_all and ctx.principal.can(SEARCH)):
         return []
+    today = today_kst()
     rows = ctx.db.execute(
-        select(Agency.id, Agency.code, Agency.name_ko, Agency.kind, func.count(Employee.id))
+        select(Agency.id, Agency.code, Agency.name_ko, Agency.kind, Agency.valid_until,
+               func.count(Employee.id))
         .join(Employee, Employee.agency_id == Agency.id)
-        .group_by(Agency.id, Agency.code, Agency.name_ko, Agency.kind)
+        .group_by(Agency.id, Agency.code, Agency.name_ko, Agency.kind, Agency.valid_until)
         .order_by(func.count(Employee.id).desc())
-    ).all()
-    return [{"id": r[0], "code": r[1], "name": r[2], "kind": r[3], "employees": r[4]} for r in rows]
+    ).all()  # fmt: skip
+    return [{"id": r[0], "code": r[1], "name": r[2], "kind": r[3], "employees": r[5],
+             "former": r[4] is not None and r[4] < today} for r in rows]  # fmt: skip

@@ -22,6 +22,7 @@ from insa.clock import today_kst
 from insa.db.engine import get_engine
 from insa.db.paging import Page, paginate
 from insa.people.models import Agency, Employee
+from insa.people.service import agency_picker
 from insa.security.context import Ctx
 from insa.security.principal import restrict, restrict_agencies
 from insa.yearend import jobs, rules
@@ -120,8 +121,7 @@ def agency_choices(ctx: Ctx) -> list[tuple[int, str]]:
     """The agencies to choose from (by name), for whoever sees all; nobody else chooses."""
     if not ctx.principal.sees_all:
         return []
-    rows = ctx.db.execute(select(Agency.id, Agency.name_ko).order_by(Agency.name_ko))
-    return [(int(r[0]), str(r[1])) for r in rows]
+    return agency_picker(ctx)
 
 
 # ------------------------------------------------------------------ runs and results
