@@ -239,3 +239,27 @@ def test_hr_officers_and_central_administrators_see_the_trips_read_only(
     )
     assert as_user("emp-a").get("/travel/trips").status_code == 403
     del a2, b1
+
+
+def test_the_trip_page_tells_its_history_cost_and_tickets(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user("emp-a")
+    home = client.get("/travel")
+    r = client.post("/travel", data={
+        "csrf_token": csrf_of(home.text), "purpose": "부산 현장 점검", "destination": "부산광역시 연제구 중앙대로 1001",
+        "start": "2025-05-12T08:00", "end": "2025-05-14T19:00", "transport": "rail",
+    })  # fmt: skip
+    trip_id = int(str(r.url).rsplit("/", 1)[1])
+    approver = as_user("appr-a")
+    page = approver.get(f"/travel/{trip_id}")
+    # the approver sees what it may cost: 3 days × 25,000 daily + 3 × 25,000 meals + 2 nights × 80,000 (metro cap)
+    estimate = re.search(r'data-testid="estimate">(.*?)</section>', page.text, re.S)
+    assert estimate and "310,000원" in estimate.group(1) and "정산 때 실비" in estimate.group(1)
+    r = approver.post(
+        f"/travel/{trip_id}/action",
+        data={"csrf_token": csrf_of(page.text), "action": "reject", "reason": "일정 겹침"},
+    )
+    history = re.search(r'data-testid="history">(.*?)</ol>', r.text, re.S)
+    assert history
+    steps = re.findall(r"<strong>([^<]+)</strong>", history.group(1))
+    assert steps == ["신청", "반려"] and "일정 겹침" in history.group(1)
+    assert world.emps_a[0].name in history.group(1)  # who asked

@@ -137,3 +137,6 @@ class TravelStepEvent(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     step: Mapped[str] = mapped_column(String(24))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(100))  # who, by name (the trip's history)
+    part: Mapped[str | None] = mapped_column(String(24))  # traveller | approver | finance_officer
+    note: Mapped[str | None] = mapped_column(String(200))  # the reason of a rejection or cancel

@@ -286,11 +286,13 @@ def travel_trip(request: Request, ctx: CtxDep, trip_id: int) -> Response:
     result = (
         service.settlement(ctx, trip) if trip.state in ("approved", "settled", "paid") else None
     )
+    estimate = service.estimate(ctx, trip) if trip.state == "requested" else None
     return render(
         request, "travel/trip.html", trip=trip, part=part, result=result, labels=STATE_LABELS,
         transport=TRANSPORT, editable=can_edit(TripState(trip.state), "settlement"),
         checks=checks_for(ctx, [trip.id]).get(trip.id, []), kinds=rc.KINDS,
-        flag_label=flag_label,
+        flag_label=flag_label, history=service.history(ctx, trip), estimate=estimate,
+        tickets=service.tickets_of(ctx, trip),
     )  # fmt: skip
 
 

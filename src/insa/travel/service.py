@@ -99,13 +99,55 @@ def get_trip(ctx: Ctx, trip_id: int) -> tuple[TravelTrip, str] | None:
     return None
 
 
-def _step(ctx: Ctx, trip: TravelTrip, step: str) -> None:
-    """One step taken on the trip, for the dashboard's counters (audited by the caller)."""
+def _step(ctx: Ctx, trip: TravelTrip, step: str, part: str | None = None, note: str = "") -> None:
+    """One step taken on the trip: the trip's history and the dashboard's counters (audited
+    by the caller)."""
     ctx.db.add(
         TravelStepEvent(
-            trip_id=trip.id, agency_id=trip.agency_id, step=step, at=dt.datetime.now(dt.UTC)
+            trip_id=trip.id, agency_id=trip.agency_id, step=step, at=dt.datetime.now(dt.UTC),
+            actor=ctx.principal.display_name[:100], part=part, note=note.strip()[:200] or None,
         )
-    )
+    )  # fmt: skip
+
+
+STEP_LABELS = {
+    "request": "신청", "approve": "승인", "reject": "반려", "settle": "정산 확정", "pay": "지급",
+    "cancel": "취소", "update_settlement": "정산 수정",
+}  # fmt: skip
+
+
+def history(ctx: Ctx, trip: TravelTrip) -> list[dict[str, Any]]:
+    """Who did what to the trip, when (Korea time on the page), and why — for a trip the
+    caller may already see."""
+    rows = ctx.db.scalars(
+        select(TravelStepEvent).where(TravelStepEvent.trip_id == trip.id).order_by(TravelStepEvent.at, TravelStepEvent.id)
+    )  # fmt: skip
+    return [{"step": STEP_LABELS.get(e.step, e.step), "at": e.at, "actor": e.actor or "",
+             "note": e.note or ""} for e in rows]  # fmt: skip
+
+
+def tickets_of(ctx: Ctx, trip: TravelTrip) -> list[TravelTicket]:
+    """The operators' tickets linked to the trip (a trip the caller may already see)."""
+    return list(ctx.db.scalars(
+        select(TravelTicket).where(TravelTicket.trip_id == trip.id).order_by(TravelTicket.departure)
+    ))  # fmt: skip
+
+
+def estimate(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
+    """What a requested trip may cost at most, for the approver: the rules on its days and
+    nights with each night at the lodging cap, and the fares of its tickets already in the
+    operators' feed (other fares are added at settlement)."""
+    tickets = ctx.db.scalars(
+        select(TravelTicket).where(TravelTicket.trip_id == trip.id).order_by(TravelTicket.departure)
+    ).all()
+    caps = load("travel").get("rates.domestic", trip.start_at.date())["lodging_cap"].get(trip.band)
+    nights = [{"region": n.region, "lodging": (caps or {}).get(n.region, 0) if caps else 0,
+               "relatives": False, "unavoidable": False} for n in nights_of(ctx, trip.id)]  # fmt: skip
+    data = contract_input(trip, [], tickets, [])
+    data["nights"] = nights
+    result = compute(Trip.model_validate(data))
+    result["fares_known"] = len(tickets)
+    return result
 
 
 class RequestError(ValueError):
@@ -160,7 +202,7 @@ def request_trip(
     ctx.audit(
         "travel.request_trip", target_type="travel_trip", target_id=trip.id, agency_id=emp.agency_id
     )
-    _step(ctx, trip, "request")
+    _step(ctx, trip, "request", "traveller")
     return trip
 
 
@@ -188,7 +230,7 @@ def transition(ctx: Ctx, trip: TravelTrip, action: str, part: str, reason: str =
         f"travel.{action}_trip", target_type="travel_trip", target_id=trip.id,
         agency_id=trip.agency_id, detail={"to": trip.state, "reason": reason[:200]},
     )  # fmt: skip
-    _step(ctx, trip, action)
+    _step(ctx, trip, action, part, reason)
 
 
 def list_trips(
@@ -272,7 +314,7 @@ def update_nights(ctx: Ctx, trip: TravelTrip, lodging: dict[int, tuple[int, bool
         target_id=trip.id,
         agency_id=trip.agency_id,
     )
-    _step(ctx, trip, "update_settlement")
+    _step(ctx, trip, "update_settlement", "traveller")
 
 
 def settle(ctx: Ctx, trip: TravelTrip) -> dict[str, Any]:
