@@ -46,7 +46,8 @@ def emp_row(no: str, r: str, **over: str) -> list[str]:
     base = {
         "기관코드": "MPM", "직원번호": no, "성명": "홍길동", "주민등록번호": r, "임용일": "2015-03-02",
         "직급": "7급", "호봉": "10", "부서코드": "MPM-0001", "직위": "주무관", "재직상태": "재직",
-        "이메일": "hong@korea.kr", "전화번호": "010-1234-5678",
+        "이메일": "hong@korea.kr", "전화번호": "010-1234-5678", "은행": "", "계좌번호": "",
+        "예금주": "",
     } | over  # fmt: skip
     return [base[c] for c in EMPLOYEE_COLUMNS]
 
@@ -202,6 +203,7 @@ def test_export_round_trip(migrated: Engine, cipher: RRNCipher, tmp_path: Path) 
             kind="employees",
             agency_code=None,
             with_rrn=True,
+            with_account=True,
         )
         export(
             conn,

@@ -111,9 +111,14 @@ def test_three_steps_on_a_phone(
     # payment by the finance officer, with the payment file
     finance = _login(browser, server, "police-finance", "/travel")
     expect(finance.get_by_role("heading", name="여비 지급", exact=True)).to_be_visible()
+    expect(finance.get_by_test_id("selection-total")).to_have_text("선택 1건 · 합계 175,000원")
+    asked: list[str] = []
+    finance.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     with finance.expect_download() as dl:
         finance.get_by_role("button", name="지급 처리하고 지급 파일 받기").click()
-    content = open(dl.value.path(), encoding="utf-8-sig").read()
-    assert f"{first}," in content and content.strip().endswith(",175000")
+    assert asked == ["출장 1건, 합계 175,000원을 지급합니다. 지급 파일을 받습니다."]
+    lines = open(dl.value.path(), encoding="utf-8-sig").read().strip().splitlines()
+    assert lines[1].startswith(f"{first},") and ",175000," in lines[1]
+    assert lines[-1].startswith("합계,1건,") and ",175000," in lines[-1]
     page.goto(trip_url)
     expect(page.get_by_test_id("state")).to_have_text("지급 완료")

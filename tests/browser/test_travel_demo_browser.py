@@ -71,16 +71,26 @@ def test_demo_trip_from_settlement_to_payment_file(
     finance = _login(browser, server, "demo-finance", "/travel")
     expect(finance.get_by_test_id("refunds")).to_contain_text("KORAIL")
     expect(finance.get_by_test_id("unmatched")).to_contain_text("D99999")
-    finance.locator(f'input[name="trip_id"][value="{trip_id}"]').check()  # even if flagged
+    box = finance.locator(f'input[name="trip_id"][value="{trip_id}"]')
+    box.uncheck()
+    without = finance.get_by_test_id("selection-total").inner_text()
+    box.check()  # even if flagged; the count and the sum follow the selection
+    expect(finance.get_by_test_id("selection-total")).not_to_have_text(without)
+    n = int(re.search(r"선택 (\d+)건", without).group(1))  # type: ignore[union-attr]
+    expect(finance.get_by_test_id("selection-total")).to_contain_text(f"선택 {n + 1}건")
     finance.get_by_label("지급 파일", exact=True).select_option("xlsx")
+    finance.once("dialog", lambda d: d.accept())
     with finance.expect_download() as dl:
         finance.get_by_role("button", name="지급 처리하고 지급 파일 받기").click()
     assert dl.value.suggested_filename.endswith(".xlsx")
     dl.value.save_as(tmp_path / "payment.xlsx")
     ws = load_workbook(tmp_path / "payment.xlsx").active
     assert ws is not None
-    amounts = [r[3] for r in ws.iter_rows(min_row=2, values_only=True)]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    amounts = [r[6] for r in rows[:-1]]
     assert 298_600 in amounts and len(amounts) >= 2
+    assert rows[-1][0] == "합계" and rows[-1][6] == sum(amounts)
+    assert all(r[2] and str(r[4]).isdigit() for r in rows[:-1])  # every transfer has its account
     page.reload()
     expect(page.get_by_test_id("state")).to_have_text("지급 완료")
     with session_scope(migrated) as db:

@@ -114,6 +114,19 @@ def client(world: World) -> Iterator[TestClient]:
         yield c
 
 
+def account_of(world: World, employee_id: int) -> tuple[str, str, str, str]:
+    """(bank code, bank name, whole number, holder) of an employee's salary account."""
+    from insa.people import accounts
+    from insa.people.models import SalaryAccount
+
+    with world.engine.connect() as conn:
+        a = conn.execute(
+            select(*SalaryAccount.__table__.c).where(SalaryAccount.employee_id == employee_id)
+        ).one()
+    number = accounts.unseal(world.cipher, a.number_encrypted).reveal()
+    return a.bank_code, accounts.bank_name(a.bank_code), number, a.holder
+
+
 def csrf_of(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]*)"', html)
     assert m, "no CSRF field on the page"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from insa.security.models import AuditLog
 from insa.travel.models import TravelTrip
 
-from .conftest import World, csrf_of
+from .conftest import World, account_of, csrf_of
 
 
 def add_trip(
@@ -82,8 +82,18 @@ def test_request_approve_settle_pay(as_user, world: World) -> None:  # type: ign
     )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows == [{"직원번호": world.emps_a[0].employee_no, "성명": world.emps_a[0].name,
-                     "계좌 참조": f"PAYROLL-{world.emps_a[0].employee_no}", "지급액(원)": "180000"}]  # fmt: skip
+    emp = world.emps_a[0]
+    code, bank, number, holder = account_of(world, emp.id)
+    assert rows[0] | {"적요": ""} == {
+        "직원번호": emp.employee_no, "성명": emp.name, "은행코드": code, "은행": bank,
+        "계좌번호": number, "예금주": holder, "지급액(원)": "180000", "적요": ""}  # fmt: skip
+    assert rows[0]["적요"].startswith(f"여비 출장#{trip_id} ") and number.isdigit()
+    assert (
+        rows[1]["직원번호"] == "합계"
+        and rows[1]["성명"] == "1건"
+        and rows[1]["지급액(원)"] == "180000"
+    )
+    assert len(rows) == 2
     dash = client.get("/travel/finance")
     counters = re.search(
         r'data-testid="counters">.*?<tbody><tr><td>([\d-]+)</td><td>[^<]+</td><td class="num">(\d+)</td><td class="num">([\d.]+)</td>',

@@ -17,7 +17,7 @@ from insa.travel import service
 from insa.travel.models import TravelNight, TravelReceipt, TravelTicket, TravelTrip
 from insa.travel.ocr import ReceiptFields, render_receipt, valid_brn
 
-from .conftest import World, csrf_of
+from .conftest import World, account_of, csrf_of
 
 
 def make_trip(
@@ -130,14 +130,25 @@ def test_receipt_upload_read_confirm_and_settle(as_user, world: World) -> None: 
     assert ws is not None
     rows = list(ws.iter_rows(values_only=True))
     emp = world.emps_a[0]
-    assert rows == [("직원번호", "성명", "계좌 참조", "지급액(원)"),
-                    (emp.employee_no, emp.name, f"PAYROLL-{emp.employee_no}", 180_000)]  # fmt: skip
+    code, bank, number, holder = account_of(world, emp.id)
+    assert rows[0] == (
+        "직원번호",
+        "성명",
+        "은행코드",
+        "은행",
+        "계좌번호",
+        "예금주",
+        "지급액(원)",
+        "적요",
+    )
+    assert rows[1][:7] == (emp.employee_no, emp.name, code, bank, number, holder, 180_000)
+    assert rows[2] == ("합계", "1건", None, None, None, None, 180_000, None) and len(rows) == 3
     # the payment file again, for the day it was paid (Korean time)
     today = service.today_kst().isoformat()
     again = fin.get(f"/travel/finance/payments?on={today}")
     assert (
         again.status_code == 200
-        and f"{emp.employee_no},{emp.name},PAYROLL-{emp.employee_no},180000"
+        and f"{emp.employee_no},{emp.name},{code},{bank},{number},{holder},180000,"
         in again.content.decode("utf-8-sig")
     )
     assert emp.employee_no not in fin.get("/travel/finance/payments?on=2020-01-01").text

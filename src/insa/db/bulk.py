@@ -7,6 +7,7 @@ so the rows commit or roll back with everything else in the transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, final
@@ -35,6 +36,10 @@ class BulkWriter(ABC):
     @abstractmethod
     def _write(self, table: str, names: list[str], rows: Any) -> None: ...
 
+    def timestamp(self, at: dt.datetime) -> Any:
+        """A time with its zone, as a ``DateTime(timezone=True)`` column takes it here."""
+        return at
+
     def reset_sequences(self, tables: Sequence[str]) -> None:
         """After explicit ids: make the next generated id follow the largest one.
 
@@ -44,6 +49,10 @@ class BulkWriter(ABC):
 
 
 class SQLiteBulkWriter(BulkWriter):
+    def timestamp(self, at: dt.datetime) -> Any:
+        # SQLAlchemy keeps SQLite times as UTC text without a zone
+        return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
     def _write(self, table: str, names: list[str], rows: Any) -> None:
         dbapi = self.conn.connection.driver_connection
         assert dbapi is not None

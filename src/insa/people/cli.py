@@ -110,8 +110,9 @@ def people_import(
             1,
         ) from None
     console.print(
-        f"[green]imported[/] employees +{report.employees_added} ~{report.employees_updated}, "
-        f"dependents +{report.dependents_added} ~{report.dependents_updated}"
+        f"[green]가져왔습니다 / imported[/] 직원 employees +{report.employees_added} "
+        f"~{report.employees_updated}, 부양가족 dependents +{report.dependents_added} "
+        f"~{report.dependents_updated}, 급여계좌 accounts {report.accounts_written}"
     )
 
 
@@ -125,6 +126,11 @@ def people_export(
     with_rrn: bool = typer.Option(
         False, "--with-rrn", help="주민등록번호 전체 포함 (감사 기록됨) / full RRNs, audited"
     ),
+    with_account: bool = typer.Option(
+        False,
+        "--with-account",
+        help="급여계좌번호 전체 포함 (감사 기록됨) / full salary account numbers, audited",
+    ),  # fmt: skip
 ) -> None:
     """가져오기와 같은 형식으로 내보냅니다 / Export in the import format (RRNs masked unless --with-rrn)."""
     from insa.people.io import export
@@ -142,14 +148,16 @@ def people_export(
                 kind=kind,
                 agency_code=agency,
                 with_rrn=with_rrn,
+                with_account=with_account,
             )
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    if with_rrn:
+    if with_rrn or with_account:
         err.print(
-            "[yellow]주민등록번호 전체가 포함된 파일입니다. 취급에 주의하세요 / file holds full RRNs[/]"
+            "[yellow]주민등록번호·계좌번호 전체가 포함된 파일입니다. 취급에 주의하세요 / "
+            "file holds full personal numbers[/]"
         )
-    console.print(f"[green]exported[/] {counts} → {out}")
+    console.print(f"[green]내보냈습니다 / exported[/] {counts} → {out}")
 
 
 @people_app.command("agencies")

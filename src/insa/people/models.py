@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import (
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -155,6 +156,25 @@ class Dependent(Base):
 
     def __repr__(self) -> str:
         return f"Dependent(id={self.id!r}, employee_id={self.employee_id!r})"
+
+
+class SalaryAccount(Base):
+    """급여계좌: the account an employee's pay and travel expenses go to. The number is sealed
+    with the data key (``insa.people.accounts``), never stored or logged in clear."""
+
+    __tablename__ = "salary_accounts"
+    __table_args__ = (CheckConstraint("length(bank_code) = 3", name="bank_code"),)
+
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    bank_code: Mapped[str] = mapped_column(String(3))
+    number_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    holder: Mapped[str] = mapped_column(String(50))  # 예금주
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:  # never the number, not even sealed
+        return f"SalaryAccount(employee_id={self.employee_id!r}, bank_code={self.bank_code!r})"
 
 
 class Payroll(Base):

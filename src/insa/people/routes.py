@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from insa.people import service
+from insa.people import accounts, salary, service
+from insa.people.accounts import InvalidAccount
 from insa.people.schemas import (
     AgencyOut,
     DependentRow,
@@ -27,6 +28,7 @@ from insa.web.deps import (
     api_gate,
     csrf_protect,
     render,
+    see_other,
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -126,22 +128,54 @@ def employee_detail(
     emp = service.get_employee(ctx, employee_id)
     if emp is None:
         raise NotFound()
-    deps = service.list_dependents(ctx, employee_id)
-    years = service.payroll_years(ctx, employee_id)
-    pay = service.list_payroll(ctx, employee_id, year) if years else None
+    return _employee_page(request, ctx, emp, year)
+
+
+def _employee_page(
+    request: Request,
+    ctx: CtxDep,
+    emp: EmployeeDetail,
+    year: int | None = None,
+    account_error: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    deps = service.list_dependents(ctx, emp.id)
+    years = service.payroll_years(ctx, emp.id)
+    pay = service.list_payroll(ctx, emp.id, year) if years else None
     totals = (
         {k: sum(r[k] for r in pay) for k in pay[0] if k not in ("year", "month")} if pay else None
     )
+    p = ctx.principal
     return render(
-        request,
-        "people/employee.html",
-        emp=emp,
-        dependents=deps,
-        payroll=pay,
-        totals=totals,
-        years=years,
+        request, "people/employee.html", status_code=422 if account_error else 200, emp=emp,
+        dependents=deps, payroll=pay, totals=totals, years=years,
         year=(pay[0]["year"] if pay else None),
-    )
+        account=salary.salary_account(ctx, emp.id) if p.can(service.VIEW_ACCOUNT) else None,
+        can_see_account=p.can(service.VIEW_ACCOUNT),
+        can_change_account=p.can(service.CHANGE_ACCOUNT), banks=accounts.banks().values(),
+        account_error=account_error, typed=typed or {},
+    )  # fmt: skip
+
+
+@router.post("/employees/{employee_id}/account", response_class=HTMLResponse)
+async def employee_account(request: Request, ctx: CtxDep, employee_id: int) -> Response:
+    """The salary account changed by the employee or their HR officer; the number is never
+    echoed back, only its masked form."""
+    form = await request.form()
+    typed = {k: str(form.get(k, "")) for k in ("bank", "holder")}
+    try:
+        acc = salary.change_salary_account(
+            ctx, employee_id, typed["bank"], str(form.get("number", "")), typed["holder"]
+        )
+    except LookupError:
+        raise NotFound() from None
+    except InvalidAccount as exc:
+        emp = service.get_employee(ctx, employee_id)
+        if emp is None:
+            raise NotFound() from None
+        return _employee_page(request, ctx, emp, account_error=str(exc), typed=typed)
+    return see_other(f"/employees/{employee_id}",
+                     f"급여계좌를 {acc.bank_name} {acc.number_masked}(으)로 바꿨습니다.")  # fmt: skip
 
 
 # ------------------------------------------------------------------ API

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select, text
 
+from insa.clock import utc_now
 from insa.db.bulk import bulk_writer
-from insa.people.models import Dependent, Employee, OrgUnit, Payroll, SeedPlant
+from insa.people.models import Dependent, Employee, OrgUnit, Payroll, SalaryAccount, SeedPlant
 from insa.people.reference import sync_reference_data
 from insa.people.synth import SeedConfig, generate, plan
 from insa.security.context import over_connection
@@ -56,7 +57,7 @@ def seed(
                 "use --replace to discard them and seed again"
             )
         if existing or replace:
-            for model in (SeedPlant, Payroll, Dependent):
+            for model in (SeedPlant, Payroll, Dependent, SalaryAccount):
                 conn.execute(delete(model))
             conn.execute(text("UPDATE users SET employee_id = NULL WHERE employee_id IS NOT NULL"))
             conn.execute(delete(Employee))
@@ -78,11 +79,14 @@ def seed(
         )
         counts = {"employees": 0, "dependents": 0, "payroll": 0, "plants": 0}
         done = 0
+        now = writer.timestamp(utc_now())
         for chunk in generate(pop, cipher):
             counts["employees"] += writer.write("employees", chunk.employees)
             counts["dependents"] += writer.write("dependents", chunk.dependents)
             counts["payroll"] += writer.write("payroll", chunk.payroll)
             counts["plants"] += writer.write("seed_plants", chunk.plants)
+            chunk.accounts["updated_at"] = [now] * len(chunk.accounts["employee_id"])
+            writer.write("salary_accounts", chunk.accounts)
             done += chunk.n_employees
             if on_progress:
                 on_progress(done, cfg.employees)

@@ -15,7 +15,15 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from insa.clock import today_kst
 from insa.db.paging import Page, clamp, paginate
 from insa.people.io import RELATION_CODE, STATUS_CODE
-from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Payroll, Position
+from insa.people.models import (
+    Agency,
+    Dependent,
+    Employee,
+    Grade,
+    OrgUnit,
+    Payroll,
+    Position,
+)
 from insa.people.payroll import PAY_COLUMNS
 from insa.people.schemas import DependentRow, EmployeeDetail, EmployeeRow
 from insa.security.context import Ctx
@@ -30,10 +38,21 @@ VIEW = "people.view_employee"
 VIEW_DEPENDENTS = "people.view_dependents"
 VIEW_PAYROLL = "people.view_payroll"
 VIEW_TOTALS = "people.view_payroll_totals"  # an agency's monthly payroll, aggregated
+VIEW_ACCOUNT = "people.view_account"  # the salary account, masked
+CHANGE_ACCOUNT = "people.change_account"
+PAY_ACCOUNT = "people.pay_to_account"  # the whole number, for a bank-transfer file only
 GRANTS = {
-    "employee": {VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
-    "hr_officer": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
-    "finance_officer": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL, VIEW_TOTALS},
+    "employee": {VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL, VIEW_ACCOUNT, CHANGE_ACCOUNT},
+    "hr_officer": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL, VIEW_ACCOUNT, CHANGE_ACCOUNT},
+    "finance_officer": {
+        SEARCH,
+        VIEW,
+        VIEW_DEPENDENTS,
+        VIEW_PAYROLL,
+        VIEW_TOTALS,
+        VIEW_ACCOUNT,
+        PAY_ACCOUNT,
+    },
     "approver": {SEARCH, VIEW},
     "central_admin": {SEARCH, VIEW, VIEW_DEPENDENTS, VIEW_PAYROLL},
 }
@@ -42,7 +61,10 @@ AUDIT_LABELS = {  # what the audit page shows for this package's actions and tar
     "people.view_dependents": "부양가족 조회", "people.view_payroll": "급여 조회",
     "people.view_payroll_totals": "기관 급여 합계 조회", "people.import": "직원·부양가족 가져오기",
     "people.export": "직원·부양가족 내보내기", "people.export_rrn": "주민등록번호 포함 내보내기",
-    "people.seed": "합성 데이터 생성", "employee": "직원", "agency": "기관", "file": "파일",
+    "people.seed": "합성 데이터 생성", "people.view_account": "급여계좌 조회",
+    "people.change_account": "급여계좌 변경", "people.pay_to_account": "지급 파일용 계좌 조회",
+    "people.export_account": "계좌번호 포함 내보내기",
+    "employee": "직원", "agency": "기관", "file": "파일",
     "database": "데이터베이스",
 }  # fmt: skip
 
@@ -158,7 +180,7 @@ def search_employees(
     return found.map(_to_row)
 
 
-def _visible(ctx: Ctx, employee_id: int, permission: str) -> Employee | None:
+def visible(ctx: Ctx, employee_id: int, permission: str) -> Employee | None:
     stmt = restrict(select(Employee).where(Employee.id == employee_id), ctx.principal, permission)
     return ctx.db.scalar(stmt)
 
@@ -176,7 +198,7 @@ def _org_path(ctx: Ctx, unit_id: int) -> str:
 
 
 def get_employee(ctx: Ctx, employee_id: int) -> EmployeeDetail | None:
-    emp = _visible(ctx, employee_id, VIEW)
+    emp = visible(ctx, employee_id, VIEW)
     if emp is None:
         return None
     r = ctx.db.execute(_row_select().where(Employee.id == employee_id)).one()
@@ -195,7 +217,7 @@ def get_employee(ctx: Ctx, employee_id: int) -> EmployeeDetail | None:
 
 
 def list_dependents(ctx: Ctx, employee_id: int) -> list[DependentRow] | None:
-    emp = _visible(ctx, employee_id, VIEW_DEPENDENTS)
+    emp = visible(ctx, employee_id, VIEW_DEPENDENTS)
     if emp is None:
         return None
     deps = ctx.db.scalars(
@@ -221,7 +243,7 @@ def list_dependents(ctx: Ctx, employee_id: int) -> list[DependentRow] | None:
 
 
 def payroll_years(ctx: Ctx, employee_id: int) -> list[int]:
-    if _visible(ctx, employee_id, VIEW_PAYROLL) is None:
+    if visible(ctx, employee_id, VIEW_PAYROLL) is None:
         return []
     return list(
         ctx.db.scalars(
@@ -236,7 +258,7 @@ def payroll_years(ctx: Ctx, employee_id: int) -> list[int]:
 def list_payroll(
     ctx: Ctx, employee_id: int, year: int | None = None
 ) -> list[dict[str, int]] | None:
-    emp = _visible(ctx, employee_id, VIEW_PAYROLL)
+    emp = visible(ctx, employee_id, VIEW_PAYROLL)
     if emp is None:
         return None
     if year is None:

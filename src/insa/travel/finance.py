@@ -5,9 +5,11 @@ trips the finance officer may pay; every read and change audited."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from insa.people import salary
 from insa.people.models import Employee
 from insa.security.context import Ctx
 from insa.security.principal import restrict
@@ -15,18 +17,34 @@ from insa.travel.batch import MODES, scalar_cases
 from insa.travel.compute import compute
 from insa.travel.models import TravelReceipt, TravelTicket, TravelTrip
 from insa.travel.service import KST, PAY, scoped_trip, transition
+from insa.travel.workflow import TransitionError
 
 
 def pay(ctx: Ctx, trip_ids: list[int]) -> list[TravelTrip]:
-    """The finance officer pays settled trips; returns them for the payment file."""
-    paid = []
+    """The finance officer pays settled trips; returns them for the payment file. A trip
+    whose traveller has no salary account on file cannot be paid (the bank file needs one)."""
+    trips = []
     for tid in trip_ids:
         trip = scoped_trip(ctx, tid, PAY)
         if trip is None:
             raise LookupError(f"trip {tid}")
+        trips.append(trip)
+    with_account = salary.with_accounts(ctx, [t.employee_id for t in trips])
+    missing = [t for t in trips if t.employee_id not in with_account]
+    if missing:
+        names = ", ".join(sorted({_name(ctx, t) for t in missing}))
+        raise TransitionError(
+            f"급여계좌가 등록되지 않은 출장자가 있어 지급하지 않았습니다: {names}. "
+            "인사 담당자나 본인이 계좌를 등록한 뒤 지급합니다."
+        )
+    for trip in trips:
         transition(ctx, trip, "pay", "finance_officer")
-        paid.append(trip)
-    return paid
+    return trips
+
+
+def _name(ctx: Ctx, trip: TravelTrip) -> str:
+    emp = ctx.db.get(Employee, trip.employee_id)
+    return emp.name if emp else str(trip.employee_id)
 
 
 def paid_on(ctx: Ctx, day: dt.date) -> list[TravelTrip]:
@@ -46,14 +64,38 @@ def paid_on(ctx: Ctx, day: dt.date) -> list[TravelTrip]:
     return trips
 
 
-def payment_rows(ctx: Ctx, trips: list[TravelTrip]) -> list[tuple[str, str, str, int]]:
-    """(employee_no, name, account reference, amount) — the account reference is the payroll
-    account on file, identified by the employee number (insa holds no bank numbers)."""
+@dataclass(frozen=True)
+class PaymentRow:
+    """One transfer of the bank file: who, to which account, how much, and why."""
+
+    employee_no: str
+    name: str
+    bank_code: str
+    bank_name: str
+    account: str  # whole: the bank needs it (the file is the finance officer's, audited)
+    holder: str
+    amount: int
+    memo: str
+
+    def cells(self) -> tuple[str, str, str, str, str, str, int, str]:
+        return (self.employee_no, self.name, self.bank_code, self.bank_name, self.account,
+                self.holder, self.amount, self.memo)  # fmt: skip
+
+
+def payment_rows(ctx: Ctx, trips: list[TravelTrip]) -> list[PaymentRow]:
+    """The transfers of the trips paid, to each traveller's salary account on file (a trip
+    paid before its traveller's account was removed shows an empty account)."""
+    emps = {e.id: e for e in ctx.db.scalars(
+        select(Employee).where(Employee.id.in_({t.employee_id for t in trips})))}  # fmt: skip
+    accounts = salary.payee_accounts(ctx, list(emps))
     out = []
     for t in trips:
-        emp = ctx.db.get(Employee, t.employee_id)
-        assert emp is not None
-        out.append((emp.employee_no, emp.name, f"PAYROLL-{emp.employee_no}", int(t.total or 0)))
+        emp, acc = emps[t.employee_id], accounts.get(t.employee_id)
+        out.append(PaymentRow(
+            emp.employee_no, emp.name, acc.bank_code if acc else "", acc.bank_name if acc else "",
+            acc.number if acc else "", acc.holder if acc else emp.name, int(t.total or 0),
+            f"여비 출장#{t.id} {t.start_at:%m%d}",
+        ))  # fmt: skip
     return out
 
 

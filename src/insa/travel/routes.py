@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.clock import today_kst
+from insa.people import salary
 from insa.travel import counters, feeds, finance, service
 from insa.travel import receipts as rc
 from insa.travel.checks_db import checks_for, flag_label
@@ -188,9 +189,14 @@ async def travel_bulk_approve(request: Request, ctx: CtxDep) -> Response:
 @router.get("/travel/finance", response_class=HTMLResponse, dependencies=[page_gate(service.PAY)])
 def travel_finance(request: Request, ctx: CtxDep) -> Response:
     settled = service.list_trips(ctx, service.PAY, ("settled",))
+    checks = checks_for(ctx, [t.id for t, _, _ in settled])
+    accounts = salary.with_accounts(ctx, [t.employee_id for t, _, _ in settled])
+    preselected = {t.id: t.total or 0 for t, _, _ in settled
+                   if not checks.get(t.id) and t.employee_id in accounts}  # fmt: skip
     return render(
         request, "travel/finance.html", trips=settled, counters=counters.counters(ctx),
-        checks=checks_for(ctx, [t.id for t, _, _ in settled]),
+        checks=checks, accounts=accounts, preselected=preselected,
+        preselected_total=sum(preselected.values()),
         refunds=feeds.refunds_to_collect(ctx), overpaid=finance.overpaid(ctx),
         unmatched=feeds.unmatched_tickets(ctx),
         missing=feeds.trips_without_tickets(ctx), labels=STATE_LABELS, transport=TRANSPORT,
@@ -210,7 +216,7 @@ async def travel_pay(request: Request, ctx: CtxDep) -> Response:
     except TransitionError as exc:
         return _conflict(request, ctx, str(exc))
     rows = finance.payment_rows(ctx, paid)
-    total = sum(r[3] for r in rows)
+    total = sum(r.amount for r in rows)
     return flash(_payment_file(rows, fmt, service.today_kst()),
                  f"출장 {len(rows)}건, 합계 {total:,}원을 지급했습니다. 지급 파일을 내려받았습니다.")  # fmt: skip
 
@@ -246,14 +252,27 @@ def travel_payments(ctx: CtxDep, on: str = "", format: str = "csv") -> Response:
     return _payment_file(finance.payment_rows(ctx, finance.paid_on(ctx, day)), format, day)
 
 
-PAYMENT_HEADER = ("직원번호", "성명", "계좌 참조", "지급액(원)")  # the same in CSV and XLSX
+PAYMENT_HEADER = (
+    "직원번호",
+    "성명",
+    "은행코드",
+    "은행",
+    "계좌번호",
+    "예금주",
+    "지급액(원)",
+    "적요",
+)
+# the same in CSV and XLSX; the last row is the total (합계, the number of transfers, the sum)
 
 
-def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date) -> Response:
-    """CSV (UTF-8 with BOM) or XLSX: employee number, name, account reference, amount."""
+def _payment_file(rows: list[finance.PaymentRow], fmt: str, day: dt.date) -> Response:
+    """The bank-transfer file, CSV (UTF-8 with BOM) or XLSX: one row per transfer, each to
+    the traveller's salary account, and a total row."""
     stamp = day.isoformat()
+    total = ("합계", f"{len(rows)}건", "", "", "", "", sum(r.amount for r in rows), "")
     if fmt == "xlsx":
         from openpyxl import Workbook
+        from openpyxl.styles import Font
 
         wb = Workbook()
         ws = wb.active
@@ -261,7 +280,13 @@ def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date)
         ws.title = "여비 지급"
         ws.append(list(PAYMENT_HEADER))
         for r in rows:
-            ws.append(list(r))
+            ws.append(list(r.cells()))
+            ws.cell(ws.max_row, 5).number_format = "@"  # an account number is text: keep zeros
+        ws.append(list(total))
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+        for row in ws.iter_rows(min_row=2, min_col=7, max_col=7):
+            row[0].number_format = "#,##0"
         buf = io.BytesIO()
         wb.save(buf)
         return Response(
@@ -272,7 +297,8 @@ def _payment_file(rows: list[tuple[str, str, str, int]], fmt: str, day: dt.date)
     text = io.StringIO()
     w = csv.writer(text)
     w.writerow(PAYMENT_HEADER)
-    w.writerows(rows)
+    w.writerows(r.cells() for r in rows)
+    w.writerow(total)
     return Response(
         text.getvalue().encode("utf-8-sig"),  # the BOM lets spreadsheet programs read Korean
         media_type="text/csv; charset=utf-8",

@@ -17,7 +17,7 @@ from insa.security.logs import redact
 
 EMPLOYEE_COLUMNS = (
     "기관코드", "직원번호", "성명", "주민등록번호", "임용일", "직급", "호봉",
-    "부서코드", "직위", "재직상태", "이메일", "전화번호",
+    "부서코드", "직위", "재직상태", "이메일", "전화번호", "은행", "계좌번호", "예금주",
 )  # fmt: skip
 EMPLOYEE_REQUIRED = (
     "기관코드",
@@ -44,7 +44,7 @@ NO = {"N", "n", "아니오", "0", "false", "FALSE", "X", ""}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^0\d{1,2}-?\d{3,4}-?\d{4}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-LIMITS = {"직원번호": 16, "성명": 50, "이메일": 120, "전화번호": 20}
+LIMITS = {"직원번호": 16, "성명": 50, "이메일": 120, "전화번호": 20, "예금주": 50}
 
 
 @dataclass(frozen=True, order=True)
@@ -77,6 +77,7 @@ class ImportReport:
     employees_updated: int = 0
     dependents_added: int = 0
     dependents_updated: int = 0
+    accounts_written: int = 0
     files: list[str] = field(default_factory=list)
 
 

@@ -7,7 +7,7 @@ Only a clean set of files is written, in the caller's transaction; otherwise
 The steps, in the order their errors are found: the files read (:func:`read_files`); the
 employee rows, each checked (:func:`validate_employee`) and against the rows before it
 (:func:`_employees_in_files`), then against the employees on file
-(:func:`_check_employees_against_db`); the dependent rows, each checked
+(:func:`_check_employees_against_db`, :func:`_check_masked_accounts`); the dependent rows, each checked
 (:func:`_dependents_in_files`), then against the employees named and the dependents on file
 (:func:`_check_dependents`); and only then the writes.
 """
@@ -21,10 +21,20 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from insa.clock import utc_now
+from insa.people import accounts
 from insa.people.io.format import ImportRejected, ImportReport, RowError, Sheet, file_label
 from insa.people.io.reading import read_files
 from insa.people.io.validation import validate_dependent, validate_employee
-from insa.people.models import Agency, Dependent, Employee, Grade, OrgUnit, Position
+from insa.people.models import (
+    Agency,
+    Dependent,
+    Employee,
+    Grade,
+    OrgUnit,
+    Position,
+    SalaryAccount,
+)
 from insa.security.context import over_connection
 from insa.security.crypto import RRNCipher
 from insa.security.principal import Principal
@@ -56,6 +66,7 @@ def import_files(
     refs = _references(conn)
     new_emps, rrn_seen = _employees_in_files(sheets, refs, cipher, errors)
     existing = _check_employees_against_db(conn, new_emps, rrn_seen, cipher, errors)
+    _check_masked_accounts(conn, new_emps, existing, cipher, errors)
     dep_rows = _dependents_in_files(sheets, cipher, errors)
     on_file = _dependents_on_file(conn, dep_rows, new_emps, existing)
     _check_dependents(dep_rows, new_emps, on_file, cipher, errors)
@@ -69,6 +80,7 @@ def import_files(
     # -- write (one transaction, owned by the caller)
     report = ImportReport(files=[file_label(p) for p in paths])
     _write_employees(conn, new_emps, existing, cipher, report)  # adds the new ids to existing
+    _write_accounts(conn, new_emps, existing, cipher, report)
     _write_dependents(conn, dep_rows, existing | on_file.known, on_file.current, cipher, report)
     with over_connection(conn, principal) as ctx:
         ctx.audit(
@@ -80,6 +92,7 @@ def import_files(
                 "employees_updated": report.employees_updated,
                 "dependents_added": report.dependents_added,
                 "dependents_updated": report.dependents_updated,
+                "accounts_written": report.accounts_written,
             },
         )
     return report
@@ -212,6 +225,35 @@ def _check_employees_against_db(
     return existing
 
 
+def _check_masked_accounts(
+    conn: Connection,
+    new_emps: dict[str, dict[str, Any]],
+    existing: dict[str, int],
+    cipher: RRNCipher,
+    errors: list[RowError],
+) -> None:
+    """A masked account number (as exported) keeps the account on file: there must be one,
+    at the same bank, whose masked number is the one written."""
+    masked = {no: e for no, e in new_emps.items() if e["_account"] and e["_account"].masked}
+    ids = [existing[no] for no in masked if no in existing]
+    stored: dict[int, Any] = {}
+    for part in _chunks(ids):
+        stmt = select(*SalaryAccount.__table__.c).where(SalaryAccount.employee_id.in_(part))
+        stored.update((a.employee_id, a) for a in conn.execute(stmt))
+    for no, e in masked.items():
+        row = e["_account"]
+        acc = stored.get(existing.get(no, -1))
+        if acc is None:
+            msg = "저장된 계좌가 없습니다: 계좌번호 전체를 적어 주세요"
+        elif acc.bank_code != row.bank_code:
+            msg = "은행을 바꾸려면 계좌번호 전체를 적어 주세요"
+        elif accounts.unseal(cipher, acc.number_encrypted).masked() != row.masked:
+            msg = "마스킹된 계좌번호가 저장된 계좌와 다릅니다"
+        else:
+            continue
+        errors.append(RowError(e["_label"], e["_row"], "계좌번호", msg))
+
+
 def _dependents_in_files(
     sheets: list[Sheet], cipher: RRNCipher, errors: list[RowError]
 ) -> list[dict[str, Any]]:
@@ -304,6 +346,33 @@ def _write_employees(
             ins = insert(Employee).values(**values).returning(Employee.id)
             existing[no] = conn.execute(ins).scalar_one()
             report.employees_added += 1
+
+
+def _write_accounts(
+    conn: Connection,
+    new_emps: dict[str, dict[str, Any]],
+    ids: dict[str, int],
+    cipher: RRNCipher,
+    report: ImportReport,
+) -> None:
+    """Upsert the salary accounts written in full; a masked one (checked) keeps the number
+    on file and only its holder may change."""
+    now = utc_now()
+    for no, e in new_emps.items():
+        row = e["_account"]
+        if row is None:
+            continue
+        eid = ids[no]
+        values: dict[str, Any] = {"holder": row.holder or e["name"], "updated_at": now}
+        if row.number is not None:
+            values |= {"bank_code": row.bank_code,
+                       "number_encrypted": accounts.seal(cipher, row.number)}  # fmt: skip
+        done = conn.execute(
+            update(SalaryAccount).where(SalaryAccount.employee_id == eid).values(**values)
+        ).rowcount
+        if not done:
+            conn.execute(insert(SalaryAccount).values(employee_id=eid, **values))
+        report.accounts_written += 1
 
 
 def _write_dependents(

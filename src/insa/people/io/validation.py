@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from insa.people import accounts
+from insa.people.accounts import AccountNumber, InvalidAccount
 from insa.people.grades import (
     GRADE_BY_NAME,
     GRADES,
@@ -144,6 +146,7 @@ def validate_employee(
     uid = _org_unit(x, aid, units)
     pdef = _position(x)
     status, email, phone = _status_and_contact(x)
+    account = _account(x)
     if rrn is not None and hire is not None and hire < rrn.birth_date:
         x.error("임용일", "임용일이 생년월일보다 앞섭니다")
     if len(errors) > before:
@@ -153,6 +156,7 @@ def validate_employee(
         "_label": label,
         "_row": row,
         "_masked": rrn_text.strip() if rrn is None else None,
+        "_account": account,
         "agency_id": aid,
         "employee_no": no,
         "name": name,
@@ -178,6 +182,43 @@ def _employee_rrn(x: _Row) -> tuple[str, RRN | None]:
         except InvalidRRN as exc:
             x.error("주민등록번호", str(exc))
     return rrn_text, rrn
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """The salary account of an employee row: the bank code, and the number, or its masked
+    form as exported (then the stored account is kept and must match it)."""
+
+    bank_code: str
+    number: AccountNumber | None
+    masked: str | None
+    holder: str  # empty: the employee's name
+
+
+def _account(x: _Row) -> AccountRow | None:
+    """The optional 은행 / 계좌번호 / 예금주 columns: all empty, or a bank and a number."""
+    bank, number, holder = (x.values.get(c, "").strip() for c in ("은행", "계좌번호", "예금주"))
+    if not (bank or number or holder):
+        return None
+    if not number:
+        x.error("계좌번호", "은행·예금주를 적었으면 계좌번호가 필요합니다")
+    if not bank:
+        x.error("은행", "계좌번호를 적었으면 은행이 필요합니다")
+    code = acc = None
+    if bank:
+        try:
+            code = accounts.bank_code(bank)
+        except InvalidAccount as exc:
+            x.error("은행", str(exc))
+    masked = number if number and accounts.is_masked(number) else None
+    if number and masked is None:
+        try:
+            acc = AccountNumber(number)
+        except InvalidAccount as exc:
+            x.error("계좌번호", str(exc))
+    if code is None or (acc is None and masked is None):
+        return None
+    return AccountRow(code, acc, masked, holder)
 
 
 def _grade_and_step(

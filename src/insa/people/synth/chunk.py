@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from insa.people.synth.accounts import account_columns
 from insa.people.synth.common import Columns
 from insa.people.synth.employees import draw_employees, employee_columns
 from insa.people.synth.families import draw_families
@@ -21,6 +22,7 @@ class Chunk:
     dependents: Columns
     payroll: Columns
     plants: Columns
+    accounts: Columns
     n_employees: int
     n_dependents: int
     n_payroll: int
@@ -65,4 +67,5 @@ def generate_chunk(
     payroll = payroll_columns(cfg, e, pay_inputs(rng, cfg, e, fam), pay_id0)
     plants = fam.plants
     plants["id"] = list(range(plant_id0, plant_id0 + len(plants["kind"])))
-    return Chunk(employees, deps, payroll, plants, len(e.ids), n_dep, len(payroll["id"]))
+    accounts = account_columns(cfg.seed, ci, e.ids, e.names, cipher)
+    return Chunk(employees, deps, payroll, plants, accounts, len(e.ids), n_dep, len(payroll["id"]))
