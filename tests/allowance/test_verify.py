@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
 
 from insa.allowance.claims import COLUMNS, ClaimsError, key_of, load_claims, month_index
-from insa.allowance.models import Finding
+from insa.allowance.models import Finding, FindingEvent
 from insa.allowance.schemas import FindingFields, FindingOut
 from insa.allowance.verify import FINDING_COLUMNS, finding_id, verify
 from insa.cli import app
@@ -182,10 +182,12 @@ def test_pseudonymize_matches_the_definition_and_never_writes_numbers(tmp_path: 
 
 
 def test_one_declaration_of_a_findings_fields() -> None:
-    """The CSV's columns are the reported fields; the API adds the resolution after them."""
+    """The CSV's columns are the reported fields; the API adds the claimants' masked names and
+    the resolution after them."""
     assert FINDING_COLUMNS == tuple(f.name for f in fields(FindingFields))
     assert tuple(f.name for f in fields(FindingOut)) == (
-        *FINDING_COLUMNS, "status", "reason", "recovered_amount",
+        *FINDING_COLUMNS, "claimant_a_name", "claimant_b_name", "status", "reason",
+        "recovered_amount",
     )  # fmt: skip
 
 
@@ -223,7 +225,15 @@ def test_cli_verify_writes_the_fixed_columns_and_keeps_status_on_rerun(
     assert "seen before (status kept)" in r.output
     with migrated.connect() as conn:  # every finding seen again carries the new run
         runs = conn.execute(select(Finding.first_seen_run, Finding.last_seen_run)).all()
+        names = conn.execute(select(Finding.claimant_a_name, Finding.claimant_b_name)).all()
+        found = conn.execute(select(FindingEvent.finding_id, FindingEvent.run_id,
+                                    FindingEvent.status_from, FindingEvent.status_to)).all()  # fmt: skip
     assert {last for _, last in runs} == {2} and {first for first, _ in runs} == {1, 2}
+    # the claimants' names are kept masked only (직원cousin → 직*****n), and each finding's
+    # history starts once, with the run that found it (a re-run adds nothing for known ones)
+    assert names and all(a.startswith("직*") and b.startswith("직*") for a, b in names)
+    assert len(found) == len(second) and len({f for f, *_ in found}) == len(second)
+    assert {(r, fr, to) for _, r, fr, to in found} == {(1, None, "open"), (2, None, "open")}
     bad = CliRunner().invoke(app, ["allowance", "verify", str(sources), "--as-of", "2025-13"])
     assert bad.exit_code == 2
 

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from insa.allowance.claims import COLUMNS, key_of, month_index
-from insa.allowance.models import Finding, VerificationRun
+from insa.allowance.models import Finding, FindingEvent, VerificationRun
 from insa.allowance.schemas import Difference, StoreReport
 from insa.allowance.verify import VerifyReport
 from insa.people.models import Agency, Dependent, Employee, Payroll
@@ -141,9 +141,27 @@ def _fallback_amount(relation: str) -> int:
     return int(amounts["other"])
 
 
-def store(conn: Connection, report: VerifyReport, *, files: int, actor: str) -> StoreReport:
+def _found_events(
+    conn: Connection, run_id: int, actor: str, role: str | None, at: dt.datetime
+) -> None:
+    """The first event of each finding new in this run: found, open, by the run."""
+    ids = conn.execute(select(Finding.id).where(Finding.first_seen_run == run_id)).scalars()
+    conn.execute(insert(FindingEvent), [
+        {"finding_id": i, "at": at, "actor": actor, "actor_role": role, "status_from": None,
+         "status_to": "open", "reason": None, "amount": None, "run_id": run_id} for i in ids
+    ])  # fmt: skip
+
+
+def store(
+    conn: Connection,
+    report: VerifyReport,
+    *,
+    files: int,
+    actor: str,
+    actor_role: str | None = None,
+) -> StoreReport:
     """Record the run (by ``actor``) and upsert its findings: known ids keep their status,
-    new ones start open."""
+    new ones start open, their history beginning with this run."""
     codes = dict(conn.execute(select(Agency.code, Agency.id)).all())
     now = dt.datetime.now(dt.UTC)
     existing = set(conn.scalars(select(Finding.finding_id)))
@@ -164,6 +182,7 @@ def store(conn: Connection, report: VerifyReport, *, files: int, actor: str) -> 
             "claim_a": f.claim_a, "claim_b": f.claim_b, "org_a": f.org_a, "org_b": f.org_b,
             "agency_a_id": codes.get(f.org_a), "agency_b_id": codes.get(f.org_b),
             "dependent_key": f.dependent_key, "dependent_name": f.dependent_name,
+            "claimant_a_name": f.claimant_a_name, "claimant_b_name": f.claimant_b_name,
             "relation": f.relation, "overlap_start": f.overlap_start,
             "overlap_end": f.overlap_end, "overlap_months": f.overlap_months,
             "overpaid_amount": f.overpaid_amount, "recover_from": f.recover_from,
@@ -182,4 +201,5 @@ def store(conn: Connection, report: VerifyReport, *, files: int, actor: str) -> 
         )
     if inserts:
         conn.execute(insert(Finding), inserts)
+        _found_events(conn, run_id, actor, actor_role, now)
     return StoreReport(run_id, len(new), len(report.findings) - len(new))

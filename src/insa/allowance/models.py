@@ -72,6 +72,8 @@ class Finding(Base):
     agency_b_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     dependent_key: Mapped[str] = mapped_column(String(64))
     dependent_name: Mapped[str] = mapped_column(String(50))
+    claimant_a_name: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    claimant_b_name: Mapped[str] = mapped_column(String(50), default="", server_default="")
     relation: Mapped[str] = mapped_column(String(20))
     overlap_start: Mapped[str] = mapped_column(String(7))
     overlap_end: Mapped[str] = mapped_column(String(7))
@@ -86,3 +88,23 @@ class Finding(Base):
     last_seen_run: Mapped[int] = mapped_column(ForeignKey("allowance_runs.id"), index=True)
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FindingEvent(Base):
+    """처리 이력: the finding found by a run, then every change of its status — who, when, from
+    what to what, why and how much. Written by the store and the resolution only."""
+
+    __tablename__ = "allowance_finding_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("allowance_findings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    status_from: Mapped[str | None] = mapped_column(String(12))  # none: found by a run
+    status_to: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[int | None] = mapped_column(Money)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("allowance_runs.id"))

@@ -16,7 +16,8 @@ PAIR_COLUMNS = """a.ref AS ref_a, b.ref AS ref_b, a.source_org AS org_a, b.sourc
  a.start_m AS start_a, b.start_m AS start_b,
  greatest(a.start_m, b.start_m) AS o_start, least(a.stop_m, b.stop_m) AS o_end,
  a.monthly_amount AS amount_a, b.monthly_amount AS amount_b,
- a.dependent_name AS dependent_name, a.relation AS relation"""
+ a.dependent_name AS dependent_name, a.relation AS relation,
+ a.claimant_name AS claimant_name_a, b.claimant_name AS claimant_name_b"""
 
 
 def pair_rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:

@@ -17,7 +17,8 @@ from insa.allowance.verify import Finding as Found
 
 ORG_HEADERS = (
     ("finding_id", "발견번호"), ("kind", "유형"), ("match", "일치 방식"), ("probability", "확률"),
-    ("claim_a", "청구 A"), ("claim_b", "청구 B"), ("dependent_name", "부양가족 성명"),
+    ("claim_a", "청구 A"), ("claimant_a_name", "청구자 A"), ("claim_b", "청구 B"),
+    ("claimant_b_name", "청구자 B"), ("dependent_name", "부양가족 성명"),
     ("relation", "관계"), ("overlap_start", "중복 시작월"), ("overlap_end", "중복 종료월"),
     ("overlap_months", "중복 개월"), ("overpaid_amount", "과지급액(원)"),
     ("recover_from", "환수 대상 청구"), ("ours", "우리 기관 환수 여부"),
@@ -42,6 +43,8 @@ def _org_rows(org: str, findings: list[Found]) -> list[list[object]]:
             "kind": KIND_LABELS.get(f.kind, f.kind),
             "match": MATCH_LABELS.get(f.match, f.match),
             "dependent_name": f.dependent_name,
+            "claimant_a_name": f.claimant_a_name,
+            "claimant_b_name": f.claimant_b_name,
             "relation": RELATION_LABELS.get(f.relation, f.relation),
             "ours": "예" if f.recover_org == org else "아니요",
         }

@@ -16,6 +16,7 @@ from insa.allowance.models import (
     RELATION_LABELS,
     STATUS_LABELS,
     STATUSES,
+    Finding,
 )
 from insa.allowance.schemas import FindingOut, FindingPageOut, finding_out
 from insa.web.deps import (
@@ -75,14 +76,15 @@ def finding_detail(request: Request, ctx: CtxDep, finding_id: str) -> Response:
     f = service.get_finding(ctx, finding_id)
     if f is None:
         raise NotFound()
+    return _finding_page(request, ctx, f)
+
+
+def _finding_page(request: Request, ctx: CtxDep, f: Finding, error: str | None = None) -> Response:
     return render(
-        request,
-        "allowance/finding.html",
-        f=f,
-        labels=LABELS,
-        error=None,
-        can_resolve=ctx.principal.can(service.RESOLVE),
-    )
+        request, "allowance/finding.html", status_code=422 if error else 200, f=f,
+        labels=LABELS, error=error, can_resolve=ctx.principal.can(service.RESOLVE),
+        history=service.history(ctx, f), own=service.own_employees(ctx, f),
+    )  # fmt: skip
 
 
 @router.post("/allowance/findings/{finding_id}", response_class=HTMLResponse)
@@ -102,15 +104,7 @@ def finding_resolve(
     except PermissionError as exc:
         raise Forbidden(str(exc)) from None
     except service.ResolutionError as exc:  # refused before the finding changed
-        return render(
-            request,
-            "allowance/finding.html",
-            status_code=422,
-            f=f,
-            labels=LABELS,
-            error=str(exc),
-            can_resolve=True,
-        )
+        return _finding_page(request, ctx, f, str(exc))
     return see_other(f"/allowance/findings/{finding_id}",
                      f"처리 상태를 바꿨습니다: {LABELS['status'].get(action, action)}")  # fmt: skip
 

@@ -35,6 +35,8 @@ class FindingFields:
 # would become the OpenAPI schema's description.)
 @api_dataclass
 class FindingOut(FindingFields):
+    claimant_a_name: str  # masked (홍*동)
+    claimant_b_name: str
     status: str
     reason: str | None
     recovered_amount: int | None

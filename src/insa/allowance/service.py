@@ -7,16 +7,18 @@ the export of insa's claims, storing a verification's findings — audited here,
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVarTuple
 
 from sqlalchemy import Connection, Select, func, select
 
-from insa.allowance.models import STATUSES, Finding
+from insa.allowance.models import STATUSES, Finding, FindingEvent, VerificationRun
 from insa.allowance.schemas import Difference, StoreReport
 from insa.db.paging import Page, paginate
+from insa.people.models import Employee
 from insa.security.context import Ctx, over_connection
-from insa.security.principal import Principal, restrict_agencies
+from insa.security.principal import Principal, restrict, restrict_agencies
 
 if TYPE_CHECKING:
     from insa.allowance.verify import VerifyReport
@@ -106,6 +108,46 @@ def by_organisation(ctx: Ctx) -> list[tuple[str, int, int]]:
     return [(str(o), int(n), int(w)) for o, n, w in rows]
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a finding's history, as the finding page shows it."""
+
+    at: dt.datetime
+    actor: str
+    role: str | None
+    status_from: str | None
+    status_to: str
+    reason: str | None
+    amount: int | None
+    run_as_of: str | None  # the month the run verified up to, for a finding found by a run
+
+
+def history(ctx: Ctx, finding: Finding) -> list[HistoryEntry]:
+    """The finding's history, oldest first (the caller has already been allowed to see it)."""
+    rows = ctx.db.execute(
+        select(FindingEvent, VerificationRun.as_of)
+        .outerjoin(VerificationRun, VerificationRun.id == FindingEvent.run_id)
+        .where(FindingEvent.finding_id == finding.id)
+        .order_by(FindingEvent.at, FindingEvent.id)
+    ).all()
+    return [HistoryEntry(e.at, e.actor, e.actor_role, e.status_from, e.status_to, e.reason,
+                         e.amount, as_of) for e, as_of in rows]  # fmt: skip
+
+
+def own_employees(ctx: Ctx, finding: Finding) -> dict[str, int]:
+    """The claims of the finding made by employees the caller may look up (insa's own claims
+    are ``AGENCY:employee_no-dependent``), claim → employee id, to link to their records."""
+    wanted = {}
+    for ref in (finding.claim_a, finding.claim_b):
+        _, _, claim = ref.partition(":")
+        wanted[ref] = claim.rsplit("-", 1)[0]
+    stmt = restrict(select(Employee.employee_no, Employee.id)
+                    .where(Employee.employee_no.in_(set(wanted.values()))),
+                    ctx.principal, "people.view_employee")  # fmt: skip
+    ids: dict[str, int] = dict(ctx.db.execute(stmt).all())
+    return {ref: ids[no] for ref, no in wanted.items() if no in ids}
+
+
 def get_finding(ctx: Ctx, finding_id: str) -> Finding | None:
     f: Finding | None = ctx.db.scalar(
         _scoped(ctx, select(Finding).where(Finding.finding_id == finding_id))
@@ -149,11 +191,15 @@ def resolve(ctx: Ctx, finding: Finding, action: str, *, reason: str = "", amount
     if action == "recovered" and not ctx.principal.covers_agency(recovering):
         raise ResolutionError("환수 완료는 환수 대상 기관이 처리합니다.")
     before = finding.status
+    now = dt.datetime.now(dt.UTC)
     finding.status = action
     finding.reason = reason or None
     finding.recovered_amount = recovered
     finding.updated_by = ctx.principal.username
-    finding.updated_at = dt.datetime.now(dt.UTC)
+    finding.updated_at = now
+    ctx.db.add(FindingEvent(finding_id=finding.id, at=now, actor=ctx.principal.username,
+                            actor_role=ctx.principal.role, status_from=before, status_to=action,
+                            reason=reason or None, amount=recovered))  # fmt: skip
     ctx.audit(
         "allowance.resolve_finding",
         target_type="allowance_finding",
@@ -210,7 +256,8 @@ def store_findings(
     from insa.allowance import exchange
 
     with over_connection(conn, principal) as ctx:
-        stored = exchange.store(conn, report, files=files, actor=ctx.principal.username)
+        stored = exchange.store(conn, report, files=files, actor=ctx.principal.username,
+                                actor_role=ctx.principal.role)  # fmt: skip
         ctx.audit(
             "allowance.verify",
             target_type="allowance_run",

@@ -31,6 +31,7 @@ from insa.allowance.claims import month_text
 from insa.allowance.linkage import probable_pairs
 from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
 from insa.allowance.schemas import FindingFields
+from insa.security.names import mask_name
 
 FINDING_COLUMNS: tuple[str, ...] = (
     "finding_id", "kind", "match", "probability", "claim_a", "claim_b", "dependent_key",
@@ -48,6 +49,8 @@ class Finding(FindingFields):
     org_b: str = ""
     dependent_name: str = ""
     relation: str = ""
+    claimant_a_name: str = ""  # masked (홍*동): the finding crosses organisations
+    claimant_b_name: str = ""
 
     def row(self) -> list[Any]:
         return [getattr(self, c) for c in FINDING_COLUMNS]
@@ -113,6 +116,8 @@ def _finding(row: dict[str, Any], match: str, probability: float) -> Finding:
         org_b=row["org_b"],
         dependent_name=row["dependent_name"],
         relation=row["relation"],
+        claimant_a_name=mask_name(row["claimant_name_a"]),
+        claimant_b_name=mask_name(row["claimant_name_b"]),
     )
 
 
