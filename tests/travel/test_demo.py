@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from insa.cli import app
 from insa.db.engine import session_scope
+from insa.people import salary
 from insa.people.seed import seed
 from insa.people.synth import SeedConfig
 from insa.security.context import Ctx
@@ -53,6 +54,10 @@ def test_demo_trips(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> None
         flags = checks_for(ctx, requested)
         text = " ".join(m for ms in flags.values() for m in ms)
         assert "공휴일" in text and "겹침" in text
+        # one settled trip's traveller has no salary account yet: held back from payment
+        settled = db.scalars(select(TravelTrip).where(TravelTrip.state == "settled")).all()
+        with_account = salary.with_accounts(ctx, [t.employee_id for t in settled])
+        assert len(settled) == 6 and len({t.employee_id for t in settled} - with_account) == 1
     # once only; the feed re-imports without change
     with session_scope(migrated) as db:
         assert ensure_demo_trips(Ctx.command_line(db), feed)["created"] == 0

@@ -5,7 +5,8 @@ counters and the audit log are real).
 For 인사혁신처 (the demo agency): the demo employee has a past trip whose train tickets came in
 from the operator's feed, ready to settle with a receipt; a request waiting for approval; and a
 cancelled trip whose ticket is a refund to collect. Colleagues have requests (one on a public
-holiday, one overlapping another trip), settled trips waiting for payment, and trips paid in
+holiday, one overlapping another trip), settled trips waiting for payment (one of a colleague
+without a salary account yet, held back until one is registered), and trips paid in
 earlier months for the dashboard's counters. The operator's feed is written as a JSON Lines
 file (docs/travel.md) and imported by the operator; one ticket in it matches no trip.
 """
@@ -18,11 +19,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from insa.clock import today_kst
-from insa.people.models import Agency, Employee
+from insa.people.models import Agency, Employee, SalaryAccount
 from insa.security.auth import principal_for
 from insa.security.context import Ctx
 from insa.security.demo import DEMO_AGENCY
@@ -161,6 +162,9 @@ def ensure_demo_trips(ctx: Ctx, feed: Path, today: dt.date | None = None) -> dic
             demo.lodging(t, PLACES[place][4])
         service.settle(demo.person(emp), t)
     finance.pay(demo.finance, [t.id for _, t, _ in trips.paid])
+    # one colleague has no salary account yet: the finance page holds the trip back until
+    # the colleague or the HR officer registers one
+    db.execute(delete(SalaryAccount).where(SalaryAccount.employee_id == trips.settled[-1][0].id))
     service.cancel(demo.me, trips.cancelled[1], "traveller", "교육 일정 연기")
     _waiting(demo, monday, today)
     db.flush()
