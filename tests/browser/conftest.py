@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine, select
 
@@ -22,6 +18,8 @@ from insa.security.context import Ctx
 from insa.security.crypto import RRNCipher
 from insa.security.users import create_user
 from insa.web.app import create_app
+
+from ..conftest import serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -37,12 +35,6 @@ SHOTS = Path(
 )
 SHOTS.mkdir(parents=True, exist_ok=True)
 PASSWORD = "browser-test-2025!"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(params=["sqlite"])
@@ -83,20 +75,8 @@ def server(migrated: Engine, cipher: RRNCipher) -> Iterator[str]:
             password=PASSWORD,
             employee_no=first,
         )
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serve(create_app()) as url:
+        yield url
 
 
 @pytest.fixture

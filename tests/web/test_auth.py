@@ -38,8 +38,10 @@ def test_wrong_password_is_one_plain_message(client: TestClient) -> None:
 
 
 def test_lock_out_after_repeated_failures_and_unlock(client: TestClient, world: World) -> None:
-    for _ in range(5):
+    for _ in range(4):
         assert login(client, "hr-a", "wrong-password-1").status_code == 401
+    r = login(client, "hr-a", "wrong-password-1")  # the fifth locks, and says so
+    assert r.status_code == 429 and "잠겼습니다" in r.text
     r = login(client, "hr-a")  # even the right password is refused while locked
     assert r.status_code == 429 and "잠겼습니다" in r.text
     with session_scope(world.engine) as db:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import pyotp
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from insa.security import throttle
 from insa.security.audit import record
 from insa.security.crypto import RRNCipher
 from insa.security.models import ApiToken, User, UserRole, WebSession
@@ -23,9 +25,7 @@ from insa.security.passwords import WeakPassword, hash_password, needs_rehash, v
 from insa.security.principal import Principal
 from insa.security.roles import ROLES
 
-LOCK_AFTER = 5  # failed attempts before the account locks
-LOCK_BASE = dt.timedelta(minutes=5)  # doubles with every further failure, up to LOCK_MAX
-LOCK_MAX = dt.timedelta(hours=24)
+LOCK_AFTER = throttle.LOCK_AFTER  # failed attempts before the account locks
 SESSION_IDLE = dt.timedelta(minutes=30)
 SESSION_ABSOLUTE = dt.timedelta(hours=12)
 TOTP_PURPOSE = "insa:totp:v1"
@@ -36,11 +36,7 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _aware(t: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; everything is stored in UTC."""
-    if t is None:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+_aware = throttle.aware
 
 
 def digest(token: str) -> str:
@@ -71,73 +67,47 @@ def principal_for(db: Session, user: User, client_addr: str | None) -> Principal
 class LoginResult:
     ok: bool
     user: User | None = None
-    reason: str = ""  # bad_credentials | locked | inactive
+    reason: str = ""  # bad_credentials | locked | throttled | inactive
     locked_until: dt.datetime | None = None
 
 
 def login(db: Session, username: str, password: str, client_addr: str | None) -> LoginResult:
-    """Check a password; count failures and lock with growing back-off; audit every attempt."""
+    """Check a password; audit every attempt. The attempt is claimed first
+    (:mod:`insa.security.throttle`: atomic, committed before the slow check), so concurrent
+    attempts cannot exceed the limit: the account locks with growing back-off, and a client
+    address with too many failures is refused whatever the account."""
     user = db.scalar(select(User).where(User.username == username))
     t = now()
-    locked = _aware(user.locked_until) if user else None
-    if user is not None and locked is not None and locked > t:
-        verify_password(None, password)  # same work as a real check
-        record(
-            db,
-            actor=username,
-            actor_role=role_of(db, user),
-            action="auth.login_locked",
-            client_addr=client_addr,
-            target_type="user",
-            target_id=user.id,
-        )
-        return LoginResult(False, reason="locked", locked_until=locked)
+    role = role_of(db, user) if user is not None else None
+    target = user.id if user is not None else None
+    # a refusal for a lock or a limit says so, so it does no hashing: a burst costs nothing
+    if not throttle.address_claim(db, client_addr, t):
+        record(db, actor=username[:64], actor_role=role, action="auth.login_throttled",
+               client_addr=client_addr, target_type="user", target_id=target)  # fmt: skip
+        return LoginResult(False, reason="throttled")
+    attempt = throttle.claim(db, user.id, User.failed_logins, t) if user else None
+    if attempt is not None and not attempt.allowed:
+        record(db, actor=username[:64], actor_role=role, action="auth.login_locked",
+               client_addr=client_addr, target_type="user", target_id=target)  # fmt: skip
+        return LoginResult(False, reason="locked", locked_until=attempt.locked_until)
     ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= LOCK_AFTER:
-                extra = user.failed_logins - LOCK_AFTER
-                user.locked_until = t + min(LOCK_BASE * (2**extra), LOCK_MAX)
-        record(
-            db,
-            actor=username[:64],
-            actor_role=role_of(db, user) if user is not None else None,
-            action="auth.login_failed",
-            client_addr=client_addr,
-            target_type="user",
-            target_id=user.id if user else None,
-        )
-        return LoginResult(
-            False,
-            reason="bad_credentials",
-            locked_until=_aware(user.locked_until) if user else None,
-        )
+    if user is None or attempt is None or not ok:
+        locked = throttle.failed(db, user.id, attempt, t) if user and attempt else None
+        record(db, actor=username[:64], actor_role=role, action="auth.login_failed",
+               client_addr=client_addr, target_type="user", target_id=target)  # fmt: skip
+        return LoginResult(False, reason="bad_credentials", locked_until=locked)
     if not user.is_active:
-        record(
-            db,
-            actor=username,
-            actor_role=role_of(db, user),
-            action="auth.login_inactive",
-            client_addr=client_addr,
-            target_type="user",
-            target_id=user.id,
-        )
+        record(db, actor=username, actor_role=role, action="auth.login_inactive",
+               client_addr=client_addr, target_type="user", target_id=user.id)  # fmt: skip
         return LoginResult(False, reason="inactive")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.succeeded(db, user.id, User.failed_logins)
+    throttle.address_release(db, client_addr)
+    db.refresh(user)
     user.last_login_at = t
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    record(
-        db,
-        actor=username,
-        actor_role=role_of(db, user),
-        action="auth.login",
-        client_addr=client_addr,
-        target_type="user",
-        target_id=user.id,
-    )
+    record(db, actor=username, actor_role=role, action="auth.login", client_addr=client_addr,
+           target_type="user", target_id=user.id)  # fmt: skip
     return LoginResult(True, user=user)
 
 
@@ -265,47 +235,95 @@ def totp_secret(cipher: RRNCipher, user: User) -> str | None:
     return cipher.unseal(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
 
 
-def totp_check(cipher: RRNCipher, user: User, code: str) -> bool:
+def totp_step(
+    cipher: RRNCipher, user: User, code: str, at: dt.datetime | None = None
+) -> int | None:
+    """The time step (30 s) whose code ``code`` is, within one step either side of ``at``,
+    or ``None``. Compared in constant time."""
     secret = totp_secret(cipher, user)
     code = code.strip().replace(" ", "")
-    if not secret or not code.isdigit():
-        return False
-    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+    if not secret or not (code.isascii() and code.isdigit()) or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(at or now())
+    found = None
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            found = step
+    return found
+
+
+def totp_check(cipher: RRNCipher, user: User, code: str) -> bool:
+    return totp_step(cipher, user, code) is not None
+
+
+def _use_step(db: Session, user: User, step: int) -> bool:
+    """Accept the code of ``step`` once: only a step later than the last one accepted moves
+    the mark (one atomic statement), so a replayed code, or one older than it, is refused."""
+    done = db.execute(
+        update(User)
+        .where(User.id == user.id,
+               (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return bool(getattr(done, "rowcount", 0))
 
 
 def totp_verify(
-    db: Session, cipher: RRNCipher, user: User, code: str, client_addr: str | None
-) -> bool:
-    """The second step of a log-in: check the code and audit the attempt."""
-    ok = totp_check(cipher, user, code)
-    record(
-        db,
-        actor=user.username,
-        actor_role=role_of(db, user),
-        action="auth.totp_ok" if ok else "auth.totp_failed",
-        client_addr=client_addr,
-        target_type="user",
-        target_id=user.id,
-    )
-    return ok
+    db: Session,
+    cipher: RRNCipher,
+    user: User,
+    code: str,
+    client_addr: str | None,
+    *,
+    ok_action: str = "auth.totp_ok",
+) -> TotpResult:
+    """The second step of a log-in: claim the attempt (limited like passwords: the account
+    locks after the same number of wrong codes), check the code, accept each code once, and
+    audit the attempt."""
+    t = now()
+    attempt = throttle.claim(db, user.id, User.totp_failures, t)
+    if not attempt.allowed:
+        record(db, actor=user.username, actor_role=role_of(db, user), action="auth.totp_locked",
+               client_addr=client_addr, target_type="user", target_id=user.id)  # fmt: skip
+        return TotpResult(False, "locked", attempt.locked_until)
+    step = totp_step(cipher, user, code, t)
+    replay = step is not None and not _use_step(db, user, step)
+    if step is None or replay:
+        locked = throttle.failed(db, user.id, attempt, t)
+        record(db, actor=user.username, actor_role=role_of(db, user),
+               action="auth.totp_replayed" if replay else "auth.totp_failed",
+               client_addr=client_addr, target_type="user", target_id=user.id)  # fmt: skip
+        if locked is not None:  # the pending sessions end with the lock
+            end_all_sessions(db, user.id)
+        db.commit()
+        return TotpResult(False, "replayed" if replay else "bad_code", locked)
+    throttle.succeeded(db, user.id, User.totp_failures)
+    record(db, actor=user.username, actor_role=role_of(db, user), action=ok_action,
+           client_addr=client_addr, target_type="user", target_id=user.id)  # fmt: skip
+    return TotpResult(True)
+
+
+@dataclass
+class TotpResult:
+    ok: bool
+    reason: str = ""  # bad_code | replayed | locked
+    locked_until: dt.datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
 
 
 def totp_confirm(
     db: Session, cipher: RRNCipher, user: User, code: str, client_addr: str | None
-) -> bool:
-    if not totp_check(cipher, user, code):
-        return False
-    user.totp_enabled = True
-    record(
-        db,
-        actor=user.username,
-        actor_role=role_of(db, user),
-        action="auth.totp_enabled",
-        client_addr=client_addr,
-        target_type="user",
-        target_id=user.id,
-    )
-    return True
+) -> TotpResult:
+    """The first code from a new authenticator turns TOTP on (limited and used once, like a
+    log-in code)."""
+    result = totp_verify(db, cipher, user, code, client_addr, ok_action="auth.totp_enabled")
+    if result:
+        user.totp_enabled = True
+    return result
 
 
 # ------------------------------------------------------------------ API tokens

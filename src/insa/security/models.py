@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -32,6 +33,8 @@ class User(Base):
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # a code works once
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -39,6 +42,16 @@ class User(Base):
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))  # operators only
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(Base):
+    """Failed log-ins per client address in the current window (``insa.security.throttle``)."""
+
+    __tablename__ = "login_throttle"
+
+    client_addr: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer)
 
 
 class Role(Base):

@@ -102,17 +102,17 @@ def login_submit(
 ) -> Response:
     result = auth.login(db, username.strip(), password, client_addr(request))
     if not result.ok or result.user is None:
-        if result.reason == "locked" and result.locked_until:
-            minutes = max(1, int((result.locked_until - auth.now()).total_seconds() // 60) + 1)
-            error = (
-                f"로그인 실패가 반복되어 계정이 잠겼습니다. 약 {minutes}분 뒤에 다시 시도하세요."
-            )
+        limited = result.reason in ("locked", "throttled") or result.locked_until is not None
+        if result.reason == "throttled":
+            error = "이 주소에서 로그인 실패가 너무 많습니다. 잠시 뒤에 다시 시도하세요."
+        elif result.locked_until:
+            error = f"로그인 실패가 반복되어 계정이 잠겼습니다. {_wait(result.locked_until)}"
         else:
             error = "아이디 또는 비밀번호가 맞지 않습니다."
         return render(
             request,
             "security/login.html",
-            status_code=401 if result.reason != "locked" else 429,
+            status_code=429 if limited else 401,
             csrf_token=request.cookies.get(LOGIN_CSRF_COOKIE, ""),
             next=_safe_next(next),
             error=error,
@@ -133,6 +133,29 @@ def login_submit(
     _set_session_cookie(request, response, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
+
+
+def _wait(until: dt.datetime) -> str:
+    minutes = max(1, int((until - auth.now()).total_seconds() // 60) + 1)
+    return f"약 {minutes}분 뒤에 다시 시도하세요."
+
+
+def _totp_refused(
+    request: Request, result: auth.TotpResult, next: str, setup: dict[str, str] | None
+) -> Response:
+    """A refused code: locked (the pending log-in ended: back to the password), a code used
+    already, or a wrong one."""
+    if result.locked_until is not None:
+        return render(
+            request, "security/login.html", status_code=429,
+            csrf_token=request.cookies.get(LOGIN_CSRF_COOKIE, ""), next=_safe_next(next),
+            error=f"인증 코드 실패가 반복되어 계정이 잠겼습니다. {_wait(result.locked_until)}",
+            principal=None, username="",
+        )  # fmt: skip
+    error = ("이미 사용한 인증 코드입니다. 앱에 새 코드가 나오면 입력하세요."
+             if result.reason == "replayed" else "인증 코드가 맞지 않습니다.")  # fmt: skip
+    return render(request, "security/totp.html", status_code=401, next=_safe_next(next),
+                  error=error, setup=setup)  # fmt: skip
 
 
 def _pending(request: Request, db: DbDep) -> tuple[Any, User]:
@@ -157,15 +180,9 @@ def totp_submit(
     request: Request, db: DbDep, code: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
 ) -> Response:
     ws, user = _pending(request, db)
-    if not auth.totp_verify(db, cipher_from_settings(), user, code, client_addr(request)):
-        return render(
-            request,
-            "security/totp.html",
-            status_code=401,
-            next=_safe_next(next),
-            error="인증 코드가 맞지 않습니다.",
-            setup=None,
-        )
+    result = auth.totp_verify(db, cipher_from_settings(), user, code, client_addr(request))
+    if not result:
+        return _totp_refused(request, result, next, None)
     ws.mfa_ok = True
     return RedirectResponse(_safe_next(next), status_code=303)
 
@@ -204,12 +221,11 @@ def totp_setup_submit(
 ) -> Response:
     ws, user = _pending(request, db)
     cipher = cipher_from_settings()
-    if not auth.totp_confirm(db, cipher, user, code, client_addr(request)):
+    result = auth.totp_confirm(db, cipher, user, code, client_addr(request))
+    if not result:
         secret = auth.totp_secret(cipher, user) or ""
-        return render(
-            request, "security/totp.html", status_code=401, next=_safe_next(next), error="인증 코드가 맞지 않습니다.",
-            setup={"secret": secret, "qr": _qr_svg(auth.totp_uri(secret, user))},
-        )  # fmt: skip
+        setup = {"secret": secret, "qr": _qr_svg(auth.totp_uri(secret, user))}
+        return _totp_refused(request, result, next, setup)
     ws.mfa_ok = True
     return RedirectResponse(_safe_next(next), status_code=303)
 

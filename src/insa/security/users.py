@@ -166,6 +166,7 @@ def set_password(ctx: Ctx, *, username: str, password: str) -> None:
         raise UserError(f"unknown user {username!r}")
     user.password_hash = hash_password(password)
     user.failed_logins = 0
+    user.totp_failures = 0
     user.locked_until = None
     ctx.audit("security.set_password", target_type="user", target_id=user.id)
 
