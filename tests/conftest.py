@@ -89,14 +89,46 @@ def db(
 
 
 @pytest.fixture
-def migrated(db: Engine) -> Engine:
+def migrated(db: Engine) -> Iterator[Engine]:
+    """A migrated database; after the test, its audit log is scanned: not one text in it may
+    be shaped like a resident number, whatever the test did."""
     from insa.db.migrate import upgrade
     from insa.domains import sync_reference_data
 
     upgrade(db)
     with db.begin() as conn:
         sync_reference_data(conn)
-    return db
+    yield db
+    _scan_audit_log(db)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def _scan_audit_log(engine: Engine) -> None:
+    import json
+
+    from sqlalchemy import inspect
+
+    from insa.security.logs import RRN_SHAPE
+
+    if not inspect(engine).has_table("audit_log"):
+        return  # the test took the schema down
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, actor, target_id, detail FROM audit_log")).all()
+    for row_id, actor, target, detail in rows:
+        found = json.loads(detail) if isinstance(detail, str) else detail
+        for value in (actor, target, *_strings(found)):
+            assert not (value and RRN_SHAPE.search(value)), f"audit entry {row_id}: RRN-shaped"
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 import typer
 
@@ -18,7 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
-    pretty_exceptions_show_locals=False,  # locals could hold personal data
+    pretty_exceptions_enable=False,  # main() prints a crash itself, masked
 )
 db_app = typer.Typer(help="데이터베이스 마이그레이션 / Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -116,6 +117,10 @@ def main() -> None:
     except MissingKeyError as exc:
         err.print(f"[bold red]오류 / error:[/] {exc}")
         sys.exit(2)
+    except Exception:  # an unexpected crash: the traceback without locals, every RRN masked
+        err.print(traceback.format_exc(), markup=False, highlight=False)
+        err.print("[bold red]오류 / error:[/] 예기치 않은 오류로 중단했습니다 / unexpected error")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

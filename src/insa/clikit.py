@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from insa.security.logs import redact
 from insa.settings import MissingKeyError
 
 if TYPE_CHECKING:
@@ -19,13 +20,27 @@ if TYPE_CHECKING:
     from insa.security.context import Ctx
     from insa.security.crypto import RRNCipher
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+class RedactingConsole(Console):
+    """A console whose text passes :func:`insa.security.logs.redact`: whatever a command
+    prints — a message, an error naming a value from a file — shows no resident number."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(redact(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+console = RedactingConsole(soft_wrap=True)
+err = RedactingConsole(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]오류 / error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def echo_error(message: object) -> None:
+    """One line on standard error, plain (an import's ``file:row:column: message``), masked."""
+    typer.echo(redact(str(message)), err=True)
 
 
 def cipher() -> RRNCipher:

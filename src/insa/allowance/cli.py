@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from insa.clikit import agency_id, console, err, fail
+from insa.clikit import agency_id, console, echo_error, err, fail
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -88,7 +88,7 @@ def allowance_pseudonymize(
         n = pseudonymize(src, dst, read_key_file(key_file))
     except ClaimsError as exc:
         for e in exc.errors:
-            typer.echo(e, err=True)
+            echo_error(e)
         raise fail(f"{len(exc.errors)} error(s); nothing written", 1) from None
     console.print(f"[green]wrote[/] {n:,} claims → {dst} (keys only, no resident numbers)")
 
@@ -209,7 +209,7 @@ def _load(con: DuckDBPyConnection, sources: Path, skip_bad_files: bool) -> LoadR
             )
         except ClaimsError as exc:
             for e in exc.errors:
-                typer.echo(e, err=True)
+                echo_error(e)
             raise fail(
                 f"{len(exc.errors)} error(s) in the claims files; nothing verified "
                 "(fix them, or --skip-bad-files to go on without those files)",

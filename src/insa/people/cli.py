@@ -104,7 +104,7 @@ def people_import(
             report = import_files(conn, files, cipher)
     except ImportRejected as rej:
         for e in rej.errors:
-            typer.echo(str(e), err=True)
+            clikit.echo_error(e)
         raise _fail(
             f"{len(rej.errors)}개 오류 — 아무것도 저장하지 않았습니다 / {len(rej.errors)} error(s), nothing written",
             1,

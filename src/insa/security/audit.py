@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
+from insa.security.logs import redact, redact_value
 from insa.security.models import AuditLog
 
 
@@ -28,17 +29,19 @@ def record(
     client_addr: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one audit entry in the caller's transaction. ``detail`` must hold no RRN."""
+    """Append one audit entry in the caller's transaction. Every text in it goes through
+    :func:`insa.security.logs.redact` first: the log is append-only, so an RRN-shaped value
+    typed into a search or a file name must be masked before it is written, never after."""
     db.execute(
         insert(AuditLog).values(
             at=dt.datetime.now(dt.UTC),
-            actor=actor,
+            actor=redact(actor)[:64],
             actor_role=actor_role,
             action=action,
             target_type=target_type,
-            target_id=None if target_id is None else str(target_id),
+            target_id=None if target_id is None else redact(str(target_id))[:64],
             agency_id=agency_id,
             client_addr=client_addr,
-            detail=detail,
+            detail=redact_value(detail),
         )
     )

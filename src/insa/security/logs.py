@@ -1,15 +1,39 @@
-"""Logging that cannot leak resident numbers: a filter masks anything shaped like one."""
+"""The one masker of resident numbers in text, and logging that cannot leak them.
+
+:func:`redact` masks anything shaped like a resident number — six digits, one separator or
+none, seven digits, not inside a longer run of digits — whatever the separator: none, ``-``,
+``.``, a space, ``+``, ``_``, ``/``, a dash of another script (``‐``–``―``, ``−``, ``－``),
+or any of them percent-encoded once or twice (``%2D``, ``%252D``, ``%20``, ``%2B``, ``%2E``);
+digits of any script count (``７３０３２４``). It is the function the log formatter, the
+audit log (:func:`insa.security.audit.record`), the command line's messages
+(:mod:`insa.clikit`) and the import errors use, so a number typed in any of those shapes is
+masked everywhere the same way: ``730324-1******``.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-RRN_SHAPE = re.compile(r"(?<!\d)(\d{6})[- ]?([1-8])\d{6}(?!\d)")
+_SEP = r"(?:[-.\s+_/\u2010-\u2015\u2212\uff0d\uff0e]|%(?:25)?(?:2[dDeEbBfF]|20|5[fF]))?"
+RRN_SHAPE = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d)\d{{6}}(?!\d)")
 
 
 def redact(text: str) -> str:
+    """``text`` with every RRN-shaped value masked (``730324-1******``)."""
     return RRN_SHAPE.sub(lambda m: f"{m.group(1)}-{m.group(2)}******", text)
+
+
+def redact_value(value: Any) -> Any:
+    """``value`` with :func:`redact` applied to every string in it (dicts, lists, tuples)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_value(k): redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(v) for v in value)
+    return value
 
 
 class RedactingFilter(logging.Filter):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from insa.clikit import fail
+from insa.clikit import echo_error, fail
 
 travel_app = typer.Typer(help="출장 여비 정산 / Official travel settlement", no_args_is_help=True)
 COMMANDS = (("travel", travel_app),)
@@ -46,7 +46,7 @@ def travel_import_tickets(
         events = read_events(file)
     except TicketFileError as exc:
         for e in exc.errors:
-            typer.echo(e, err=True)
+            echo_error(e)
         raise fail(f"{len(exc.errors)} error(s); nothing imported", 1) from None
     with clikit.session(keys=False) as ctx:
         report = import_tickets(ctx, events)

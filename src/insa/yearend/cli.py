@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from insa import clikit
-from insa.clikit import agency_id, console, err, fail
+from insa.clikit import agency_id, console, echo_error, err, fail
 
 yearend_app = typer.Typer(help="연말정산 / Year-end tax settlement", no_args_is_help=True)
 COMMANDS = (("yearend", yearend_app),)
@@ -62,7 +62,7 @@ def yearend_import_nts(
             )
         except NtsImportError as exc:
             for e in exc.errors:
-                typer.echo(e, err=True)
+                echo_error(e)
             raise fail(
                 f"{len(exc.errors)}개 오류 — 아무것도 저장하지 않았습니다 / {len(exc.errors)} error(s), nothing written",
                 1,
