@@ -6,7 +6,8 @@
 - every package the registry lists has the same rooms, and every package with pages or
   commands is in the registry;
 - domains do not import each other; no import circles between modules;
-- the audit log is written only by the security package; role names are compared only there.
+- the audit log is written only by the security package; role names are compared only there;
+- every CSV and XLSX row is written through ``insa.spreadsheets``.
 """
 
 from __future__ import annotations
@@ -223,3 +224,22 @@ def test_roles_are_compared_only_in_the_security_package() -> None:
         or "principal.role in" in p.read_text("utf-8")
     ]
     assert not bad and not templates, bad + templates
+
+
+def test_every_csv_and_xlsx_row_goes_through_the_one_writer() -> None:
+    """``csv.writer`` and ``worksheet.append`` only in ``insa.spreadsheets`` (text stays text:
+    no formula from a name reaches a spreadsheet program)."""
+    found = []
+    for path in SRC.rglob("*.py"):
+        if path.name == "spreadsheets.py" and path.parent == SRC:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            f = node.func
+            owner = f.value.id if isinstance(f.value, ast.Name) else ""
+            if (owner == "csv" and f.attr in ("writer", "DictWriter")) or (
+                owner in ("ws", "sheet", "worksheet") and f.attr == "append"
+            ):
+                found.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert found == []

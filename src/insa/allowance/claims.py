@@ -24,6 +24,7 @@ import duckdb
 from insa.errors import RowErrors
 from insa.security.crypto import pseudonym
 from insa.security.rrn import RRN, InvalidRRN
+from insa.spreadsheets import csv_writer
 
 COLUMNS: tuple[str, ...] = (
     "claim_id", "source_org", "claimant_key", "claimant_name", "claimant_birth_date",
@@ -37,18 +38,23 @@ MAX_MONTHLY = 10_000_000  # far above any family allowance; guards the integer a
 _HEX64 = "regexp_full_match({c}, '[0-9a-f]{{64}}')"
 _MONTH = "regexp_full_match({c}, '[0-9]{{4}}-(0[1-9]|1[0-2])')"
 _DATE = "(regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND try_strptime({c}, '%Y-%m-%d') IS NOT NULL)"
+_FORMULA = "regexp_matches(coalesce(trim({c}), ''), '^[=+@＝＋＠\\-－]')"
 _CHECKS: tuple[tuple[str, str, str], ...] = (
     ("claim_id", "coalesce(trim(claim_id), '') = ''", "claim_id is empty"),
     ("source_org", "coalesce(trim(source_org), '') = ''", "source_org is empty"),
     ("claimant_key", f"NOT coalesce({_HEX64.format(c='claimant_key')}, false)",
      "claimant_key must be 64 lowercase hex digits (HMAC-SHA256)"),
     ("claimant_name", "coalesce(trim(claimant_name), '') = ''", "claimant_name is empty"),
+    ("claimant_name", _FORMULA.format(c="claimant_name"),
+     "claimant_name starts like a spreadsheet formula (=, +, -, @)"),
     ("claimant_birth_date", f"NOT coalesce({_DATE.format(c='claimant_birth_date')}, false)",
      "claimant_birth_date must be a date YYYY-MM-DD"),
     ("dependent_key",
      f"coalesce(dependent_key, '') <> '' AND NOT {_HEX64.format(c='dependent_key')}",
      "dependent_key must be empty or 64 lowercase hex digits (HMAC-SHA256)"),
     ("dependent_name", "coalesce(trim(dependent_name), '') = ''", "dependent_name is empty"),
+    ("dependent_name", _FORMULA.format(c="dependent_name"),
+     "dependent_name starts like a spreadsheet formula (=, +, -, @)"),
     ("dependent_birth_date", f"NOT coalesce({_DATE.format(c='dependent_birth_date')}, false)",
      "dependent_birth_date must be a date YYYY-MM-DD"),
     ("relation", f"coalesce(relation, '') NOT IN {RELATIONS!r}",
@@ -312,7 +318,7 @@ def write_csv_atomic(path: Path, header: Iterable[str], rows: Iterable[Iterable[
     n = 0
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
+            writer = csv_writer(f)
             writer.writerow(header)
             for row in rows:
                 writer.writerow(row)

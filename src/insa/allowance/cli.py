@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from insa.clikit import agency_id, console, echo_error, err, fail
+from insa.spreadsheets import csv_writer
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -45,7 +46,6 @@ def allowance_entitlement(
     out: Path | None = typer.Option(None, "-o", "--output", help="차이 CSV / differences CSV"),
 ) -> None:
     """규정에 따른 가족수당과 실제 지급액 비교 / Due allowance by the rules against what payroll paid."""
-    import csv
 
     from insa import clikit
     from insa.allowance import service
@@ -64,7 +64,7 @@ def allowance_entitlement(
     console.print(t)
     if out:
         with out.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
+            w = csv_writer(f)
             w.writerow(["employee_no", "agency", "month", "paid", "due", "difference"])
             for d in diffs:
                 w.writerow(

@@ -14,6 +14,7 @@ from insa.allowance.claims import write_csv_atomic
 from insa.allowance.models import KIND_LABELS, MATCH_LABELS, RELATION_LABELS
 from insa.allowance.verify import FINDING_COLUMNS, VerifyReport
 from insa.allowance.verify import Finding as Found
+from insa.spreadsheets import append_row
 
 ORG_HEADERS = (
     ("finding_id", "발견번호"), ("kind", "유형"), ("match", "일치 방식"), ("probability", "확률"),
@@ -66,11 +67,11 @@ def write_org_reports(directory: Path, report: VerifyReport) -> list[Path]:
         ws = wb.active
         assert ws is not None
         ws.title = "이중수급 의심"
-        ws.append([h for _, h in ORG_HEADERS])
+        append_row(ws, [h for _, h in ORG_HEADERS])
         for c in ws[1]:
             c.font = Font(bold=True)
         for row in _org_rows(org, findings):
-            ws.append(row)
+            append_row(ws, row)
         ws.freeze_panes = "A2"
         _sheet_widths(ws)
         path = directory / f"{_safe(org)}.xlsx"
@@ -94,13 +95,13 @@ def write_summary(path: Path, report: VerifyReport) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "기관별 요약"
-    ws.append(["환수 기관", "유형", "건수", "과지급액(원)"])
+    append_row(ws, ["환수 기관", "유형", "건수", "과지급액(원)"])
     for c in ws[1]:
         c.font = Font(bold=True)
     rows = summary_rows(report)
     for org, kind, n, won in rows:
-        ws.append([org, KIND_LABELS.get(kind, kind), n, won])
-    ws.append(["합계", "", sum(r[2] for r in rows), sum(r[3] for r in rows)])
+        append_row(ws, [org, KIND_LABELS.get(kind, kind), n, won])
+    append_row(ws, ["합계", "", sum(r[2] for r in rows), sum(r[3] for r in rows)])
     for c in ws[ws.max_row]:
         c.font = Font(bold=True)
     _sheet_widths(ws)

@@ -15,6 +15,7 @@ from insa.people.models import Employee, SalaryAccount
 from insa.people.service import CHANGE_ACCOUNT, PAY_ACCOUNT, VIEW_ACCOUNT, visible
 from insa.security.context import Ctx
 from insa.security.principal import restrict
+from insa.spreadsheets import starts_like_formula
 
 
 def salary_account(ctx: Ctx, employee_id: int) -> SalaryAccountView | None:
@@ -47,6 +48,8 @@ def change_salary_account(
     holder = holder.strip() or emp.name
     if len(holder) > 50:
         raise InvalidAccount("예금주는 50자 이내로 적어 주세요")
+    if starts_like_formula(holder) or any(ord(ch) < 32 for ch in holder):
+        raise InvalidAccount("예금주는 =, +, -, @나 제어 문자로 시작할 수 없습니다")
     acc = ctx.db.get(SalaryAccount, employee_id)
     if acc is None:
         acc = SalaryAccount(employee_id=employee_id)

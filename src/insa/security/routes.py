@@ -3,7 +3,6 @@ audit trail — pages and ``/api/v1``. Routes parse, call and render; the servic
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import secrets
@@ -22,6 +21,7 @@ from insa.security.crypto import cipher_from_settings
 from insa.security.models import User
 from insa.security.roles import ROLE_LABELS
 from insa.security.schemas import AuditOut, AuditPageOut, CentreOut, Me, MemberOut
+from insa.spreadsheets import append_row, csv_writer
 from insa.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -318,7 +318,7 @@ def _audit_export(request: Request, ctx: Any, form: dict[str, str], fmt: str) ->
     stamp = f"{today_kst():%Y%m%d}"
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf)
+        w = csv_writer(buf)
         w.writerow(service.EXPORT_HEADER)
         w.writerows(rows)
         return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
@@ -327,9 +327,9 @@ def _audit_export(request: Request, ctx: Any, form: dict[str, str], fmt: str) ->
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("감사 기록")
-    ws.append(list(service.EXPORT_HEADER))
+    append_row(ws, list(service.EXPORT_HEADER))
     for row in rows:
-        ws.append(list(row))
+        append_row(ws, list(row))
     out = io.BytesIO()
     wb.save(out)
     return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

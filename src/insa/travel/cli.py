@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from insa.clikit import echo_error, fail
+from insa.spreadsheets import csv_writer
 
 travel_app = typer.Typer(help="출장 여비 정산 / Official travel settlement", no_args_is_help=True)
 COMMANDS = (("travel", travel_app),)
@@ -99,7 +100,6 @@ def travel_settle_all(
 ) -> None:
     """모든 출장 일괄 정산·대사 / Settle every trip from the database at once and reconcile
     the confirmed settlements (settled, paid) with the rules; nothing is changed."""
-    import csv
 
     import numpy as np
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -139,7 +139,7 @@ def travel_settle_all(
         bits = [(bit, name) for name, bit in batch.FLAG_NAMES.items()]
         flags = [";".join(n for b, n in bits if f & b) for f in result.flags.tolist()]
         with output.open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
+            w = csv_writer(fh)
             w.writerow((*names, "flags"))
             w.writerows(zip(*cols, flags, strict=True))
         console.print(f"→ {output}")

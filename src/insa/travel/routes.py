@@ -3,7 +3,6 @@ Routes parse, call the services and render; the services scope and audit."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from html import escape
@@ -15,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.clock import today_kst
 from insa.people import salary
+from insa.spreadsheets import append_row, csv_writer
 from insa.travel import counters, feeds, finance, service
 from insa.travel import receipts as rc
 from insa.travel.checks_db import checks_for, flag_label
@@ -278,11 +278,11 @@ def _payment_file(rows: list[finance.PaymentRow], fmt: str, day: dt.date) -> Res
         ws = wb.active
         assert ws is not None
         ws.title = "여비 지급"
-        ws.append(list(PAYMENT_HEADER))
+        append_row(ws, list(PAYMENT_HEADER))
         for r in rows:
-            ws.append(list(r.cells()))
+            append_row(ws, list(r.cells()))
             ws.cell(ws.max_row, 5).number_format = "@"  # an account number is text: keep zeros
-        ws.append(list(total))
+        append_row(ws, list(total))
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
         for row in ws.iter_rows(min_row=2, min_col=7, max_col=7):
@@ -295,7 +295,7 @@ def _payment_file(rows: list[finance.PaymentRow], fmt: str, day: dt.date) -> Res
             headers={"Content-Disposition": f'attachment; filename="travel-payment-{stamp}.xlsx"'},
         )
     text = io.StringIO()
-    w = csv.writer(text)
+    w = csv_writer(text)
     w.writerow(PAYMENT_HEADER)
     w.writerows(r.cells() for r in rows)
     w.writerow(total)

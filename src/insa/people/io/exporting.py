@@ -7,7 +7,6 @@ export is audited.
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from insa.security.context import over_connection
 from insa.security.crypto import RRNCipher
 from insa.security.logs import redact
 from insa.security.principal import Principal
+from insa.spreadsheets import append_row, csv_writer
 
 
 def _yn(b: bool) -> str:
@@ -145,7 +145,7 @@ def export(
             if kinds[0] == "dependents":
                 options = plain
             with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                w = csv.writer(fh)
+                w = csv_writer(fh)
                 w.writerow(header)
                 n = 0
                 for r in rows(conn, cipher, **options):
@@ -160,10 +160,10 @@ def export(
             for k in kinds:
                 header, rows, title = spec[k]
                 ws = wb.create_sheet(title)
-                ws.append(list(header))
+                append_row(ws, list(header))
                 n = 0
                 for r in rows(conn, cipher, **(options if k == "employees" else plain)):
-                    ws.append(r)
+                    append_row(ws, r)
                     n += 1
                 counts[k] = n
             wb.save(tmp)

@@ -33,6 +33,9 @@ from insa.people.io.format import (
     RowError,
 )
 from insa.security.rrn import RRN, InvalidRRN, is_masked
+from insa.spreadsheets import starts_like_formula
+
+NAME_COLUMNS = ("성명", "예금주")
 
 
 def _date(
@@ -90,10 +93,13 @@ def _int(
 
 
 def _check_text(r: dict[str, str], label: str, row: int, errors: list[RowError]) -> None:
-    """Lengths the database can hold; no control characters."""
+    """Lengths the database can hold; no control characters; a name that starts like a
+    spreadsheet formula (``=HYPERLINK(…)``) is no name."""
     for col, value in r.items():
         if any(ord(ch) < 32 for ch in value):
             errors.append(RowError(label, row, col, "제어 문자가 들어 있습니다"))
+        if col in NAME_COLUMNS and starts_like_formula(value):
+            errors.append(RowError(label, row, col, "이름은 =, +, -, @로 시작할 수 없습니다"))
         limit = LIMITS.get(col)
         if limit and len(value) > limit:
             errors.append(RowError(label, row, col, f"{limit}자 이하여야 합니다"))
