@@ -7,7 +7,8 @@
   commands is in the registry;
 - domains do not import each other; no import circles between modules;
 - the audit log is written only by the security package; role names are compared only there;
-- every CSV and XLSX row is written through ``insa.spreadsheets``.
+- every CSV and XLSX row is written through ``insa.spreadsheets``, every download named
+  through ``insa.files.content_disposition``.
 """
 
 from __future__ import annotations
@@ -242,4 +243,23 @@ def test_every_csv_and_xlsx_row_goes_through_the_one_writer() -> None:
                 owner in ("ws", "sheet", "worksheet") and f.attr == "append"
             ):
                 found.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert found == []
+
+
+def test_every_download_names_its_file_through_the_one_helper() -> None:
+    """A ``Content-Disposition`` header is always ``insa.files.content_disposition(…)``: a
+    name from data can neither break the header's encoding nor add a parameter to it."""
+    found = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Dict):
+                continue
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and str(key.value).lower() == "content-disposition"
+                ):
+                    call = isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    if not (call and value.func.id == "content_disposition"):  # type: ignore[union-attr]
+                        found.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert found == []

@@ -19,3 +19,8 @@ RELATION_LABELS = {
 # 재직상태: in service, on leave, retired
 EMPLOYEE_STATUSES = ("active", "leave", "retired")
 STATUS_LABELS = {"active": "재직", "leave": "휴직", "retired": "퇴직"}
+
+# 직원번호: 1–16 ASCII letters, digits or '-', starting with a letter or digit (documented in
+# docs/import-format.md); it names files and downloads, so nothing else is ever one
+EMPLOYEE_NO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+EMPLOYEE_NO_HELP = "직원번호는 영문·숫자·'-'로 된 16자 이하여야 합니다"

@@ -210,3 +210,26 @@ def test_a_colleague_sees_the_running_job_and_overlapping_runs_share_one(world: 
     assert jobs._overlaps(everyone, 2025, world.agency_a)
     assert jobs._overlaps(job, 2025, None) and not jobs._overlaps(job, 2024, world.agency_a)
     assert not jobs._overlaps(job, 2025, world.agency_b)
+
+
+def test_a_receipt_download_names_any_employee_number_safely(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Numbers stored before they were validated: the download's name is encoded (RFC 6266),
+    no quote reaches the header, no Korean breaks it."""
+    _run(as_user("hr-a"))
+    client: TestClient = as_user("emp-a")
+    me = world.emps_a[0]
+    for number, shown in (
+        ('XQ"; x=y', "XQ_x_y"),
+        ("가나다라마바", "가나다라마바"),
+        ("../../pwn", "_pwn"),
+    ):
+        with world.engine.begin() as conn:
+            conn.execute(update(Employee).where(Employee.id == me.id).values(employee_no=number))
+        pdf = client.get(f"/yearend/employees/{me.id}/receipt.pdf?year=2025")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        header = pdf.headers["content-disposition"]
+        assert header.count('"') == 2 and "x=y" not in header and "/" not in header
+        fallback = re.search(r'filename="([^"]*)"', header)
+        real = re.search(r"filename\*=UTF-8''(\S+)$", header)
+        assert fallback and fallback.group(1).isascii()
+        assert real and unquote(real.group(1)) == f"receipt-2025-{shown}.pdf"

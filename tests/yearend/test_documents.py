@@ -129,3 +129,21 @@ def test_cli_filing_and_read_back(settled: tuple[Engine, int], tmp_path: Path) -
     assert (
         runner.invoke(app, ["yearend", "read-filing", str(broken), "--year", "2025"]).exit_code == 2
     )
+
+
+def test_cli_receipts_of_strange_numbers_stay_in_their_folder(
+    settled: tuple[Engine, int], tmp_path: Path
+) -> None:
+    engine, _ = settled
+    with engine.begin() as conn:
+        ids = conn.scalars(select(Employee.id).order_by(Employee.id).limit(2)).all()
+        for eid, number in zip(ids, ("../../pwn", 'XQ"; x=y'), strict=True):
+            conn.execute(update(Employee).where(Employee.id == eid).values(employee_no=number))
+    out = tmp_path / "a" / "out2"
+    r = CliRunner().invoke(app, ["yearend", "receipt", "../../pwn", 'XQ"; x=y', "--year", "2025",
+                                 "-o", str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["receipt-2025-XQ_x_y.pdf",
+                                                      "receipt-2025-_pwn.pdf"]  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["out2"]
+    assert not (tmp_path / "pwn.pdf").exists()

@@ -14,6 +14,7 @@ from insa.allowance.claims import write_csv_atomic
 from insa.allowance.models import KIND_LABELS, MATCH_LABELS, RELATION_LABELS
 from insa.allowance.verify import FINDING_COLUMNS, VerifyReport
 from insa.allowance.verify import Finding as Found
+from insa.files import inside
 from insa.spreadsheets import append_row
 
 ORG_HEADERS = (
@@ -74,7 +75,7 @@ def write_org_reports(directory: Path, report: VerifyReport) -> list[Path]:
             append_row(ws, row)
         ws.freeze_panes = "A2"
         _sheet_widths(ws)
-        path = directory / f"{_safe(org)}.xlsx"
+        path = inside(directory, f"{org}.xlsx")
         wb.save(path)
         paths.append(path)
     return paths
@@ -106,7 +107,3 @@ def write_summary(path: Path, report: VerifyReport) -> None:
         c.font = Font(bold=True)
     _sheet_widths(ws)
     wb.save(path)
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "org"

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Select, func, select
 from insa.allowance.models import STATUSES, Finding, FindingEvent, VerificationRun
 from insa.allowance.schemas import Difference, StoreReport
 from insa.db.paging import Page, paginate
+from insa.files import inside
 from insa.people.models import Employee
 from insa.security.context import Ctx, over_connection
 from insa.security.principal import Principal, restrict, restrict_agencies
@@ -239,7 +240,7 @@ def export_claims(
     per_agency = exchange.claims_by_agency(ctx.connection, ctx.cipher, key, as_of, aid)
     total = 0
     for code, rows in sorted(per_agency.items()):
-        total += write_claims_csv(out_dir / f"{code}.csv", rows)
+        total += write_claims_csv(inside(out_dir, f"{code}.csv"), rows)
     ctx.audit(
         "allowance.export_claims",
         agency_id=aid,

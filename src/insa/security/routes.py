@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.clock import today_kst
 from insa.db.paging import Page
+from insa.files import content_disposition
 from insa.security import auth, service
 from insa.security.crypto import cipher_from_settings
 from insa.security.models import User
@@ -322,7 +323,7 @@ def _audit_export(request: Request, ctx: Any, form: dict[str, str], fmt: str) ->
         w.writerow(service.EXPORT_HEADER)
         w.writerows(rows)
         return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})  # fmt: skip
+                        headers={"Content-Disposition": content_disposition(f"audit-{stamp}.csv")})  # fmt: skip
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -333,7 +334,7 @@ def _audit_export(request: Request, ctx: Any, form: dict[str, str], fmt: str) ->
     out = io.BytesIO()
     wb.save(out)
     return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.xlsx"'})  # fmt: skip
+                    headers={"Content-Disposition": content_disposition(f"audit-{stamp}.xlsx")})  # fmt: skip
 
 
 # ------------------------------------------------------------------ account

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.clock import today_kst
+from insa.files import content_disposition
 from insa.people import salary
 from insa.spreadsheets import append_row, csv_writer
 from insa.travel import counters, feeds, finance, service
@@ -292,7 +293,7 @@ def _payment_file(rows: list[finance.PaymentRow], fmt: str, day: dt.date) -> Res
         return Response(
             buf.getvalue(),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="travel-payment-{stamp}.xlsx"'},
+            headers={"Content-Disposition": content_disposition(f"travel-payment-{stamp}.xlsx")},
         )
     text = io.StringIO()
     w = csv_writer(text)
@@ -302,7 +303,7 @@ def _payment_file(rows: list[finance.PaymentRow], fmt: str, day: dt.date) -> Res
     return Response(
         text.getvalue().encode("utf-8-sig"),  # the BOM lets spreadsheet programs read Korean
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="travel-payment-{stamp}.csv"'},
+        headers={"Content-Disposition": content_disposition(f"travel-payment-{stamp}.csv")},
     )
 
 
@@ -451,8 +452,11 @@ def travel_receipt_original(ctx: CtxDep, trip_id: int, receipt_id: int) -> Respo
         receipt.original,
         media_type=receipt.content_type,
         headers={
-            "Content-Disposition": f"inline; filename=receipt-{receipt.id}"
-            + {"image/jpeg": ".jpg", "image/png": ".png"}.get(receipt.content_type, ".pdf"),
+            "Content-Disposition": content_disposition(
+                f"receipt-{receipt.id}"
+                + {"image/jpeg": ".jpg", "image/png": ".png"}.get(receipt.content_type, ".pdf"),
+                inline=True,
+            ),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },

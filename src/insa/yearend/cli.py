@@ -190,6 +190,7 @@ def yearend_receipt(
     out: Path = typer.Option(Path("."), "-o", "--out", help="출력 폴더 / output folder"),
 ) -> None:
     """근로소득 원천징수영수증 PDF (직원별 한 파일) / Withholding receipts, one PDF per employee."""
+    from insa.files import inside
     from insa.yearend.documents import DocumentUnavailable
     from insa.yearend.service import UnknownEmployee, receipt_by_number, settled_employee_nos
 
@@ -213,7 +214,7 @@ def yearend_receipt(
                     err.print(f"[yellow]{no}: no payroll in {year} — skipped[/]")
                     progress.update(task, advance=1)
                     continue
-                (out / doc.name).write_bytes(doc.data)
+                inside(out, doc.name).write_bytes(doc.data)
                 written += 1
                 progress.update(task, advance=1)
     console.print(f"[green]wrote[/] {written:,} receipt(s) → {out}")

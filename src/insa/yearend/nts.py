@@ -25,6 +25,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, Engine, delete, select, tuple_
 
+from insa.codes import EMPLOYEE_NO_PATTERN
 from insa.db.bulk import bulk_writer
 from insa.errors import RowErrors
 from insa.people.models import Employee
@@ -45,7 +46,7 @@ class EmployeeContributions(_M):
 class _DocumentHead(_M):
     """The fields of ``NtsDocument`` before the simplified-data items."""
 
-    employee_no: Annotated[str, Field(min_length=1, max_length=16)]
+    employee_no: Annotated[str, Field(pattern=EMPLOYEE_NO_PATTERN)]
     tax_year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
     declaration: Declaration = Declaration()
     contributions: EmployeeContributions = EmployeeContributions()

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from insa.codes import RELATION_LABELS
+from insa.files import content_disposition
 from insa.web.deps import (
     ApiCtxDep,
     CtxDep,
@@ -217,7 +218,7 @@ def yearend_receipt(
         doc.data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{doc.name}"',
+            "Content-Disposition": content_disposition(doc.name, inline=True),
             "Cache-Control": "no-store",
         },
     )
@@ -252,7 +253,7 @@ def yearend_filing(
         doc.data,
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{doc.name}"',
+            "Content-Disposition": content_disposition(doc.name),
             "Cache-Control": "no-store",
         },
     )
