@@ -42,7 +42,7 @@ def bench(url: str, employees: int, loop_sample: int, work: Path) -> dict[str, A
     from insa.yearend.nts import import_nts
     from insa.yearend.scalar import compute
     from insa.yearend.settlement import run_settlement
-    from insa.yearend.synth import employee_numbers, generate
+    from insa.yearend.synth import dependent_counts, employee_numbers, generate
 
     engine = make_engine(url)
     upgrade(engine)
@@ -54,8 +54,9 @@ def bench(url: str, employees: int, loop_sample: int, work: Path) -> dict[str, A
     )
     with engine.connect() as conn:
         numbers = employee_numbers(conn)
+        dependents = dependent_counts(conn, numbers)
     nts = work / "nts.jsonl"
-    generate(numbers, 2025, 2025, nts)
+    generate(numbers, 2025, 2025, nts, dependents=dependents)
     t_nts = time.perf_counter()
     imp = import_nts(engine, nts)
     t_import = time.perf_counter() - t_nts

@@ -19,7 +19,7 @@ from insa.yearend.documents import DocumentUnavailable, filing_for_agency, recei
 from insa.yearend.filing import parse_filing, write_filing
 from insa.yearend.models import results_table as rt
 from insa.yearend.nts import import_nts
-from insa.yearend.synth import employee_numbers, generate
+from insa.yearend.synth import dependent_counts, employee_numbers, generate
 
 YEAR = 2025
 
@@ -28,7 +28,9 @@ YEAR = 2025
 def settled(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> tuple[Engine, int]:
     seed(migrated, SeedConfig(employees=500, seed=21, year=YEAR), cipher)
     with migrated.connect() as conn:
-        generate(employee_numbers(conn), YEAR, 5, tmp_path / "nts.jsonl")
+        numbers = employee_numbers(conn)
+        generate(numbers, YEAR, 5, tmp_path / "nts.jsonl",
+                 dependents=dependent_counts(conn, numbers))  # fmt: skip
         aid = conn.scalar(
             select(Employee.agency_id).group_by(Employee.agency_id).order_by(func.count().desc())
         )

@@ -23,7 +23,7 @@ from insa.yearend.models import RESULT_AMOUNTS, nts_table, runs_table
 from insa.yearend.models import results_table as rt
 from insa.yearend.nts import NtsImportError, import_nts
 from insa.yearend.scalar import compute
-from insa.yearend.synth import employee_numbers, generate
+from insa.yearend.synth import dependent_counts, employee_numbers, generate
 
 YEAR = 2025
 
@@ -33,7 +33,8 @@ def seeded(migrated: Engine, cipher: RRNCipher, tmp_path: Path) -> Engine:
     seed(migrated, SeedConfig(employees=600, seed=11, year=YEAR), cipher)
     with migrated.connect() as conn:
         numbers = employee_numbers(conn)
-    generate(numbers, YEAR, 3, tmp_path / "nts.jsonl")
+        dependents = dependent_counts(conn, numbers)
+    generate(numbers, YEAR, 3, tmp_path / "nts.jsonl", dependents=dependents)
     import_nts(migrated, tmp_path / "nts.jsonl")
     return migrated
 

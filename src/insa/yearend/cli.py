@@ -81,16 +81,16 @@ def yearend_synth_nts(
     agency: str | None = typer.Option(None, "--agency", help="기관코드 / agency code"),
 ) -> None:
     """합성 간소화 자료를 만듭니다 (데모·벤치마크용) / Write synthetic simplified data for the seeded employees."""
-    from insa.yearend.synth import employee_numbers, generate
+    from insa.yearend.synth import dependent_counts, employee_numbers, generate
 
     engine = clikit.engine()
     with engine.connect() as conn:
         numbers = employee_numbers(conn, agency_id(conn, agency))
+        dependents = dependent_counts(conn, numbers)
     with _progress("합성 간소화 자료 / synthetic data") as progress:
         task = progress.add_task("", total=len(numbers))
-        n = generate(
-            numbers, year, seed, out, on_progress=lambda d, _t: progress.update(task, completed=d)
-        )
+        n = generate(numbers, year, seed, out, dependents=dependents,
+                     on_progress=lambda d, _t: progress.update(task, completed=d))  # fmt: skip
     console.print(f"[green]wrote[/] {n:,} documents → {out}")
 
 

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Connection, Engine, delete, select, tuple_
+from sqlalchemy import Connection, Engine, delete, func, select, tuple_
 
 from insa.codes import EMPLOYEE_NO_PATTERN
 from insa.db.bulk import bulk_writer
 from insa.errors import RowErrors
-from insa.people.models import Employee
+from insa.people.models import Dependent, Employee
 from insa.security.context import over_connection
 from insa.security.principal import Principal
 from insa.yearend.models import NTS_AMOUNTS, NTS_FLAGS, nts_table
@@ -125,31 +126,91 @@ def input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _objects(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    """(line, object, parse error) for every document in a file."""
+# Bounds of a simplified-data document (docs/yearend.md, "Limits"): a real one is a few
+# hundred bytes, three levels deep, with one education item per dependent.
+MAX_DOCUMENT_BYTES = 64 * 1024  # one document (a line of a .jsonl file, or a .json file's item)
+MAX_FILE_BYTES = 2 * 1024**3  # one file
+MAX_DEPTH = 6  # nesting of objects and arrays (a document uses 3; a .json array adds one)
+MAX_AMOUNT = 1_000_000_000  # one amount of one employee's year: 10억 원, far above any real one
+MAX_ITEMS = 20  # education items of one kind (birth order is at most 20 too)
+
+
+def _depth(raw: bytes) -> int:
+    """The deepest nesting of ``{`` and ``[`` in ``raw`` (brackets inside strings count too,
+    which can only overstate it), computed without parsing: a running sum over the bytes."""
+    if not raw:
+        return 0
+    b = np.frombuffer(raw, dtype=np.uint8)
+    step = np.isin(b, (0x7B, 0x5B)).astype(np.int32) - np.isin(b, (0x7D, 0x5D)).astype(np.int32)
+    return int(np.cumsum(step).max(initial=0))
+
+
+def _shape_problem(raw: bytes, limit: int, depth: int) -> str | None:
+    if len(raw) > limit:
+        return f"문서가 너무 큽니다 (최대 {limit:,}바이트) / document too large"
+    if _depth(raw) > depth:
+        return f"문서가 너무 깊게 중첩되어 있습니다 (최대 {depth}단계) / nested too deeply"
+    return None
+
+
+def _loads(raw: bytes | str) -> tuple[Any, str | None]:
     try:
-        text = path.read_text(encoding="utf-8")
+        return json.loads(raw), None
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg}, column {exc.colno})"
+    except (ValueError, RecursionError) as exc:  # a number of 5,000 digits, say
+        return None, f"읽을 수 없는 값입니다 / unreadable value ({str(exc)[:60]})"
+
+
+def _objects(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(line, object, problem) for every document in a file; a document over the size or
+    depth limits is refused before it is parsed."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            yield 0, None, f"파일이 너무 큽니다 (최대 {MAX_FILE_BYTES:,}바이트) / file too large"
+            return
+        data = path.read_bytes()
+        data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         yield 0, None, str(exc)
         return
     if path.suffix == ".jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    yield n, json.loads(line), None
-                except json.JSONDecodeError as exc:
-                    yield n, None, f"invalid JSON ({exc.msg}, column {exc.colno})"
+        for n, line in enumerate(data.splitlines(), start=1):
+            if not line.strip():
+                continue
+            problem = _shape_problem(line, MAX_DOCUMENT_BYTES, MAX_DEPTH - 1)
+            obj, problem = (None, problem) if problem else _loads(line)
+            yield n, obj, problem
         return
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield exc.lineno, None, f"invalid JSON ({exc.msg})"
-        return
-    if isinstance(obj, list):  # a JSON array of documents is accepted too
+    problem = _shape_problem(data, MAX_FILE_BYTES, MAX_DEPTH)
+    obj, problem = (None, problem) if problem else _loads(data)
+    if problem:
+        yield 1, None, problem
+    elif isinstance(obj, list):  # a JSON array of documents is accepted too
         for n, item in enumerate(obj, start=1):
-            yield n, item, None
+            raw = json.dumps(item, ensure_ascii=False).encode()
+            problem = _shape_problem(raw, MAX_DOCUMENT_BYTES, MAX_DEPTH - 1)
+            yield n, None if problem else item, problem
     else:
-        yield 1, obj, None
+        yield 1, obj, _shape_problem(data, MAX_DOCUMENT_BYTES, MAX_DEPTH - 1)
+
+
+def _amount_problems(doc: NtsDocument) -> Iterator[tuple[str, str]]:
+    """(field, message) for every amount above :data:`MAX_AMOUNT`."""
+
+    def walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                yield from walk(v, f"{path}.{i}")
+        elif isinstance(value, int) and not isinstance(value, bool) and value > MAX_AMOUNT:
+            yield path, (f"금액이 너무 큽니다 (한 항목 최대 {MAX_AMOUNT:,}원) / "
+                         "amount above the plausible maximum")  # fmt: skip
+
+    items = doc.model_dump(exclude={"employee_no", "tax_year"})
+    yield from walk(items, "")
 
 
 def parse(files: list[Path], errors: list[str]) -> list[_Parsed]:
@@ -161,11 +222,16 @@ def parse(files: list[Path], errors: list[str]) -> list[_Parsed]:
                 errors.append(f"{where}: {problem}")
                 continue
             try:
-                out.append(_Parsed(where, NtsDocument.model_validate(obj)))
+                doc = NtsDocument.model_validate(obj)
             except ValidationError as exc:
                 for e in exc.errors():
                     field = ".".join(str(p) for p in e["loc"]) or "(document)"
                     errors.append(f"{where}:{field}: {e['msg']}")
+                continue
+            bad = [f"{where}:{field}: {msg}" for field, msg in _amount_problems(doc)]
+            errors.extend(bad)
+            if not bad:
+                out.append(_Parsed(where, doc))
     return out
 
 
@@ -183,6 +249,7 @@ def import_nts(
     parsed = parse(files, errors)
     with engine.begin() as conn:
         ids = _employee_ids(conn, {p.doc.employee_no for p in parsed})
+        _check_education_items(conn, parsed, ids, errors)
         seen: dict[tuple[str, int], str] = {}
         for p in parsed:
             key = (p.doc.employee_no, p.doc.tax_year)
@@ -197,6 +264,32 @@ def import_nts(
         if errors:
             raise NtsImportError(errors)
         return _store(conn, parsed, ids, files, principal=principal, on_progress=on_progress)
+
+
+def _check_education_items(
+    conn: Connection, parsed: list[_Parsed], ids: dict[str, int], errors: list[str]
+) -> None:
+    """One education item (preschool to high school, or university) per dependent: a
+    document cannot have more items than the employee has dependents on record."""
+    many = {p.doc.employee_no: p for p in parsed
+            if p.doc.education.preschool_school or p.doc.education.university}  # fmt: skip
+    wanted = sorted({ids[no] for no in many if no in ids})
+    counts: dict[int, int] = {}
+    for i in range(0, len(wanted), 5000):
+        chunk = wanted[i : i + 5000]
+        counts.update(conn.execute(
+            select(Dependent.employee_id, func.count()).where(Dependent.employee_id.in_(chunk))
+            .group_by(Dependent.employee_id)
+        ).all())  # fmt: skip
+    for p in parsed:
+        e = p.doc.education
+        items = len(e.preschool_school) + len(e.university)
+        if not items or p.doc.employee_no not in ids:
+            continue
+        have = counts.get(ids[p.doc.employee_no], 0)
+        if items > have:
+            errors.append(f"{p.where}:education: 교육비 항목 {items}개가 등록된 부양가족 "
+                          f"수({have}명)보다 많습니다 / more education items than dependents")  # fmt: skip
 
 
 def _employee_ids(conn: Connection, numbers: set[str]) -> dict[str, int]:

@@ -89,8 +89,10 @@ class Medical(_M):
 
 class Education(_M):
     self: Won = 0
-    preschool_school: list[Won] = []
-    university: list[Won] = []
+    # one item per person educated; at most 20 (the import also checks them against the
+    # employee's dependents on record)
+    preschool_school: Annotated[list[Won], Field(max_length=20)] = []
+    university: Annotated[list[Won], Field(max_length=20)] = []
     disabled: Won = 0
 
 

@@ -8,14 +8,14 @@ seed, same data. All of it is made up.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from insa.people.models import Employee
+from insa.people.models import Dependent, Employee
 
 
 def _won(a: np.ndarray[Any, Any]) -> list[int]:
@@ -29,11 +29,19 @@ def generate(
     seed: int,
     out: Path,
     *,
+    dependents: Sequence[int] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Write one document per employee to ``out`` (JSON Lines); returns how many."""
+    """Write one document per employee to ``out`` (JSON Lines); returns how many. An
+    education item is one dependent's: with ``dependents`` (each employee's number on
+    record, :func:`dependent_counts`), no one gets more items than they have dependents —
+    the import refuses more; without it, none gets any."""
     n = len(employee_nos)
     a = _amounts(np.random.default_rng([seed, year, 7]), n)
+    deps = np.asarray(dependents if dependents is not None else np.zeros(n), dtype=np.int64)
+    school = np.asarray(a["school"], dtype=bool) & (deps >= 1)
+    a["uni"] = np.asarray(a["uni"], dtype=bool) & (deps >= 1 + school)
+    a["school"] = school
     with out.open("w", encoding="utf-8") as f:
         for i, no in enumerate(employee_nos):
             doc = _document(no, year, a, i)
@@ -118,6 +126,18 @@ def _document(no: str, year: int, a: dict[str, Any], i: int) -> dict[str, Any]:
             "mortgage_interest": a["mortgage"][i],
         },
     }  # fmt: skip
+
+
+def dependent_counts(conn: Connection, employee_nos: Sequence[str]) -> list[int]:
+    """How many dependents each employee has on record, in the order given."""
+    counts = dict(
+        conn.execute(
+            select(Employee.employee_no, func.count(Dependent.id))
+            .outerjoin(Dependent, Dependent.employee_id == Employee.id)
+            .group_by(Employee.employee_no)
+        ).all()
+    )
+    return [int(counts.get(no, 0)) for no in employee_nos]
 
 
 def employee_numbers(conn: Connection, agency_id: int | None = None) -> list[str]:
