@@ -230,6 +230,7 @@ def sync_reference_data(conn: Connection) -> dict[str, int]:
 
 def metadata() -> MetaData:
     """Every package's tables (importing each package's models)."""
+    from insa.db import models as _db  # noqa: F401  (the batch locks)
     from insa.db.base import Base
 
     for package in PACKAGES:

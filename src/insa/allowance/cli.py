@@ -174,9 +174,16 @@ def allowance_verify(
     stored = None
     if engine is not None:
         from insa.allowance import service
+        from insa.db.locks import BatchBusy, batch_lock
 
-        with engine.begin() as conn:
-            stored = service.store_findings(conn, report, files=len(loaded.files))
+        try:
+            with (
+                batch_lock(engine, "allowance.store", "이중수급 검증 결과 저장"),
+                engine.begin() as conn,
+            ):
+                stored = service.store_findings(conn, report, files=len(loaded.files))
+        except BatchBusy as exc:
+            raise fail(str(exc), 1) from None
     _print_verification(report, len(loaded.files))
     console.print(
         f"{time.perf_counter() - t0:.1f} s"

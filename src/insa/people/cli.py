@@ -42,6 +42,7 @@ def seed_cmd(
     """가상 정부(합성 데이터)를 만듭니다 / Fill the database with a synthetic government."""
     from sqlalchemy import func, select
 
+    from insa.db.locks import BatchBusy
     from insa.params import ParameterError
     from insa.people.models import Employee
     from insa.people.seed import SeedError
@@ -79,7 +80,7 @@ def seed_cmd(
                 replace=replace,
                 on_progress=lambda done, _t: progress.update(task, completed=done),
             )
-        except (SeedError, ParameterError) as exc:
+        except (SeedError, ParameterError, BatchBusy) as exc:
             raise _fail(str(exc)) from None
     console.print(
         f"[green]seeded[/] {report.employees:,} employees, {report.dependents:,} dependents, "
@@ -95,13 +96,20 @@ def people_import(
     ),
 ) -> None:
     """직원·부양가족을 가져옵니다 (전부 아니면 전무) / Import employees and dependents, all or nothing."""
+    from insa.db.locks import BatchBusy, batch_lock
     from insa.people.io import ImportRejected, import_files
+    from insa.people.seed import PEOPLE_WRITE
 
     engine = _engine()
     cipher = _cipher()
     try:
-        with engine.begin() as conn:
+        with (
+            batch_lock(engine, PEOPLE_WRITE, "직원·부양가족 쓰기(합성 데이터 생성·가져오기)"),
+            engine.begin() as conn,
+        ):
             report = import_files(conn, files, cipher)
+    except BatchBusy as exc:
+        raise _fail(str(exc), 1) from None
     except ImportRejected as rej:
         for e in rej.errors:
             clikit.echo_error(e)

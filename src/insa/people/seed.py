@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, text
 
 from insa.clock import utc_now
 from insa.db.bulk import bulk_writer
+from insa.db.locks import batch_lock
 from insa.people.models import Dependent, Employee, OrgUnit, Payroll, SalaryAccount, SeedPlant
 from insa.people.reference import sync_reference_data
 from insa.people.synth import SeedConfig, generate, plan
@@ -49,6 +51,23 @@ def seed(
     as ``principal`` (the operator running the command by default)."""
     t0 = time.perf_counter()
     pop = plan(cfg)
+    with batch_lock(engine, PEOPLE_WRITE, "직원·부양가족 쓰기(합성 데이터 생성·가져오기)"):
+        return _seed(engine, cfg, cipher, pop, replace, principal, on_progress, t0)
+
+
+PEOPLE_WRITE = "people.write"  # the lock of the batches that write employees (seed, import)
+
+
+def _seed(
+    engine: Engine,
+    cfg: SeedConfig,
+    cipher: RRNCipher,
+    pop: Any,
+    replace: bool,
+    principal: Principal | None,
+    on_progress: Callable[[int, int], None] | None,
+    t0: float,
+) -> SeedReport:
     with engine.begin() as conn:
         existing = conn.scalar(select(func.count()).select_from(Employee)) or 0
         if existing and not replace:

@@ -51,6 +51,7 @@ def yearend_import_nts(
     ),
 ) -> None:
     """국세청 간소화 자료를 가져옵니다 (전부 아니면 전무) / Import the NTS simplified data, all or nothing."""
+    from insa.db.locks import BatchBusy
     from insa.yearend.nts import NtsImportError, import_nts
 
     engine = clikit.engine()
@@ -60,6 +61,8 @@ def yearend_import_nts(
             report = import_nts(
                 engine, source, on_progress=lambda d, t: progress.update(task, completed=d, total=t)
             )
+        except BatchBusy as exc:
+            raise fail(str(exc), 1) from None
         except NtsImportError as exc:
             for e in exc.errors:
                 echo_error(e)

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, tuple_
 
 from insa.codes import EMPLOYEE_NO_PATTERN
 from insa.db.bulk import bulk_writer
+from insa.db.locks import batch_lock
 from insa.errors import RowErrors
 from insa.people.models import Dependent, Employee
 from insa.security.context import over_connection
@@ -243,7 +244,19 @@ def import_nts(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> NtsImportReport:
     """Validate every document, then store them in one transaction (or nothing at all).
-    Audited as ``principal`` (the operator running the command by default)."""
+    Audited as ``principal`` (the operator running the command by default). One import at a
+    time (a database lock): a second one refuses with :class:`insa.db.locks.BatchBusy`."""
+    with batch_lock(engine, "yearend.nts", "간소화 자료 가져오기"):
+        return _import(engine, path, principal=principal, on_progress=on_progress)
+
+
+def _import(
+    engine: Engine,
+    path: Path,
+    *,
+    principal: Principal | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> NtsImportReport:
     files = input_files(path)
     errors: list[str] = []
     parsed = parse(files, errors)

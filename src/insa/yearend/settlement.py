@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from insa.codes import RELATION_LABELS
 from insa.db.bulk import bulk_writer
+from insa.db.locks import BatchBusy, batch_lock
 from insa.people.models import Employee
 from insa.security.context import over_connection
 from insa.security.principal import Principal
@@ -75,6 +76,24 @@ def run_settlement(
             on_progress(name, done, 4)
 
     started = dt.datetime.now(dt.UTC)
+    whole = f"yearend.run:{year}"
+    scope = whole if agency_id is None else f"{whole}:{agency_id}"
+    try:
+        with batch_lock(engine, scope, f"{year}년 연말정산",
+                        within=None if agency_id is None else whole):  # fmt: skip
+            return _run(engine, year, agency_id, actor, started, step)
+    except BatchBusy as exc:
+        raise SettlementError(f"{exc} / another settlement of this scope is running") from None
+
+
+def _run(
+    engine: Engine,
+    year: int,
+    agency_id: int | None,
+    actor: Principal,
+    started: dt.datetime,
+    step: Callable[[str, int], None],
+) -> RunReport:
     with engine.begin() as conn:
         t0 = time.perf_counter()
         step("급여·부양가족·간소화 자료 읽기", 0)
