@@ -120,10 +120,10 @@ def sample_queries(url: str, n: int) -> list[dict[str, str]]:
     return out
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {**os.environ, **KEYS, "INSA_DATABASE_URL": url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "insa.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "insa.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -223,9 +223,65 @@ def load(
     return done / (time.perf_counter() - t0)
 
 
+def concurrent_search(
+    port: int, cookie: str, queries: list[dict[str, str]], clients: int, each: int
+) -> list[float]:
+    """``clients`` users searching at once on the search page (HTML, session cookie), each
+    over its own keep-alive connection, ``each`` requests apiece: every latency, in ms."""
+    out: list[float] = []
+    lock = threading.Lock()
+    gate = threading.Barrier(clients)
+
+    def user(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = [queries[(i * each + k) % len(queries)] for k in range(each)]
+        gate.wait(30)
+        for q in mine:
+            t0 = time.perf_counter()
+            conn.request(
+                "GET", "/employees?" + urllib.parse.urlencode(q), headers={"Cookie": cookie}
+            )
+            r = conn.getresponse()
+            r.read()
+            if r.status != 200:
+                raise RuntimeError(f"HTTP {r.status}")
+            with lock:
+                out.append((time.perf_counter() - t0) * 1000)
+        conn.close()
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    return out
+
+
+def run_concurrent(name: str, url: str, args: argparse.Namespace) -> None:
+    """The search page under ``--clients`` concurrent users, for each ``--workers`` count."""
+    queries = sample_queries(url, args.queries)
+    for workers in (int(w) for w in args.workers.split(",")):
+        port = 8610 + (name == "postgresql") * 10 + workers
+        proc = start_server(url, port, workers)
+        try:
+            cookie = session_cookie(port)
+            concurrent_search(port, cookie, queries, 4, 5)  # warm-up, every worker
+            ms = concurrent_search(port, cookie, queries, args.clients, args.each)
+            q = statistics.quantiles(ms, n=100, method="inclusive")
+            print(f"- {args.clients} concurrent users, search page, {workers} worker(s): "
+                  f"{len(ms)} requests, p50 {statistics.median(ms):.0f} ms · p95 {q[94]:.0f} ms · "
+                  f"p99 {q[98]:.0f} ms · max {max(ms):.0f} ms", flush=True)  # fmt: skip
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
 def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
     print(f"## {name}", flush=True)
     hr_token, admin_token = prepare(url, args.employees, reuse=args.reuse)
+    if args.concurrent_only:
+        run_concurrent(name, url, args)
+        return
     queries = sample_queries(url, args.queries)
     port = 8600 + (name == "postgresql")
     proc = start_server(url, port)
@@ -255,6 +311,7 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+    run_concurrent(name, url, args)
 
 
 def main() -> None:
@@ -267,6 +324,10 @@ def main() -> None:
     ap.add_argument("--sqlite-url")
     ap.add_argument("--pg-url")
     ap.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    ap.add_argument("--clients", type=int, default=20, help="concurrent users of the search page")
+    ap.add_argument("--each", type=int, default=50, help="searches per concurrent user")
+    ap.add_argument("--workers", default="1,2", help="worker counts to serve with, compared")
+    ap.add_argument("--concurrent-only", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):

@@ -85,6 +85,12 @@ def db_current() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="주소 / bind address"),
     port: int = typer.Option(8000, help="포트 / port"),
+    workers: int = typer.Option(
+        int(os.environ.get("INSA_WORKERS", "1")),
+        min=1,
+        max=64,
+        help="작업 프로세스 수 (세션은 데이터베이스에 있음) / worker processes",
+    ),  # fmt: skip
 ) -> None:
     """웹 앱을 실행합니다 / Run the web app."""
     import uvicorn
@@ -104,8 +110,14 @@ def serve(
         )
     from insa.security.logs import uvicorn_log_config
 
-    uvicorn.run(create_app(), host=host, port=port, log_config=uvicorn_log_config(), proxy_headers=True,
-                forwarded_allow_ips=os.environ.get("INSA_FORWARDED_ALLOW_IPS", "127.0.0.1"))  # fmt: skip
+    options: dict[str, object] = {
+        "host": host, "port": port, "log_config": uvicorn_log_config(), "proxy_headers": True,
+        "forwarded_allow_ips": os.environ.get("INSA_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }  # fmt: skip
+    if workers > 1:  # each worker builds its own app; sessions and locks are in the database
+        uvicorn.run("insa.web.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(create_app(), **options)  # type: ignore[arg-type]
 
 
 def main() -> None:
