@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -241,3 +242,38 @@ def test_agency_pickers_offer_the_agencies_in_force_with_their_former_names(worl
     assert "기후에너지환경부 (옛 환경부)" in today and "환경부" not in today
     assert "기획예산처 (옛 기획재정부)" in today and "재정경제부 (옛 기획재정부)" in today
     assert "기획재정부" not in today and "기획재정부" in before and "환경부" in before
+
+
+def test_the_unit_filter_is_two_short_lists(as_user, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Bureaus and divisions first, then the teams of the one chosen; a team's employees are
+    found through either list; the partial answer brings the lists along."""
+    from insa.people.models import Employee, OrgUnit
+
+    client = as_user("hr-a")
+    with session_scope(world.engine) as db:
+        team = db.get(OrgUnit, world.emps_a[3].org_unit_id)
+        assert team is not None
+        while team.level < 3:  # someone in a team (a unit of the third level)
+            emp = db.scalar(select(Employee).join(OrgUnit, OrgUnit.id == Employee.org_unit_id)
+                            .where(Employee.agency_id == world.agency_a, OrgUnit.level == 3))  # fmt: skip
+            assert emp is not None
+            team = db.get(OrgUnit, emp.org_unit_id)
+            assert team is not None
+        division, team_id, deep = team.parent_id, team.id, team.name
+        levels = dict(db.execute(select(OrgUnit.id, OrgUnit.level)
+                                 .where(OrgUnit.agency_id == world.agency_a)).all())  # fmt: skip
+    page = client.get("/employees").text
+    listed = [int(x) for x in re.findall(r'<option value="(\d+)"', page.split('id="team_id"')[0])]
+    assert listed and all(levels[i] <= 2 for i in listed) and division in listed
+    assert 'id="team_id"' not in page  # no division chosen yet
+    page = client.get("/employees", params={"org_unit_id": division}).text
+    assert 'id="team_id"' in page and f'<option value="{team_id}" >{deep}</option>' in page.replace(
+        "  ", " "
+    )
+    part = client.get("/employees", params={"org_unit_id": division, "team_id": team_id},
+                      headers={"HX-Request": "true"}).text  # fmt: skip
+    assert 'hx-swap-oob="true"' in part and f'value="{team_id}" selected' in part
+    assert "<html" not in part
+    # a team given as the unit (the pager's links): its division and the team chosen
+    again = client.get("/employees", params={"org_unit_id": team_id}).text
+    assert f'value="{division}" selected' in again and f'value="{team_id}" selected' in again

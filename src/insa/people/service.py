@@ -101,8 +101,15 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def org_units(ctx: Ctx, agency_id: int | None = None) -> list[tuple[int, str, int]]:
-    """Units the actor may filter by: (id, name, level), in tree order."""
+def org_units(
+    ctx: Ctx,
+    agency_id: int | None = None,
+    *,
+    max_level: int | None = None,
+    parent_id: int | None = None,
+) -> list[tuple[int, str, int]]:
+    """Units the actor may filter by: (id, name, level), in tree order — all of them, those
+    down to ``max_level``, or the children of ``parent_id``."""
     p = ctx.principal
     if not p.can(SEARCH):
         return []
@@ -112,12 +119,25 @@ def org_units(ctx: Ctx, agency_id: int | None = None) -> list[tuple[int, str, in
         return []
     if aid is None:
         return []
-    rows = ctx.db.execute(
-        select(OrgUnit.id, OrgUnit.name, OrgUnit.level)
-        .where(OrgUnit.agency_id == aid)
-        .order_by(OrgUnit.sort_order)
-    ).all()
+    stmt = select(OrgUnit.id, OrgUnit.name, OrgUnit.level).where(OrgUnit.agency_id == aid)
+    if max_level is not None:
+        stmt = stmt.where(OrgUnit.level <= max_level)
+    if parent_id is not None:
+        stmt = stmt.where(OrgUnit.parent_id == parent_id)
+    rows = ctx.db.execute(stmt.order_by(OrgUnit.sort_order)).all()
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def unit_of_agency(ctx: Ctx, unit_id: int | None, agency_id: int | None) -> OrgUnit | None:
+    """The unit, if it is one of the agencies the actor may filter (else ``None``)."""
+    if unit_id is None:
+        return None
+    unit = ctx.db.get(OrgUnit, unit_id)
+    try:
+        aid = ctx.principal.scope_agency(agency_id)
+    except PermissionError:
+        return None
+    return unit if unit is not None and unit.agency_id == aid else None
 
 
 def _subtree(ctx: Ctx, unit_id: int) -> list[int]:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from insa.security.audit import record
+from insa.security.audit import record, write_pending
 from insa.security.crypto import RRNCipher, cipher_from_settings
 from insa.security.principal import Principal
 
@@ -78,4 +78,5 @@ def over_connection(
         raise RuntimeError("over_connection needs a connection in a transaction (engine.begin())")
     with Session(bind=conn) as session:  # joins the transaction; never commits it
         yield Ctx(session, principal or Principal.command_line(), cipher)
+        write_pending(session)  # the audit entries wait for a commit this session never makes
         session.flush()
