@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from insa.people import accounts, salary, service
 from insa.people.accounts import InvalidAccount
@@ -116,18 +117,40 @@ def employees(
     result = service.search_employees(
         ctx, q=q, org_unit_id=target.id if target else None, agency_id=agency_id, page=page
     )
-    pickers = {
-        "units": service.org_units(ctx, agency_id, max_level=UNIT_LEVELS),
-        "teams": service.org_units(ctx, agency_id, parent_id=unit.id) if unit else [],
-        "org_unit_id": unit.id if unit else None, "team_id": chosen.id if chosen else None,
-    }  # fmt: skip
     partial = bool(request.headers.get("hx-request"))
+    # the lists again only for a full page, or when a list changed (HTMX names its element)
+    lists = not partial or request.headers.get("hx-trigger") in ("org_unit_id", "team_id")
+    pickers = _pickers(ctx, agency_id, unit, chosen) if lists else None
     return render(
         request, "people/_results.html" if partial else "people/employees.html", q=q,
         org_unit_id=target.id if target else None, agency_id=agency_id, result=result,
         agencies=[] if partial else service.agencies_overview(ctx), pickers=pickers,
-        oob=partial,
+        oob=partial and lists,
     )  # fmt: skip
+
+
+def _pickers(ctx: CtxDep, agency_id: int | None, unit: Any, chosen: Any) -> dict[str, Any]:
+    """The two unit lists, their options built here (a jinja loop over 200 options cost more
+    than the search itself)."""
+    units = service.org_units(ctx, agency_id, max_level=UNIT_LEVELS)
+    teams = service.org_units(ctx, agency_id, parent_id=unit.id) if unit else []
+    return {
+        "units": units, "teams": teams,
+        "unit_options": _options(units, unit.id if unit else None, indent=True),
+        "team_options": _options(teams, chosen.id if chosen else None, indent=False),
+    }  # fmt: skip
+
+
+def _options(units: list[tuple[int, str, int]], selected: int | None, *, indent: bool) -> Markup:
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}{}</option>').format(
+            i,
+            Markup(" selected") if i == selected else "",
+            "· " * (lv - 1) if indent else "",
+            name,
+        )
+        for i, name, lv in units
+    )
 
 
 @router.get("/employees/{employee_id}", response_class=HTMLResponse)
