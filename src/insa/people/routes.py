@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from insa.people import accounts, salary, service
 from insa.people.accounts import InvalidAccount
@@ -142,15 +142,12 @@ def _pickers(ctx: CtxDep, agency_id: int | None, unit: Any, chosen: Any) -> dict
 
 
 def _options(units: list[tuple[int, str, int]], selected: int | None, *, indent: bool) -> Markup:
-    return Markup("").join(
-        Markup('<option value="{}"{}>{}{}</option>').format(
-            i,
-            Markup(" selected") if i == selected else "",
-            "· " * (lv - 1) if indent else "",
-            name,
-        )
+    """``<option>``s, names escaped (f-strings: ``Markup.format`` cost more than the search)."""
+    return Markup("".join(
+        f'<option value="{int(i)}"{" selected" if i == selected else ""}>'
+        f"{escape(('· ' * (lv - 1) if indent else '') + name)}</option>"
         for i, name, lv in units
-    )
+    ))  # fmt: skip
 
 
 @router.get("/employees/{employee_id}", response_class=HTMLResponse)
