@@ -132,8 +132,9 @@ def _scan_audit_log(engine: Engine) -> None:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on a free 127.0.0.1 port (bounded start-up)."""
+def serve(app: Any, **config: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free 127.0.0.1 port (bounded start-up);
+    ``config``: more of uvicorn's settings (``log_config=…``)."""
     import socket
     import threading
     import time
@@ -143,7 +144,8 @@ def serve(app: Any) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    settings: dict[str, Any] = {"log_level": "warning", **config}
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **settings))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -71,31 +71,17 @@ def test_the_audit_log_stores_every_shape_masked(migrated: Engine) -> None:
 def test_the_access_log_of_a_served_app_masks_every_shape(
     migrated: Engine, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    import threading
-    import time
-
-    import uvicorn
-
     from insa.security.logs import uvicorn_log_config
     from insa.web.app import create_app
 
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_config=uvicorn_log_config())
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
+    from .conftest import serve
+
+    with serve(create_app(), log_config=uvicorn_log_config(), log_level="info") as url:
+        with httpx.Client(base_url=url) as c:
             for sep in ("-", "+", " ", ".", "%2D", "%20", "%2B"):
                 raw = f"730324{sep}1260261"
                 c.get(f"/employees?q={raw if '%' in sep else quote(raw, safe='')}")
                 c.get(f"/employees?q={raw.replace(' ', '+')}")
-    finally:
-        srv.should_exit = True
-        thread.join(10)
     logged = capfd.readouterr().err
     assert "/employees?q=" in logged  # the access log did write the requests
     assert "1260261" not in logged

@@ -7,6 +7,8 @@ English code; the Korean label is what people see and what import files carry.
 
 from __future__ import annotations
 
+import re
+
 # 관계: how a dependent is related to the employee, in the order of the int8 code the
 # vectorised rules use (RELATION_INDEX)
 RELATIONS = ("spouse", "child", "grandchild", "parent", "grandparent", "sibling", "foster_child")
@@ -24,3 +26,8 @@ STATUS_LABELS = {"active": "재직", "leave": "휴직", "retired": "퇴직"}
 # docs/import-format.md); it names files and downloads, so nothing else is ever one
 EMPLOYEE_NO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
 EMPLOYEE_NO_HELP = "직원번호는 영문·숫자·'-'로 된 16자 이하여야 합니다"
+_EMPLOYEE_NO = re.compile(EMPLOYEE_NO_PATTERN)
+
+
+def is_employee_no(text: str) -> bool:
+    return bool(_EMPLOYEE_NO.match(text))

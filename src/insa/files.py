@@ -28,9 +28,8 @@ class UnsafePath(ValueError):
 
 def safe_name(value: str, default: str = "file") -> str:
     text = unicodedata.normalize("NFC", value or "")
-    text = re.sub(r"\.{2,}", "_", _UNSAFE.sub("_", text)).lstrip(".")
-    text = re.sub(r"_{2,}", "_", text)[:MAX_NAME].strip("_") or default
-    return text
+    text = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", _UNSAFE.sub("_", text)))[:MAX_NAME]
+    return re.sub(r"^[._]+|_+$", "", text) or default  # no leading dot, once stripped
 
 
 def inside(folder: Path, name: str) -> Path:

@@ -25,7 +25,6 @@ from insa.security.passwords import WeakPassword, hash_password, needs_rehash, v
 from insa.security.principal import Principal
 from insa.security.roles import ROLES
 
-LOCK_AFTER = throttle.LOCK_AFTER  # failed attempts before the account locks
 SESSION_IDLE = dt.timedelta(minutes=30)
 SESSION_ABSOLUTE = dt.timedelta(hours=12)
 TOTP_PURPOSE = "insa:totp:v1"
@@ -34,9 +33,6 @@ TOKEN_PREFIX = "insa_"
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-_aware = throttle.aware
 
 
 def digest(token: str) -> str:
@@ -143,8 +139,8 @@ def load_session(db: Session, token: str | None) -> tuple[WebSession, User] | No
     if ws is None:
         return None
     t = now()
-    last_seen = _aware(ws.last_seen_at)
-    expires = _aware(ws.expires_at)
+    last_seen = throttle.aware(ws.last_seen_at)
+    expires = throttle.aware(ws.expires_at)
     assert last_seen is not None and expires is not None
     user = db.get(User, ws.user_id)
     if user is None or not user.is_active or expires <= t or last_seen + SESSION_IDLE <= t:

@@ -16,13 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.clock import today_kst
 from insa.db.paging import Page
-from insa.files import content_disposition
 from insa.security import auth, service
 from insa.security.crypto import cipher_from_settings
 from insa.security.models import User
 from insa.security.roles import ROLE_LABELS
 from insa.security.schemas import AuditOut, AuditPageOut, CentreOut, Me, MemberOut
-from insa.spreadsheets import append_row, csv_writer
+from insa.spreadsheets import table_file
 from insa.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -36,6 +35,7 @@ from insa.web.deps import (
     client_addr,
     csrf_protect,
     current_session,
+    download,
     page_gate,
     render,
     see_other,
@@ -286,25 +286,16 @@ def _audit_query(form: dict[str, str]) -> tuple[service.AuditQuery | None, str |
 
 
 @router.get("/audit/export.csv", dependencies=[page_gate(service.VIEW_AUDIT)])
-def audit_export_csv(
-    request: Request, ctx: CtxDep, actor: str = "", person: str = "", action: str = "",
-    date_from: str = "", date_to: str = "",
-) -> Response:  # fmt: skip
-    """The search as a CSV file (UTF-8 with BOM, for spreadsheet programs)."""
-    form = {"actor": actor, "person": person, "action": action, "date_from": date_from,
-            "date_to": date_to}  # fmt: skip
-    return _audit_export(request, ctx, form, "csv")
-
-
 @router.get("/audit/export.xlsx", dependencies=[page_gate(service.VIEW_AUDIT)])
-def audit_export_xlsx(
+def audit_export(
     request: Request, ctx: CtxDep, actor: str = "", person: str = "", action: str = "",
     date_from: str = "", date_to: str = "",
 ) -> Response:  # fmt: skip
-    """The search as an XLSX workbook."""
+    """The search as a CSV file (UTF-8 with BOM, for spreadsheet programs) or a workbook,
+    by the path's suffix."""
     form = {"actor": actor, "person": person, "action": action, "date_from": date_from,
             "date_to": date_to}  # fmt: skip
-    return _audit_export(request, ctx, form, "xlsx")
+    return _audit_export(request, ctx, form, request.url.path.rsplit(".", 1)[1])
 
 
 def _audit_export(request: Request, ctx: Any, form: dict[str, str], fmt: str) -> Response:
@@ -316,25 +307,8 @@ def _audit_export(request: Request, ctx: Any, form: dict[str, str], fmt: str) ->
     except service.AuditQueryError as exc:
         return render(request, "error.html", status_code=422, title="내보낼 수 없습니다",
                       message=str(exc))  # fmt: skip
-    stamp = f"{today_kst():%Y%m%d}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv_writer(buf)
-        w.writerow(service.EXPORT_HEADER)
-        w.writerows(rows)
-        return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": content_disposition(f"audit-{stamp}.csv")})  # fmt: skip
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("감사 기록")
-    append_row(ws, list(service.EXPORT_HEADER))
-    for row in rows:
-        append_row(ws, list(row))
-    out = io.BytesIO()
-    wb.save(out)
-    return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": content_disposition(f"audit-{stamp}.xlsx")})  # fmt: skip
+    content, media = table_file(fmt, service.EXPORT_HEADER, rows, sheet="감사 기록")
+    return download(content, media, f"audit-{today_kst():%Y%m%d}.{fmt}")
 
 
 # ------------------------------------------------------------------ account

@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from insa.security.models import LoginThrottle, User
@@ -151,11 +151,3 @@ def address_release(db: Session, address: str | None) -> None:
                                         LoginThrottle.failures > 0)
             .values(failures=LoginThrottle.failures - 1)
         )  # fmt: skip
-
-
-def forget_addresses(db: Session, before: dt.datetime) -> int:
-    """Drop the counters of windows that ended before ``before`` (housekeeping)."""
-    result = db.execute(
-        delete(LoginThrottle).where(LoginThrottle.window_start < _db_time(db, before))
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from insa.codes import EMPLOYEE_NO_HELP, EMPLOYEE_NO_PATTERN
+from insa.codes import EMPLOYEE_NO_HELP, is_employee_no
 from insa.people.models import Agency, Employee
 from insa.security.context import Ctx
 from insa.security.models import ApproverAssignment, Centre, CentreMember, User, UserRole
@@ -54,7 +54,7 @@ def create_user(
         raise UserError(f"role {role} needs --agency")
     centre_id = _centre_for(db, spec.code, spec.centre_kind, centre_code, agency_id)
     employee = None
-    if employee_no and not re.match(EMPLOYEE_NO_PATTERN, employee_no):
+    if employee_no and not is_employee_no(employee_no):
         raise UserError(f"{EMPLOYEE_NO_HELP} / employee numbers are 1-16 letters, digits or '-'")
     if employee_no:
         employee = db.scalar(select(Employee).where(Employee.employee_no == employee_no))

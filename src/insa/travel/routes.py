@@ -4,7 +4,6 @@ Routes parse, call the services and render; the services scope and audit."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from html import escape
 from typing import Annotated, Any
 
@@ -13,9 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from insa.clock import today_kst
-from insa.files import content_disposition
 from insa.people import salary
-from insa.spreadsheets import append_row, csv_writer
+from insa.spreadsheets import table_file
 from insa.travel import counters, feeds, finance, service
 from insa.travel import receipts as rc
 from insa.travel.checks_db import checks_for, flag_label
@@ -27,6 +25,7 @@ from insa.web.deps import (
     NavItem,
     NotFound,
     csrf_protect,
+    download,
     flash,
     page_gate,
     render,
@@ -269,42 +268,11 @@ PAYMENT_HEADER = (
 def _payment_file(rows: list[finance.PaymentRow], fmt: str, day: dt.date) -> Response:
     """The bank-transfer file, CSV (UTF-8 with BOM) or XLSX: one row per transfer, each to
     the traveller's salary account, and a total row."""
-    stamp = day.isoformat()
     total = ("합계", f"{len(rows)}건", "", "", "", "", sum(r.amount for r in rows), "")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-
-        wb = Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = "여비 지급"
-        append_row(ws, list(PAYMENT_HEADER))
-        for r in rows:
-            append_row(ws, list(r.cells()))
-            ws.cell(ws.max_row, 5).number_format = "@"  # an account number is text: keep zeros
-        append_row(ws, list(total))
-        for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
-        for row in ws.iter_rows(min_row=2, min_col=7, max_col=7):
-            row[0].number_format = "#,##0"
-        buf = io.BytesIO()
-        wb.save(buf)
-        return Response(
-            buf.getvalue(),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": content_disposition(f"travel-payment-{stamp}.xlsx")},
-        )
-    text = io.StringIO()
-    w = csv_writer(text)
-    w.writerow(PAYMENT_HEADER)
-    w.writerows(r.cells() for r in rows)
-    w.writerow(total)
-    return Response(
-        text.getvalue().encode("utf-8-sig"),  # the BOM lets spreadsheet programs read Korean
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": content_disposition(f"travel-payment-{stamp}.csv")},
-    )
+    kind = "xlsx" if fmt == "xlsx" else "csv"
+    content, media = table_file(kind, PAYMENT_HEADER, (r.cells() for r in rows),
+                                sheet="여비 지급", total=total, money=(6,))  # fmt: skip
+    return download(content, media, f"travel-payment-{day.isoformat()}.{kind}")
 
 
 @router.get("/travel/{trip_id}", response_class=HTMLResponse)
@@ -448,19 +416,10 @@ def travel_receipt_original(ctx: CtxDep, trip_id: int, receipt_id: int) -> Respo
         receipt = rc.get(ctx, trip, receipt_id)
     except LookupError:
         raise NotFound() from None
-    return Response(
-        receipt.original,
-        media_type=receipt.content_type,
-        headers={
-            "Content-Disposition": content_disposition(
-                f"receipt-{receipt.id}"
-                + {"image/jpeg": ".jpg", "image/png": ".png"}.get(receipt.content_type, ".pdf"),
-                inline=True,
-            ),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    suffix = {"image/jpeg": ".jpg", "image/png": ".png"}.get(receipt.content_type, ".pdf")
+    return download(receipt.original, receipt.content_type, f"receipt-{receipt.id}{suffix}",
+                    inline=True, headers={"X-Content-Type-Options": "nosniff",
+                                          "Cache-Control": "private, no-store"})  # fmt: skip
 
 
 @router.post("/travel/{trip_id}/receipts/{receipt_id}", response_class=HTMLResponse)

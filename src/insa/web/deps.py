@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from insa.clock import to_kst
 from insa.db.engine import get_engine, session_scope
+from insa.files import content_disposition
 from insa.people.registry import exchange_organisation
 from insa.security import auth
 from insa.security.context import Ctx
@@ -235,6 +236,16 @@ class Flash:
 
     text: str
     kind: str = "ok"
+
+
+def download(
+    content: bytes, media_type: str, filename: str, *, inline: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
+    """A file to download (or show, ``inline``), named through the one header helper."""
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": content_disposition(filename, inline=inline), **(headers or {}),
+    })  # fmt: skip
 
 
 def flash(response: Response, text: str, kind: str = "ok") -> Response:

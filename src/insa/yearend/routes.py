@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from insa.codes import RELATION_LABELS
-from insa.files import content_disposition
 from insa.web.deps import (
     ApiCtxDep,
     CtxDep,
@@ -19,6 +18,7 @@ from insa.web.deps import (
     NotFound,
     api_gate,
     csrf_protect,
+    download,
     flash,
     page_gate,
     render,
@@ -214,14 +214,8 @@ def yearend_receipt(
         )
     if doc is None:
         raise NotFound()
-    return Response(
-        doc.data,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": content_disposition(doc.name, inline=True),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(doc.data, "application/pdf", doc.name, inline=True,
+                    headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.post("/yearend/filing", dependencies=[RUN_GATE])
@@ -249,14 +243,8 @@ def yearend_filing(
             title="전산매체를 만들 수 없습니다",
             message=f"{exc}",
         )
-    return Response(
-        doc.data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": content_disposition(doc.name),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(doc.data, "application/octet-stream", doc.name,
+                    headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 # ------------------------------------------------------------------ JSON API

@@ -8,11 +8,10 @@ rows or the database are the import's (:mod:`insa.people.io.importing`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from insa.codes import EMPLOYEE_NO_HELP, EMPLOYEE_NO_PATTERN
+from insa.codes import EMPLOYEE_NO_HELP, is_employee_no
 from insa.people import accounts
 from insa.people.accounts import AccountNumber, InvalidAccount
 from insa.people.grades import (
@@ -146,7 +145,7 @@ def validate_employee(
     if agency_code and aid is None:
         x.error("기관코드", "등록되지 않은 기관코드입니다")
     no = x.need("직원번호")
-    if no and not re.match(EMPLOYEE_NO_PATTERN, no):
+    if no and not is_employee_no(no):
         x.error("직원번호", EMPLOYEE_NO_HELP)
     name = x.need("성명")
     _check_text(r, label, row, errors)
