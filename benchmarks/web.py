@@ -257,20 +257,48 @@ def concurrent_search(
     return out
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (the server and its workers)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def run_concurrent(name: str, url: str, args: argparse.Namespace) -> None:
-    """The search page under ``--clients`` concurrent users, for each ``--workers`` count."""
+    """The search page under ``--clients`` concurrent users, for each ``--workers`` count,
+    ``--repeat`` times (runs vary: keep-alive connections stay with the worker that took
+    them); each run's figures, the server's CPU per request, and the median run's p95."""
+    import psutil
+
     queries = sample_queries(url, args.queries)
     for workers in (int(w) for w in args.workers.split(",")):
         port = 8610 + (name == "postgresql") * 10 + workers
         proc = start_server(url, port, workers)
+        p95s: list[float] = []
         try:
             cookie = session_cookie(port)
             concurrent_search(port, cookie, queries, 4, 5)  # warm-up, every worker
-            ms = concurrent_search(port, cookie, queries, args.clients, args.each)
-            q = statistics.quantiles(ms, n=100, method="inclusive")
-            print(f"- {args.clients} concurrent users, search page, {workers} worker(s): "
-                  f"{len(ms)} requests, p50 {statistics.median(ms):.0f} ms · p95 {q[94]:.0f} ms · "
-                  f"p99 {q[98]:.0f} ms · max {max(ms):.0f} ms", flush=True)  # fmt: skip
+            pids = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+            for run in range(1, args.repeat + 1):
+                cpu0, t0 = _cpu_seconds(pids), time.perf_counter()
+                ms = concurrent_search(port, cookie, queries, args.clients, args.each)
+                seconds, cpu = time.perf_counter() - t0, _cpu_seconds(pids) - cpu0
+                q = statistics.quantiles(ms, n=100, method="inclusive")
+                p95s.append(q[94])
+                print(f"- {args.clients} concurrent users, search page, {workers} worker(s), run {run}: "
+                      f"{len(ms)} requests, {len(ms) / seconds:.0f}/s, p50 {statistics.median(ms):.0f} ms · "
+                      f"p95 {q[94]:.0f} ms · p99 {q[98]:.0f} ms · max {max(ms):.0f} ms; "
+                      f"server CPU {cpu / len(ms) * 1000:.1f} ms a request", flush=True)  # fmt: skip
+            if len(p95s) > 1:
+                print(f"  → {workers} worker(s): median p95 {statistics.median(p95s):.0f} ms "
+                      f"(runs {min(p95s):.0f}–{max(p95s):.0f} ms)", flush=True)  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(10)
@@ -327,6 +355,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20, help="concurrent users of the search page")
     ap.add_argument("--each", type=int, default=50, help="searches per concurrent user")
     ap.add_argument("--workers", default="1,2", help="worker counts to serve with, compared")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the concurrent search")
     ap.add_argument("--concurrent-only", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

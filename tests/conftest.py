@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 
 import insa.domains  # noqa: F401  (the registry: every package's permissions)
 from insa.db.engine import dispose_engines, make_engine
+from insa.people.service import forget_kept_lists
 from insa.security.crypto import RRNCipher
 from insa.settings import reset_settings
 
@@ -39,6 +40,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("INSA_PSEUDONYM_KEY", PSEUDONYM_KEY)
     monkeypatch.setenv("INSA_VAR_DIR", str(tmp_path / "var"))
     reset_settings()
+    forget_kept_lists()  # each test builds its own units, often under the same database URL
     yield
     dispose_engines()
     reset_settings()

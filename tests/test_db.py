@@ -163,3 +163,20 @@ def test_a_renamed_agency_code_updates_its_row_in_place(migrated: Engine) -> Non
         row = conn.execute(select(Agency.id, Agency.name_ko).where(Agency.code == "NEDC")).one()
         assert conn.scalar(select(Agency.id).where(Agency.code == "NEC")) is None
     assert before == after and row == (64, "국가교육위원회")
+
+
+def test_statistics_are_refreshed_after_a_bulk_load(migrated: Engine, cipher: RRNCipher) -> None:
+    from insa.db.bulk import BULK_ROWS, refresh_statistics
+
+    seed(migrated, SeedConfig(employees=300, seed=3), cipher)
+    refresh_statistics(migrated, ["employees", "org_units"], BULK_ROWS)  # VACUUM on PostgreSQL
+    with migrated.connect() as conn:
+        if migrated.dialect.name == "postgresql":
+            vacuumed = conn.scalar(text(
+                "SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM pg_stat_user_tables"
+                " WHERE relid = 'employees'::regclass"
+            ))  # fmt: skip
+            assert vacuumed
+        else:
+            stats = conn.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'employees'"))
+            assert stats and stats > 0

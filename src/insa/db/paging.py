@@ -56,9 +56,16 @@ def paginate(
 ) -> Page[Any]:
     """Page ``page`` of the ordered ``stmt``. The total is counted over ``count`` (a cheaper
     statement matching the same rows) or ``stmt``, stopping past ``cap`` when given, unless
-    the caller already knows it (``total``). ``scalars``: items are the first column."""
+    the caller already knows it (``total``) or the page says it: a page shorter than ``size``
+    (not empty) is the last, so the total is the rows before it and on it — a search for a
+    full name or an employee number then costs one query, not two. ``scalars``: items are
+    the first column."""
     page, size = clamp(page, size, max_size)
     more = False
+    cut = stmt.limit(size).offset((page - 1) * size)
+    items: list[Any] = list(db.scalars(cut)) if scalars else list(db.execute(cut).all())
+    if total is None and (0 < len(items) < size or (page == 1 and not items)):
+        total = (page - 1) * size + len(items)  # a short page is the last: nothing to count
     if total is None:
         counted = count if count is not None else stmt
         if cap is not None:
@@ -66,6 +73,4 @@ def paginate(
         total = db.scalar(select(func.count()).select_from(counted.subquery())) or 0
         if cap is not None and total > cap:
             total, more = cap, True
-    cut = stmt.limit(size).offset((page - 1) * size)
-    items: list[Any] = list(db.scalars(cut)) if scalars else list(db.execute(cut).all())
     return Page(items, int(total), page, size, more, totals or {})

@@ -46,7 +46,12 @@ class OrgUnit(Base):
     """조직: a unit in an agency's tree (본부 → 실·국 → 과, 소속기관 → 과)."""
 
     __tablename__ = "org_units"
-    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "code"),
+        # the search page's bureau list (levels 1–2 of one agency) without reading the
+        # agency's every unit (경찰청 has 5,814)
+        Index("ix_org_units_agency_level", "agency_id", "level", "sort_order"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)

@@ -3,6 +3,7 @@ dependents and payroll. Routes parse, call and render; the service scopes and au
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -131,23 +132,32 @@ def employees(
 
 def _pickers(ctx: CtxDep, agency_id: int | None, unit: Any, chosen: Any) -> dict[str, Any]:
     """The two unit lists, their options built here (a jinja loop over 200 options cost more
-    than the search itself)."""
-    units = service.org_units(ctx, agency_id, max_level=UNIT_LEVELS)
-    teams = service.org_units(ctx, agency_id, parent_id=unit.id) if unit else []
+    than the search itself) and kept with the lists."""
+    units = service.unit_choices(ctx, agency_id, max_level=UNIT_LEVELS)
+    teams = service.unit_choices(ctx, agency_id, parent_id=unit.id) if unit else ()
     return {
         "units": units, "teams": teams,
-        "unit_options": _options(units, unit.id if unit else None, indent=True),
-        "team_options": _options(teams, chosen.id if chosen else None, indent=False),
+        "unit_options": _selected(_options(units, indent=True), unit.id if unit else None),
+        "team_options": _selected(_options(teams, indent=False), chosen.id if chosen else None),
     }  # fmt: skip
 
 
-def _options(units: list[tuple[int, str, int]], selected: int | None, *, indent: bool) -> Markup:
-    """``<option>``s, names escaped (f-strings: ``Markup.format`` cost more than the search)."""
-    return Markup("".join(
-        f'<option value="{int(i)}"{" selected" if i == selected else ""}>'
-        f"{escape(('· ' * (lv - 1) if indent else '') + name)}</option>"
+@functools.lru_cache(maxsize=1024)
+def _options(units: tuple[tuple[int, str, int], ...], *, indent: bool) -> str:
+    """``<option>``s, names escaped (f-strings: ``Markup.format`` cost more than the search);
+    built once per list (the lists are kept, :func:`service.unit_choices`)."""
+    return "".join(
+        f'<option value="{int(i)}">{escape(("· " * (lv - 1) if indent else "") + name)}</option>'
         for i, name, lv in units
-    ))  # fmt: skip
+    )
+
+
+def _selected(options: str, selected: int | None) -> Markup:
+    """The options with ``selected`` marked (values are integers: the match is exact)."""
+    if selected is not None:
+        value = f'<option value="{int(selected)}">'
+        options = options.replace(value, value[:-1] + " selected>", 1)
+    return Markup(options)  # noqa: S704 - names escaped in _options
 
 
 @router.get("/employees/{employee_id}", response_class=HTMLResponse)

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select, text
 
 from insa.clock import utc_now
-from insa.db.bulk import bulk_writer
+from insa.db.bulk import bulk_writer, refresh_statistics
 from insa.db.locks import batch_lock
 from insa.people.models import Dependent, Employee, OrgUnit, Payroll, SalaryAccount, SeedPlant
 from insa.people.reference import sync_reference_data
+from insa.people.service import forget_kept_lists
 from insa.people.synth import SeedConfig, generate, plan
 from insa.security.context import over_connection
 from insa.security.crypto import RRNCipher
@@ -52,7 +53,14 @@ def seed(
     t0 = time.perf_counter()
     pop = plan(cfg)
     with batch_lock(engine, PEOPLE_WRITE, "직원·부양가족 쓰기(합성 데이터 생성·가져오기)"):
-        return _seed(engine, cfg, cipher, pop, replace, principal, on_progress, t0)
+        report = _seed(engine, cfg, cipher, pop, replace, principal, on_progress, t0)
+        refresh_statistics(engine, BULK_TABLES, report.employees)
+    forget_kept_lists()  # the units were replaced: this process's kept lists are stale
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+BULK_TABLES = ("agencies", "org_units", "employees", "dependents", "payroll", "salary_accounts")
 
 
 PEOPLE_WRITE = "people.write"  # the lock of the batches that write employees (seed, import)
@@ -110,9 +118,6 @@ def _seed(
             if on_progress:
                 on_progress(done, cfg.employees)
         writer.reset_sequences(["org_units", "employees", "dependents", "payroll", "seed_plants"])
-        # fresh statistics after a bulk load, so the planner picks the search indexes
-        for table in ("agencies", "org_units", "employees", "dependents", "payroll"):
-            conn.execute(text(f"ANALYZE {table}"))
         report = SeedReport(org_units=len(t.id), seconds=0.0, **counts)
         with over_connection(conn, principal) as ctx:
             ctx.audit(
@@ -126,5 +131,4 @@ def _seed(
                     "rows": report.rows,
                 },
             )
-    report.seconds = time.perf_counter() - t0
     return report

@@ -7,9 +7,12 @@ personal record is audited through the context, so routes stay thin.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 
 from insa.clock import today_kst
@@ -70,30 +73,63 @@ AUDIT_LABELS = {  # what the audit page shows for this package's actions and tar
 
 
 def _row_select() -> Select[*tuple[Any, ...]]:
-    return (
-        select(
-            Employee.id,
-            Employee.employee_no,
-            Employee.name,
-            Agency.code,
-            Agency.name_ko,
-            OrgUnit.name,
-            Grade.name_ko,
-            Employee.step,
-            Position.name_ko,
-            Employee.status,
+    """An employee's row: the unit's name joined; agency, grade and position by id, named
+    from :func:`_reference_names` (joining the three small tables made PostgreSQL spend
+    2–3 ms planning each search, more than running it)."""
+    return select(
+        Employee.id, Employee.employee_no, Employee.name, Employee.agency_id, OrgUnit.name,
+        Employee.grade_id, Employee.step, Employee.position_id, Employee.status,
+    ).join(OrgUnit, OrgUnit.id == Employee.org_unit_id)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The reference tables' names by id (71 agencies, the grades, the positions)."""
+
+    agencies: dict[int, tuple[str, str]]  # id → (code, name)
+    grades: dict[int, str]
+    positions: dict[int, str]
+
+    def knows(self, agency_id: int, grade_id: int, position_id: int | None) -> bool:
+        return (agency_id in self.agencies and grade_id in self.grades
+                and (position_id is None or position_id in self.positions))  # fmt: skip
+
+
+REFERENCE_TTL = 300.0  # seconds the reference names are kept (per process)
+_names: TTLCache[str, _Names] = TTLCache(maxsize=64, ttl=REFERENCE_TTL)
+
+
+def _reference_names(ctx: Ctx, *, fresh: bool = False) -> _Names:
+    """The reference names, kept a few minutes; read again at once when asked (``fresh``: a
+    row named an id the kept ones lack)."""
+    key = str(ctx.db.get_bind().engine.url)
+    with _kept_lock:
+        found = None if fresh else _names.get(key)
+    if found is None:
+        db = ctx.db
+        found = _Names(
+            {i: (c, n) for i, c, n in db.execute(select(Agency.id, Agency.code, Agency.name_ko))},
+            dict(db.execute(select(Grade.id, Grade.name_ko)).all()),
+            dict(db.execute(select(Position.id, Position.name_ko)).all()),
         )
-        .join(Agency, Agency.id == Employee.agency_id)
-        .join(OrgUnit, OrgUnit.id == Employee.org_unit_id)
-        .join(Grade, Grade.id == Employee.grade_id)
-        .outerjoin(Position, Position.id == Employee.position_id)
-    )
+        with _kept_lock:
+            _names[key] = found
+    return found
 
 
-def _to_row(r: Any) -> EmployeeRow:
+def _rows(ctx: Ctx, rows: list[Any]) -> list[EmployeeRow]:
+    names = _reference_names(ctx)
+    if not all(names.knows(r[3], r[5], r[7]) for r in rows):
+        names = _reference_names(ctx, fresh=True)
+    return [_to_row(r, names) for r in rows]
+
+
+def _to_row(r: Any, names: _Names) -> EmployeeRow:
+    code, agency = names.agencies[r[3]]
     return EmployeeRow(
-        id=r[0], employee_no=r[1], name=r[2], agency_code=r[3], agency_name=r[4], org_unit=r[5],
-        grade=r[6], step=r[7], position=r[8], status=STATUS_CODE[r[9]],
+        id=r[0], employee_no=r[1], name=r[2], agency_code=code, agency_name=agency,
+        org_unit=r[4], grade=names.grades[r[5]], step=r[6],
+        position=names.positions[r[7]] if r[7] is not None else None, status=STATUS_CODE[r[8]],
     )  # fmt: skip
 
 
@@ -126,6 +162,48 @@ def org_units(
         stmt = stmt.where(OrgUnit.parent_id == parent_id)
     rows = ctx.db.execute(stmt.order_by(OrgUnit.sort_order)).all()
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+UNIT_LISTS_TTL = 60.0  # seconds a search page's unit list is reused (per process)
+_unit_lists: TTLCache[tuple[str, int, int | None, int | None], tuple[tuple[int, str, int], ...]]
+_unit_lists = TTLCache(maxsize=4096, ttl=UNIT_LISTS_TTL)
+_kept_lock = threading.Lock()
+
+
+def unit_choices(
+    ctx: Ctx, agency_id: int | None = None, *, max_level: int | None = None,
+    parent_id: int | None = None,
+) -> tuple[tuple[int, str, int], ...]:  # fmt: skip
+    """:func:`org_units` for the search page's two lists, kept for ``UNIT_LISTS_TTL``
+    seconds: an agency's units change with a reorganisation, not between keystrokes, and
+    reading and building 200 of them cost as much as the search itself. A unit added since
+    shows within the minute; a removed one, chosen from an old list, filters nothing
+    (:func:`unit_of_agency` checks it against the database)."""
+    p = ctx.principal
+    if not p.can(SEARCH):
+        return ()
+    try:
+        aid = p.scope_agency(agency_id)
+    except PermissionError:
+        return ()
+    if aid is None:
+        return ()
+    key = (str(ctx.db.get_bind().engine.url), aid, max_level, parent_id)
+    with _kept_lock:
+        found = _unit_lists.get(key)
+    if found is None:
+        found = tuple(org_units(ctx, aid, max_level=max_level, parent_id=parent_id))
+        with _kept_lock:
+            _unit_lists[key] = found
+    return found
+
+
+def forget_kept_lists() -> None:
+    """Drop the kept unit lists and reference names (after this process changed them:
+    seeding, tests)."""
+    with _kept_lock:
+        _unit_lists.clear()
+        _names.clear()
 
 
 def unit_of_agency(ctx: Ctx, unit_id: int | None, agency_id: int | None) -> OrgUnit | None:
@@ -203,7 +281,7 @@ def search_employees(
         agency_id=ctx.principal.agency_id,
         detail={"q": redact(q)[:64], "org_unit_id": org_unit_id, "page": page, "results": total},
     )
-    return found.map(_to_row)
+    return Page(_rows(ctx, found.items), found.total, found.page, found.size, found.more)
 
 
 def visible(ctx: Ctx, employee_id: int, permission: str) -> Employee | None:
@@ -229,7 +307,7 @@ def get_employee(ctx: Ctx, employee_id: int) -> EmployeeDetail | None:
         return None
     r = ctx.db.execute(_row_select().where(Employee.id == employee_id)).one()
     ctx.audit(VIEW, target_type="employee", target_id=emp.id, agency_id=emp.agency_id)
-    base = _to_row(r)
+    base = _rows(ctx, [r])[0]
     return EmployeeDetail(
         **base.__dict__,
         rrn_masked=ctx.cipher.decrypt(emp.rrn_encrypted).masked(),

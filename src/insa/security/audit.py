@@ -63,8 +63,8 @@ def write_pending(session: Session) -> None:
     """Write the session's audit entries now (at its commit; or by a session that joins a
     connection's transaction and never commits, :func:`insa.security.context.over_connection`)."""
     rows = session.info.pop(PENDING, None)
-    if rows:
-        session.execute(insert(AuditLog), rows)
+    if rows:  # a Core insert on the session's connection (an ORM bulk insert cost 1 ms more)
+        session.connection().execute(insert(AuditLog), rows)
 
 
 @event.listens_for(Session, "after_rollback")

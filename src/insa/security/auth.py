@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import pyotp
 from sqlalchemy import delete, select, update
@@ -39,19 +40,23 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _role_code(user_id: Any) -> Any:
+    return select(UserRole.role_code).where(UserRole.user_id == user_id).order_by(UserRole.id)
+
+
 def role_of(db: Session, user: User) -> str:
-    role = db.scalar(
-        select(UserRole.role_code).where(UserRole.user_id == user.id).order_by(UserRole.id)
-    )
-    return role or "employee"
+    return db.scalar(_role_code(user.id)) or "employee"
 
 
-def principal_for(db: Session, user: User, client_addr: str | None) -> Principal:
+def principal_for(
+    db: Session, user: User, client_addr: str | None, role: str | None = None
+) -> Principal:
+    """Who is calling; ``role`` when the caller already read it (with the session)."""
     return Principal(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
-        role=role_of(db, user),
+        role=role or role_of(db, user),
         agency_id=user.agency_id,
         employee_id=user.employee_id,
         client_addr=client_addr,
@@ -132,23 +137,37 @@ def create_session(
     return token, ws
 
 
-def load_session(db: Session, token: str | None) -> tuple[WebSession, User] | None:
+class LoadedSession(NamedTuple):
+    """A live session, its user and the user's role."""
+
+    session: WebSession
+    user: User
+    role: str
+
+
+def load_session(db: Session, token: str | None) -> LoadedSession | None:
+    """The live session of ``token`` with its user and role, in one query (this runs on
+    every request); an expired or idle session, or one of a deactivated user, is ended."""
     if not token:
         return None
-    ws = db.get(WebSession, digest(token))
-    if ws is None:
+    found = db.execute(
+        select(WebSession, User, _role_code(User.id).limit(1).scalar_subquery())
+        .outerjoin(User, User.id == WebSession.user_id)
+        .where(WebSession.id == digest(token))
+    ).first()
+    if found is None:
         return None
+    ws, user, role = found
     t = now()
     last_seen = throttle.aware(ws.last_seen_at)
     expires = throttle.aware(ws.expires_at)
     assert last_seen is not None and expires is not None
-    user = db.get(User, ws.user_id)
     if user is None or not user.is_active or expires <= t or last_seen + SESSION_IDLE <= t:
         db.delete(ws)
         return None
     if (t - last_seen).total_seconds() > 60:
         ws.last_seen_at = t
-    return ws, user
+    return LoadedSession(ws, user, role or "employee")
 
 
 def end_session(db: Session, token: str | None) -> None:

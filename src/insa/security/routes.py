@@ -163,7 +163,7 @@ def _pending(request: Request, db: DbDep) -> tuple[Any, User]:
     loaded = current_session(request, db)
     if loaded is None:
         raise LoginRequired()
-    return loaded
+    return loaded.session, loaded.user
 
 
 @router.get("/login/totp", response_class=HTMLResponse)

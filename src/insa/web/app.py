@@ -25,7 +25,7 @@ from insa.web.deps import (
     build_templates,
     templates,
 )
-from insa.web.middleware import BodyLimit, add_security_headers
+from insa.web.middleware import BodyLimit, SecurityHeaders
 
 
 def _is_api(request: Request) -> bool:
@@ -81,7 +81,7 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(BodyLimit)
-    add_security_headers(app)
+    app.add_middleware(SecurityHeaders)
     _add_error_pages(app)
     return app
 

@@ -30,7 +30,6 @@ from insa.files import content_disposition
 from insa.people.registry import exchange_organisation
 from insa.security import auth
 from insa.security.context import Ctx
-from insa.security.models import User, WebSession
 from insa.security.principal import Principal
 from insa.security.roles import ROLE_LABELS
 
@@ -78,22 +77,21 @@ def client_addr(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def current_session(request: Request, db: Session) -> tuple[WebSession, User] | None:
+def current_session(request: Request, db: Session) -> auth.LoadedSession | None:
     cached = getattr(request.state, "insa_session", _MISSING)
     if cached is _MISSING:
         cached = auth.load_session(db, request.cookies.get(SESSION_COOKIE))
         request.state.insa_session = cached
-    return cast("tuple[WebSession, User] | None", cached)
+    return cast("auth.LoadedSession | None", cached)
 
 
 def page_ctx(request: Request, db: DbDep) -> Ctx:
     loaded = current_session(request, db)
     if loaded is None:
         raise LoginRequired()
-    ws, user = loaded
-    if not ws.mfa_ok:
+    if not loaded.session.mfa_ok:
         raise MfaPending()
-    principal = auth.principal_for(db, user, client_addr(request))
+    principal = auth.principal_for(db, loaded.user, client_addr(request), loaded.role)
     request.state.principal = principal  # pages and error pages show who is logged in
     return Ctx(db, principal)
 
@@ -111,8 +109,8 @@ def api_ctx(request: Request, db: DbDep) -> Ctx:
         return Ctx(db, auth.principal_for(db, user, client_addr(request)))
     if request.method in ("GET", "HEAD"):
         loaded = current_session(request, db)
-        if loaded is not None and loaded[0].mfa_ok:
-            return Ctx(db, auth.principal_for(db, loaded[1], client_addr(request)))
+        if loaded is not None and loaded.session.mfa_ok:
+            return Ctx(db, auth.principal_for(db, loaded.user, client_addr(request), loaded.role))
     raise ApiUnauthorized()
 
 
