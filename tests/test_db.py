@@ -180,3 +180,30 @@ def test_statistics_are_refreshed_after_a_bulk_load(migrated: Engine, cipher: RR
         else:
             stats = conn.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'employees'"))
             assert stats and stats > 0
+
+
+def test_a_web_worker_keeps_ten_connections() -> None:
+    """Ten concurrent requests in one worker reuse kept PostgreSQL connections instead of
+    opening one for every other request (SQLAlchemy's default pool keeps five)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from insa.db.engine import make_engine
+    from tests.conftest import PG_ADMIN_URL
+
+    engine = make_engine(PG_ADMIN_URL)
+    pids: set[int] = set()
+
+    def one(_: int) -> None:
+        with engine.connect() as conn:
+            pids.add(int(conn.scalar(text("SELECT pg_backend_pid()")) or 0))
+            conn.execute(text("SELECT pg_sleep(0.05)"))
+
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            list(pool.map(one, range(10)))
+        first = set(pids)
+        with ThreadPoolExecutor(10) as pool:
+            list(pool.map(one, range(10)))
+    finally:
+        engine.dispose()
+    assert len(first) == 10 and pids == first  # the second round reused all ten
