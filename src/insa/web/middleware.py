@@ -17,10 +17,9 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodyLimit:
-    """Refuse request bodies over MAX_BODY (413): at once when Content-Length says so, and by
-    counting the bytes as they arrive otherwise (chunked bodies included), before any form
-    parser or upload spool sees more than the limit."""
+class HttpMiddleware:
+    """A plain ASGI middleware that handles HTTP requests (``http``) and passes everything
+    else (lifespan, websockets) through unchanged."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -29,6 +28,18 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Any, receive: Any, send: Any) -> None:
+        raise NotImplementedError
+
+
+class BodyLimit(HttpMiddleware):
+    """Refuse request bodies over MAX_BODY (413): at once when Content-Length says so, and by
+    counting the bytes as they arrive otherwise (chunked bodies included), before any form
+    parser or upload spool sees more than the limit."""
+
+    async def http(self, scope: Any, receive: Any, send: Any) -> None:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > MAX_BODY:
@@ -79,7 +90,7 @@ _HEADERS = (
 )
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """No sniffing, no framing, same-origin referrers, a strict CSP (but on the API docs) and
     no caching of anything but static files; a header the route set itself is kept.
 
@@ -87,13 +98,7 @@ class SecurityHeaders:
     runs every request through an extra task and memory stream, which cost more per search
     than the query did."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Any, receive: Any, send: Any) -> None:
         path: str = scope.get("path", "")
         extra = list(_HEADERS)
         if not path.startswith("/api/docs"):
