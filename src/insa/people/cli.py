@@ -96,7 +96,7 @@ def people_import(
     ),
 ) -> None:
     """직원·부양가족을 가져옵니다 (전부 아니면 전무) / Import employees and dependents, all or nothing."""
-    from insa.db.bulk import BULK_ROWS, refresh_statistics
+    from insa.db.bulk import refresh_statistics
     from insa.db.locks import BatchBusy, batch_lock
     from insa.people.io import ImportRejected, import_files
     from insa.people.seed import BULK_TABLES, PEOPLE_WRITE
@@ -109,9 +109,8 @@ def people_import(
             engine.begin() as conn,
         ):
             report = import_files(conn, files, cipher)
-        written = report.employees_added + report.employees_updated + report.dependents_added
-        if written >= BULK_ROWS:
-            refresh_statistics(engine, BULK_TABLES, written)
+        refresh_statistics(engine, BULK_TABLES, report.employees_added
+                           + report.employees_updated + report.dependents_added)  # fmt: skip
     except BatchBusy as exc:
         raise _fail(str(exc), 1) from None
     except ImportRejected as rej:

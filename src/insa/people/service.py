@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
@@ -102,19 +103,38 @@ _names: TTLCache[str, _Names] = TTLCache(maxsize=64, ttl=REFERENCE_TTL)
 def _reference_names(ctx: Ctx, *, fresh: bool = False) -> _Names:
     """The reference names, kept a few minutes; read again at once when asked (``fresh``: a
     row named an id the kept ones lack)."""
-    key = str(ctx.db.get_bind().engine.url)
-    with _kept_lock:
-        found = None if fresh else _names.get(key)
-    if found is None:
-        db = ctx.db
-        found = _Names(
+    db = ctx.db
+
+    def load() -> _Names:
+        return _Names(
             {i: (c, n) for i, c, n in db.execute(select(Agency.id, Agency.code, Agency.name_ko))},
             dict(db.execute(select(Grade.id, Grade.name_ko)).all()),
             dict(db.execute(select(Position.id, Position.name_ko)).all()),
         )
+
+    return _kept(_names, _database(ctx), load, fresh=fresh)
+
+
+_kept_lock = threading.Lock()  # the kept lists are shared by a worker's request threads
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _kept(cache: TTLCache[_K, _V], key: _K, load: Callable[[], _V], *, fresh: bool = False) -> _V:
+    """``cache[key]``, loaded (outside the lock: two threads may both read) when missing,
+    expired or not wanted (``fresh``)."""
+    with _kept_lock:
+        found = None if fresh else cache.get(key)
+    if found is None:
+        found = load()
         with _kept_lock:
-            _names[key] = found
+            cache[key] = found
     return found
+
+
+def _database(ctx: Ctx) -> str:
+    """Which database the context works on (kept lists are per database)."""
+    return str(ctx.db.get_bind().engine.url)
 
 
 def _rows(ctx: Ctx, rows: list[Any]) -> list[EmployeeRow]:
@@ -137,6 +157,16 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _filter_agency(ctx: Ctx, agency_id: int | None) -> int | None:
+    """The agency whose units the actor may filter by (``None``: none)."""
+    if not ctx.principal.can(SEARCH):
+        return None
+    try:
+        return ctx.principal.scope_agency(agency_id)
+    except PermissionError:
+        return None
+
+
 def org_units(
     ctx: Ctx,
     agency_id: int | None = None,
@@ -146,13 +176,7 @@ def org_units(
 ) -> list[tuple[int, str, int]]:
     """Units the actor may filter by: (id, name, level), in tree order — all of them, those
     down to ``max_level``, or the children of ``parent_id``."""
-    p = ctx.principal
-    if not p.can(SEARCH):
-        return []
-    try:
-        aid = p.scope_agency(agency_id)
-    except PermissionError:
-        return []
+    aid = _filter_agency(ctx, agency_id)
     if aid is None:
         return []
     stmt = select(OrgUnit.id, OrgUnit.name, OrgUnit.level).where(OrgUnit.agency_id == aid)
@@ -167,7 +191,6 @@ def org_units(
 UNIT_LISTS_TTL = 60.0  # seconds a search page's unit list is reused (per process)
 _unit_lists: TTLCache[tuple[str, int, int | None, int | None], tuple[tuple[int, str, int], ...]]
 _unit_lists = TTLCache(maxsize=4096, ttl=UNIT_LISTS_TTL)
-_kept_lock = threading.Lock()
 
 
 def unit_choices(
@@ -179,23 +202,11 @@ def unit_choices(
     reading and building 200 of them cost as much as the search itself. A unit added since
     shows within the minute; a removed one, chosen from an old list, filters nothing
     (:func:`unit_of_agency` checks it against the database)."""
-    p = ctx.principal
-    if not p.can(SEARCH):
-        return ()
-    try:
-        aid = p.scope_agency(agency_id)
-    except PermissionError:
-        return ()
+    aid = _filter_agency(ctx, agency_id)
     if aid is None:
         return ()
-    key = (str(ctx.db.get_bind().engine.url), aid, max_level, parent_id)
-    with _kept_lock:
-        found = _unit_lists.get(key)
-    if found is None:
-        found = tuple(org_units(ctx, aid, max_level=max_level, parent_id=parent_id))
-        with _kept_lock:
-            _unit_lists[key] = found
-    return found
+    return _kept(_unit_lists, (_database(ctx), aid, max_level, parent_id),
+                 lambda: tuple(org_units(ctx, aid, max_level=max_level, parent_id=parent_id)))  # fmt: skip
 
 
 def forget_kept_lists() -> None:
