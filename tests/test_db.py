@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from insa.db.migrate import alembic_config, current_revision, downgrade, upgrade
@@ -207,3 +207,31 @@ def test_a_web_worker_keeps_ten_connections() -> None:
     finally:
         engine.dispose()
     assert len(first) == 10 and pids == first  # the second round reused all ten
+
+
+def test_a_kept_connection_is_checked_only_after_resting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No round trip to check a connection returned moments ago; one that rested is checked,
+    and one the server ended while it rested is replaced before the caller sees it."""
+    from insa.db import engine as engine_module
+    from insa.db.engine import make_engine
+    from tests.conftest import PG_ADMIN_URL
+
+    engine = make_engine(PG_ADMIN_URL, pool_size=1, max_overflow=0)
+    pings: list[object] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+    try:
+        with engine.connect() as conn:
+            first = conn.scalar(text("SELECT pg_backend_pid()"))
+        for _ in range(5):
+            with engine.connect() as conn:
+                assert conn.scalar(text("SELECT pg_backend_pid()")) == first
+        assert pings == []  # busy connections: never checked
+        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as admin:
+            assert admin.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": first})
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE", 0.0)  # it has rested long enough
+        with engine.connect() as conn:
+            again = conn.scalar(text("SELECT pg_backend_pid()"))
+        assert pings and again != first  # checked, found dead, replaced
+    finally:
+        engine.dispose()

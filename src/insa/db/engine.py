@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 
 def normalise_url(url: str) -> str:
@@ -24,8 +25,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
+        if u.database and u.database != ":memory:":  # a file: the pool PostgreSQL has (below)
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.setdefault("pool_size", 10)
+            kwargs.setdefault("max_overflow", 10)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -46,9 +49,41 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # kept ones is closed when returned, so ten concurrent requests in one web worker opened
     # a new server connection for every other request — the 1–3 s stalls of the search
     # benchmark. Ten more on demand; four workers stay under PostgreSQL's 100 connections.
+    # A web worker's database slots (INSA_WEB_THREADS, at most 16) stay below these 20.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 10.0  # seconds a kept connection may rest before it is checked on checkout
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a kept connection before handing it out when it rested PING_AFTER_IDLE or more
+    (the server may have ended it: a restart, an idle timeout, a failover); a dead one is
+    replaced before the caller sees it. SQLAlchemy's ``pool_pre_ping`` checks on every
+    checkout: one more round trip a request, and a web worker under load returns and takes
+    back the same connections within milliseconds."""
+
+    @event.listens_for(engine, "connect")
+    def _made(_dbapi_conn: Any, record: Any) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("rested_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:  # any failure: the pool discards it and connects afresh
+            raise exc.DisconnectionError() from e
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -76,9 +111,12 @@ def dispose_engines() -> None:
 
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
-    session = factory()
+    """One unit of work: commit on success, roll back on any error.
+
+    A plain ``Session``: a ``sessionmaker`` made here would define a new Session subclass on
+    every call, and SQLAlchemy sets up the event dispatch of each new class (a tenth of a web
+    worker's interpreter time under load)."""
+    session = Session(bind=engine or get_engine(), expire_on_commit=False)
     try:
         yield session
         session.commit()
