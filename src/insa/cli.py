@@ -10,7 +10,7 @@ import traceback
 import typer
 
 from insa import clikit, domains
-from insa.settings import MissingKeyError, get_settings
+from insa.settings import MissingKeyError, get_settings, reset_settings
 
 console, err = clikit.console, clikit.err
 
@@ -91,9 +91,18 @@ def serve(
         max=64,
         help="작업 프로세스 수 (세션은 데이터베이스에 있음) / worker processes",
     ),  # fmt: skip
+    threads: int = typer.Option(
+        int(os.environ.get("INSA_WEB_THREADS", "4")),
+        min=1,
+        max=16,
+        help="프로세스마다 데이터베이스를 동시에 쓰는 요청 수 / requests a worker lets use the database at once",
+    ),  # fmt: skip
 ) -> None:
     """웹 앱을 실행합니다 / Run the web app."""
     import uvicorn
+
+    os.environ["INSA_WEB_THREADS"] = str(threads)  # read by each worker's app (settings)
+    reset_settings()
 
     from insa.web.app import create_app
 

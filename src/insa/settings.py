@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     demo: bool = False
     log_level: str = "INFO"
+    web_threads: int = Field(
+        default=4, ge=1, le=16,  # fewer than a process's pooled connections (20): db/engine.py
+        description="Requests a web worker lets use the database at once (its database slots)",
+    )  # fmt: skip
 
     @property
     def effective_database_url(self) -> str:

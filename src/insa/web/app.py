@@ -3,9 +3,12 @@ error pages and security headers."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import quote
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -15,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from insa import __version__, domains
 from insa.db.engine import get_engine
+from insa.settings import get_settings
 from insa.web.deps import (
     ApiUnauthorized,
     CsrfFailed,
@@ -48,8 +52,17 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
     )
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Each worker's database slots (:func:`insa.web.deps.get_db`), as many as
+    ``INSA_WEB_THREADS``, made on the worker's event loop."""
+    app.state.db_slots = CapacityLimiter(get_settings().web_threads)
+    yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="insa",
         version=__version__,
         description="insa 인사·급여 자동화 API. 인증: `Authorization: Bearer <API 토큰>` (계정 화면에서 발급).",

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from typing import Annotated, Any, cast
 from urllib.parse import quote, unquote
 
+import anyio.to_thread
 import jinja2
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -64,10 +67,35 @@ class ApiUnauthorized(Exception):
     pass
 
 
-def get_db() -> Iterator[Session]:
-    """One transaction per request; committed before the response is sent."""
-    with session_scope(get_engine()) as session:
-        yield session
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request; committed before the response is sent.
+
+    A request takes one of the worker's ``INSA_WEB_THREADS`` database slots first (waiting
+    on the event loop, in arrival order) and gives it back once its session is closed. One
+    interpreter runs one thread at a time: twenty concurrent searches in a worker as twenty
+    threads took turns on the interpreter lock and kept twenty database sessions busy at
+    once (p95 186 → 108 ms on PostgreSQL with three slots, docs/benchmarks.md). The slots
+    are fewer than the connection pool, so taking a connection never waits: the caller's
+    query in :func:`page_ctx` runs on the event loop, which must never block on the pool.
+
+    The session is opened on the event loop (making one touches no database) and ended in a
+    worker thread (the commit may wait on the disk), shielded from cancellation as FastAPI
+    ends a sync generator; a sync generator here cost two thread hand-offs a request."""
+    slots: CapacityLimiter | None = getattr(request.app.state, "db_slots", None)
+    async with slots if slots is not None else nullcontext():
+        scope = session_scope(get_engine())
+        session = scope.__enter__()
+        ended = CapacityLimiter(1)  # ending never waits for the request threads
+        try:
+            yield session
+        except BaseException as e:
+            with CancelScope(shield=True):
+                await anyio.to_thread.run_sync(scope.__exit__, type(e), e, e.__traceback__,
+                                               limiter=ended)  # fmt: skip
+            raise
+        else:
+            with CancelScope(shield=True):
+                await anyio.to_thread.run_sync(scope.__exit__, None, None, None, limiter=ended)
 
 
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
@@ -85,7 +113,9 @@ def current_session(request: Request, db: Session) -> auth.LoadedSession | None:
     return cast("auth.LoadedSession | None", cached)
 
 
-def page_ctx(request: Request, db: DbDep) -> Ctx:
+async def page_ctx(request: Request, db: DbDep) -> Ctx:
+    """The caller of a page. On the event loop: its one query reads a session by its key (a
+    thread hand-off cost more than the query)."""
     loaded = current_session(request, db)
     if loaded is None:
         raise LoginRequired()
@@ -99,7 +129,7 @@ def page_ctx(request: Request, db: DbDep) -> Ctx:
 CtxDep = Annotated[Ctx, Depends(page_ctx)]
 
 
-def api_ctx(request: Request, db: DbDep) -> Ctx:
+async def api_ctx(request: Request, db: DbDep) -> Ctx:
     """Bearer API token, or a browser session for safe (GET) requests."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -121,7 +151,7 @@ def page_gate(*permissions: str, message: str | None = None) -> Any:
     """A route dependency: the page is for callers holding any of ``permissions`` (403
     otherwise, with ``message`` on the error page)."""
 
-    def gate(ctx: CtxDep) -> None:
+    async def gate(ctx: CtxDep) -> None:  # on the event loop: no I/O
         if not any(ctx.principal.can(p) for p in permissions):
             raise Forbidden(message) if message else Forbidden()
 
@@ -131,7 +161,7 @@ def page_gate(*permissions: str, message: str | None = None) -> Any:
 def api_gate(permission: str) -> Any:
     """The same gate for the JSON API."""
 
-    def gate(ctx: ApiCtxDep) -> None:
+    async def gate(ctx: ApiCtxDep) -> None:
         if not ctx.principal.can(permission):
             raise Forbidden()
 
