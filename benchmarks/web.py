@@ -271,6 +271,18 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def _database_cpu_seconds() -> float:
+    """User + system CPU time of the local PostgreSQL server's processes (0 for SQLite: its
+    work is inside the server's own processes)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        if proc.info["name"] == "postgres" and proc.info["cpu_times"] is not None:
+            total += proc.info["cpu_times"].user + proc.info["cpu_times"].system
+    return total
+
+
 def run_concurrent(name: str, url: str, args: argparse.Namespace) -> None:
     """The search page under ``--clients`` concurrent users, for each ``--workers`` count,
     ``--repeat`` times (runs vary: keep-alive connections stay with the worker that took
@@ -287,15 +299,21 @@ def run_concurrent(name: str, url: str, args: argparse.Namespace) -> None:
             concurrent_search(port, cookie, queries, 4, 5)  # warm-up, every worker
             pids = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
             for run in range(1, args.repeat + 1):
-                cpu0, t0 = _cpu_seconds(pids), time.perf_counter()
+                cpu0, db0, t0 = _cpu_seconds(pids), _database_cpu_seconds(), time.perf_counter()
+                own0 = time.process_time()
                 ms = concurrent_search(port, cookie, queries, args.clients, args.each)
                 seconds, cpu = time.perf_counter() - t0, _cpu_seconds(pids) - cpu0
+                own = time.process_time() - own0
+                db_cpu = _database_cpu_seconds() - db0 if name == "postgresql" else 0.0
                 q = statistics.quantiles(ms, n=100, method="inclusive")
                 p95s.append(q[94])
                 print(f"- {args.clients} concurrent users, search page, {workers} worker(s), run {run}: "
                       f"{len(ms)} requests, {len(ms) / seconds:.0f}/s, p50 {statistics.median(ms):.0f} ms · "
                       f"p95 {q[94]:.0f} ms · p99 {q[98]:.0f} ms · max {max(ms):.0f} ms; "
-                      f"server CPU {cpu / len(ms) * 1000:.1f} ms a request", flush=True)  # fmt: skip
+                      f"server CPU {cpu / len(ms) * 1000:.1f} ms a request"
+                      + (f", database CPU {db_cpu / len(ms) * 1000:.1f} ms" if db_cpu else "")
+                      + f", clients' CPU {own / len(ms) * 1000:.1f} ms",
+                      flush=True)  # fmt: skip
             if len(p95s) > 1:
                 print(f"  → {workers} worker(s): median p95 {statistics.median(p95s):.0f} ms "
                       f"(runs {min(p95s):.0f}–{max(p95s):.0f} ms)", flush=True)  # fmt: skip
