@@ -133,10 +133,13 @@ async def api_ctx(request: Request, db: DbDep) -> Ctx:
     """Bearer API token, or a browser session for safe (GET) requests."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = auth.user_for_api_token(db, header[7:].strip())
-        if user is None:
-            raise ApiUnauthorized()
-        return Ctx(db, auth.principal_for(db, user, client_addr(request)))
+        # reads only, here on the event loop: the token's "last used" change is written by
+        # the request's own thread (on SQLite a write waits for the database's write lock)
+        with db.no_autoflush:
+            user = auth.user_for_api_token(db, header[7:].strip())
+            if user is None:
+                raise ApiUnauthorized()
+            return Ctx(db, auth.principal_for(db, user, client_addr(request)))
     if request.method in ("GET", "HEAD"):
         loaded = current_session(request, db)
         if loaded is not None and loaded.session.mfa_ok:
