@@ -30,6 +30,7 @@ from insa.people import cli as people_cli
 from insa.security import cli as security_cli
 from insa.security import grants
 from insa.travel import cli as travel_cli
+from insa.watch import cli as watch_cli
 from insa.yearend import cli as yearend_cli
 
 if TYPE_CHECKING:
@@ -188,6 +189,21 @@ def _travel_web() -> ModuleType:
     return routes
 
 
+# ------------------------------------------------------------------ watch
+
+
+def _watch() -> Rooms:
+    from insa.watch import models, service
+
+    return Rooms(models, service)
+
+
+def _watch_web() -> ModuleType:
+    from insa.watch import routes
+
+    return routes
+
+
 # ------------------------------------------------------------------ the registry
 
 CORE = (
@@ -200,6 +216,7 @@ DOMAINS = (
     Package("allowance", "가족수당 이중수급 검증", allowance_cli.COMMANDS, _allowance,
             _allowance_web),
     Package("travel", "출장 정산", travel_cli.COMMANDS, _travel, _travel_web),
+    Package("watch", "장애 탐지", watch_cli.COMMANDS, _watch, _watch_web),
 )  # fmt: skip
 PACKAGES = CORE + DOMAINS
 

@@ -1,0 +1,82 @@
+"""The monitors' configuration checked in the web app (the centre's operators paste a Gatus
+file and see every problem with its line) and over the API (a CI job posts the file)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from insa.watch import service
+from insa.watch.cli import LABELS
+from insa.watch.schemas import Config
+from insa.web.deps import ApiCtxDep, CtxDep, NavItem, api_gate, csrf_protect, page_gate, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["v1"])
+ROUTERS = (router, api_router)
+NAV = (NavItem("점검 설정 검사", "/watch/validate", lambda p: p.can(service.VALIDATE), order=70),)
+
+
+def _report(found: Config) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    for m in found.monitors:
+        kinds[m.kind] = kinds.get(m.kind, 0) + 1
+    return {
+        "ok": found.ok,
+        "monitors": [
+            {
+                "key": m.key,
+                "kind": m.kind,
+                "ministry": m.ministry or None,
+                "interval_ms": m.interval_ms,
+                "depends_on": list(m.depends_on),
+                "line": m.where.line,
+            }
+            for m in found.monitors
+        ],  # fmt: skip
+        "kinds": kinds,
+        "notifiers": sorted(found.notifiers),
+        "problems": [
+            {
+                "file": p.where.file,
+                "line": p.where.line,
+                "severity": p.severity,
+                "message": p.message,
+            }
+            for p in found.problems
+        ],  # fmt: skip
+    }
+
+
+@router.get("/watch/validate", response_class=HTMLResponse,
+            dependencies=[page_gate(service.VALIDATE)])  # fmt: skip
+def validate_page(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "watch/validate.html", text="", report=None, labels=LABELS)
+
+
+@router.post("/watch/validate", response_class=HTMLResponse,
+             dependencies=[page_gate(service.VALIDATE)])  # fmt: skip
+async def validate_submit(
+    request: Request, ctx: CtxDep, text: Annotated[str, Form(max_length=service.MAX_TEXT)] = ""
+) -> Response:
+    found = await run_in_threadpool(service.validate_text, text)
+    return render(request, "watch/validate.html", text=text, report=_report(found), labels=LABELS)
+
+
+@api_router.post(
+    "/watch/validate", dependencies=[api_gate(service.VALIDATE)], name="watch_validate"
+)
+async def api_validate(request: Request, ctx: ApiCtxDep) -> JSONResponse:
+    """Gatus 설정(YAML 본문)을 검사합니다. 200: 검사 결과(`ok`, `problems`의 file·line), 413: 너무 긴 본문."""
+    raw = await request.body()
+    if len(raw) > service.MAX_TEXT * 4:
+        return JSONResponse({"detail": "설정이 너무 깁니다"}, status_code=413)
+    try:
+        text = raw.decode("utf-8")
+        found = await run_in_threadpool(service.validate_text, text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return JSONResponse({"detail": f"읽을 수 없는 설정입니다: {exc}"}, status_code=422)
+    return JSONResponse(_report(found))

@@ -1,0 +1,131 @@
+"""The shapes of the failure-detection domain: monitors as a Gatus configuration file defines
+them (with insa's additions), and what validating a configuration found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from insa.watch.conditions import Condition
+
+Kind = Literal["http", "tcp", "udp", "icmp", "tls", "websocket", "dns", "push"]
+Severity = Literal["error", "warning", "ignored"]
+
+
+@dataclass(frozen=True, order=True)
+class Where:
+    """A place in a configuration file (lines from 1)."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: Where
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An endpoint's alert: where it goes (a Gatus provider type) and when."""
+
+    type: str
+    failure_threshold: int = 3
+    success_threshold: int = 2
+    send_on_resolved: bool = False
+    description: str = ""
+    enabled: bool = True
+    delivers: bool = True  # False: its provider is not configured (or has no Apprise service)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A maintenance window: from ``start`` (hh:mm, in ``timezone``) for ``duration_ms``, on
+    the ``every`` weekdays (every day when empty)."""
+
+    start: str
+    duration_ms: int
+    every: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """A push monitor's expected calls: one every ``interval_ms``, ``grace_ms`` tolerated."""
+
+    interval_ms: int
+    grace_ms: int = 0
+
+
+@dataclass(frozen=True)
+class ClientTLS:
+    certificate_file: str
+    private_key_file: str
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """One thing to check (a Gatus endpoint or external endpoint)."""
+
+    name: str
+    kind: Kind
+    where: Where
+    group: str = ""
+    url: str = ""
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+    graphql: bool = False
+    interval_ms: int = 60_000
+    timeout_ms: int = 10_000
+    conditions: tuple[Condition, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    failure_threshold: int = 3
+    success_threshold: int = 2
+    ministry: str = ""
+    depends_on: tuple[str, ...] = ()  # keys of other monitors
+    maintenance: tuple[Window, ...] = ()
+    dns_query_name: str = ""
+    dns_query_type: str = ""
+    insecure: bool = False
+    follow_redirects: bool = True
+    proxy_url: str = ""
+    dns_resolver: str = ""
+    client_tls: ClientTLS | None = None
+    network: str = "ip"  # icmp: ip, ip4 or ip6
+    token: str = ""  # push monitors
+    heartbeat: Heartbeat | None = None
+    extra_labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Unique across a configuration, as Gatus's: ``group/name`` (or the name alone)."""
+        return f"{self.group}/{self.name}" if self.group else self.name
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded configuration: its monitors and everything found on the way."""
+
+    files: tuple[str, ...]
+    monitors: tuple[Monitor, ...] = ()
+    maintenance: Window | None = None  # the global window (Gatus's top-level `maintenance`)
+    notifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # provider → Apprise URLs
+    concurrency: int | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
