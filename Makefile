@@ -39,6 +39,7 @@ demo: system-demo install
 	INSA_DEMO=1 $(BIN)/insa users demo > /dev/null
 	INSA_DEMO=1 $(BIN)/insa travel demo-data var/travel-tickets.jsonl
 	INSA_DEMO=1 $(BIN)/insa travel import-tickets var/travel-tickets.jsonl
+	INSA_WATCH_BATCH_TOKEN=demo-batch-token $(BIN)/insa watch validate examples/watch/monitors.yaml
 	@echo ""
 	@echo "  insa demo → http://$(HOST):$(PORT)/   (all data is synthetic)"
 	@INSA_DEMO=1 $(BIN)/insa users demo
