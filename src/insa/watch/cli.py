@@ -44,3 +44,58 @@ def watch_validate(
         raise typer.Exit(1)
     console.print(f"[green]설정이 올바릅니다[/]: 파일 {len(found.files)}개, 점검 {len(found.monitors)}개 "
                   f"({summary}), 알림 {len(found.notifiers)}종")  # fmt: skip
+
+
+@watch_app.command("run")
+def watch_run(
+    config: Path = typer.Argument(
+        ..., help="Gatus 설정 파일 또는 폴더 / a Gatus configuration file or directory"
+    ),
+    events_out: Path | None = typer.Option(
+        None,
+        "--events-out",
+        help="사건 기록 JSON Lines (이어 씀) / events file, one JSON object a line (appended)",
+    ),
+    duration: float | None = typer.Option(
+        None,
+        "--duration",
+        min=0.1,
+        help="이 초만큼 실행 (없으면 멈출 때까지) / run this many seconds",
+    ),
+) -> None:
+    """점검 실행: 멈출 때까지(또는 --duration초) 모든 점검을 돌리고 사건을 기록
+    / Run the checker until stopped (or for --duration seconds), writing every event."""
+    from insa.clikit import console, fail
+    from insa.clock import to_kst
+    from insa.watch.checker import run
+    from insa.watch.incidents import Event
+    from insa.watch.service import validate
+
+    found = validate(config)
+    if not found.ok:
+        for p in found.errors:
+            console.print(f"{p.where}: {p.message}", highlight=False, markup=False)
+        raise fail(f"설정 오류 {len(found.errors)}건: insa watch validate로 확인하세요", 1)
+    from insa.watch.checker import NOT_YET
+
+    skipped = [m for m in found.monitors if m.kind in NOT_YET]
+    for m in skipped:
+        console.print(f"{m.where}: (주의) '{m.key}' {m.kind} 점검은 이 검사기가 아직 실행하지 않습니다",
+                      highlight=False, markup=False)  # fmt: skip
+    console.print(f"점검 {len(found.monitors) - len(skipped)}개를 시작합니다"
+                  + (f" ({duration:g}초)" if duration else " (Ctrl+C로 멈춤)"))  # fmt: skip
+
+    def said(e: Event) -> None:
+        word = "[red]장애 발생[/]" if e.event == "open" else "[green]복구[/]"
+        console.print(
+            f"{to_kst(e.time):%H:%M:%S} {word} {e.monitor} · {e.incident}", highlight=False
+        )
+
+    try:
+        stats = run(found, events_out, duration, on_event=said)
+    except KeyboardInterrupt:
+        console.print("멈췄습니다")
+        return
+    late = sorted(stats.late_ms)
+    p99 = late[int(len(late) * 0.99)] if late else 0
+    console.print(f"점검 {stats.checks:,}회, 사건 {stats.events}건, 지연 p99 {p99} ms")

@@ -1,0 +1,161 @@
+"""The checker: every monitor on its own schedule (jittered, so that ten thousand monitors do
+not fire in the same second), at most ``concurrency`` checks at once, each bounded by its
+timeout; each result through the incident book; each event written as one JSON line, flushed
+as it happens."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import heapq
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from insa.clock import to_kst
+from insa.watch import maintenance
+from insa.watch.conditions import evaluate
+from insa.watch.incidents import Book, Event, Rule
+from insa.watch.probes import Clients, Seen, check
+from insa.watch.schemas import Config, Monitor
+
+DEFAULT_CONCURRENCY = 200
+NOT_YET = ("icmp", "websocket", "push")  # kinds this checker does not run yet (docs/watch.md)
+
+
+@dataclass
+class Result:
+    """One check, as stored and counted."""
+
+    at: dt.datetime
+    monitor: str
+    ok: bool
+    latency_ms: int
+    failed: list[str]  # the failed conditions, as shown, and the error
+    late_ms: int  # how long after its due time the check started
+
+
+@dataclass
+class Stats:
+    checks: int = 0
+    late_ms: list[int] = field(default_factory=list)
+    events: int = 0
+
+
+def outcome(m: Monitor, seen: Seen) -> tuple[bool, list[str]]:
+    """Whether the check passed — every condition, as Gatus decides (an error of the call
+    fails the conditions that needed its answer) — and what failed, the error first."""
+    outcomes = [evaluate(c, seen.observation) for c in m.conditions]
+    failed = [o.condition for o in outcomes if not o.ok]
+    return all(o.ok for o in outcomes), ([seen.error] if seen.error else []) + failed
+
+
+def event_line(e: Event, names: dict[str, Monitor]) -> str:
+    m = names[e.monitor]
+    doc: dict[str, Any] = {"time": to_kst(e.time).isoformat(timespec="seconds"), "monitor": m.name,
+                           "event": e.event, "incident": e.incident, "cause": e.cause}  # fmt: skip
+    if m.group:
+        doc["group"] = m.group
+    return json.dumps(doc, ensure_ascii=False)
+
+
+class Checker:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        events_out: IO[str] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        on_result: Callable[[Result], None] | None = None,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.config = config
+        self.monitors = [m for m in config.monitors if m.kind not in NOT_YET]
+        self.by_key = {m.key: m for m in config.monitors}
+        self.book = Book(
+            (Rule(m.key, m.failure_threshold, m.success_threshold, m.depends_on) for m in config.monitors),
+            lambda key: uuid.uuid4().hex[:12],
+        )  # fmt: skip
+        self.events_out = events_out
+        self.on_event = on_event
+        self.on_result = on_result
+        self.now = now
+        self.stats = Stats()
+        self.clients = Clients()
+        self.limit = asyncio.Semaphore(config.concurrency or DEFAULT_CONCURRENCY)
+
+    def suppressed(self, m: Monitor, at: dt.datetime) -> bool:
+        windows = (*m.maintenance, *((self.config.maintenance,) if self.config.maintenance else ()))
+        return any(maintenance.active(w, at) for w in windows)
+
+    def _emit(self, events: list[Event]) -> None:
+        for e in events:
+            self.stats.events += 1
+            if self.events_out is not None:
+                self.events_out.write(event_line(e, self.by_key) + "\n")
+                self.events_out.flush()
+            if self.on_event is not None:
+                self.on_event(e)
+
+    async def _one(self, m: Monitor, due: float) -> None:
+        async with self.limit:
+            late = max(0, int((time.monotonic() - due) * 1000))
+            seen = await check(m, self.clients)
+        ok, failed = outcome(m, seen)
+        at = self.now()
+        self.stats.checks += 1
+        self.stats.late_ms.append(late)
+        if self.on_result is not None:
+            self.on_result(Result(at, m.key, ok, seen.observation.response_time_ms, failed, late))
+        cause = "; ".join(failed)[:500]
+        self._emit(self.book.record(m.key, ok, cause, at, suppressed=self.suppressed(m, at)))
+
+    async def run(self, duration: float | None = None) -> Stats:
+        """Until cancelled, or for ``duration`` seconds."""
+        start = time.monotonic()
+        stop = start + duration if duration is not None else None
+        rnd = random.Random()
+        queue: list[tuple[float, int, Monitor]] = []
+        for i, m in enumerate(self.monitors):  # the first checks spread over a few seconds
+            heapq.heappush(queue, (start + rnd.uniform(0, min(m.interval_ms / 1000, 5.0)), i, m))
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while queue:
+                due, i, m = queue[0]
+                now = time.monotonic()
+                if stop is not None and min(due, stop) >= stop:
+                    await asyncio.sleep(max(0.0, stop - now))
+                    break
+                if due > now:
+                    await asyncio.sleep(due - now)
+                    continue
+                heapq.heappop(queue)
+                task = asyncio.create_task(self._one(m, due))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                step = m.interval_ms / 1000
+                following = due + step
+                if following < now:  # fell behind (a stall): no burst of missed checks
+                    following = now + step
+                heapq.heappush(queue, (following, i, m))
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+            await self.clients.close()
+        return self.stats
+
+
+def run(config: Config, events_out: Path | None, duration: float | None,
+        on_event: Callable[[Event], None] | None = None) -> Stats:  # fmt: skip
+    """The checker in this process (``insa watch run``)."""
+    out = events_out.open("a", encoding="utf-8") if events_out is not None else None
+    try:
+        return asyncio.run(Checker(config, events_out=out, on_event=on_event).run(duration))
+    finally:
+        if out is not None:
+            out.close()
