@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from insa.cli import app
 from insa.watch.checker import run
 from insa.watch.config import load
+from insa.watch.models import WatchIncident, WatchResult
 
 INTERVAL = 0.2  # seconds: every monitor here checks five times a second
 
@@ -165,18 +167,46 @@ def test_the_harness_faults_open_and_resolve_once_each(
     assert "[RESPONSE_TIME]" in opened["slow"]["cause"]
 
 
-def test_watch_run_command_writes_the_events_file(
-    tmp_path: Path, harness: tuple[Script, int, int, int]
+def test_watch_run_command_writes_the_events_file_and_the_database(
+    tmp_path: Path, harness: tuple[Script, int, int, int], migrated: Engine
 ) -> None:
-    _script, port, db_port, closed_port = harness
+    """Run twice on one database with the fault still there: the second run carries on with
+    the incident the first opened (no duplicate); repaired, the same incident resolves."""
+    _script, _port, db_port, closed_port = harness
     path = tmp_path / "one.yaml"
-    path.write_text(f'endpoints:\n  - {{name: gone, url: "tcp://127.0.0.1:{closed_port}", interval: 200ms, '
-                    f'failure-threshold: 1, conditions: ["[CONNECTED] == true"]}}\n', encoding="utf-8")  # fmt: skip
+
+    def write(port: int) -> None:
+        path.write_text(f'endpoints:\n  - {{name: gone, ministry: MPM, url: "tcp://127.0.0.1:{port}", '
+                        f'interval: 200ms, failure-threshold: 1, success-threshold: 1, '
+                        f'conditions: ["[CONNECTED] == true"]}}\n', encoding="utf-8")  # fmt: skip
+
     out = tmp_path / "events.jsonl"
-    result = CliRunner().invoke(
+    runner = CliRunner()
+    write(closed_port)
+    for _ in range(2):
+        result = runner.invoke(
+            app, ["watch", "run", str(path), "--events-out", str(out), "--duration", "1"]
+        )
+        assert result.exit_code == 0, result.output
+    events = _events(out)
+    assert [e["event"] for e in events] == ["open"] and events[0]["monitor"] == "gone"
+    assert set(events[0]) >= {"time", "monitor", "event", "incident", "cause"}
+    write(db_port)  # repaired: the port now answers
+    result = runner.invoke(
         app, ["watch", "run", str(path), "--events-out", str(out), "--duration", "1"]
     )
     assert result.exit_code == 0, result.output
     events = _events(out)
-    assert [e["event"] for e in events] == ["open"] and events[0]["monitor"] == "gone"
-    assert set(events[0]) >= {"time", "monitor", "event", "incident", "cause"}
+    assert [e["event"] for e in events] == ["open", "resolve"]
+    assert events[0]["incident"] == events[1]["incident"]
+    with migrated.connect() as conn:
+        incidents = conn.execute(
+            select(WatchIncident.id, WatchIncident.ministry, WatchIncident.resolved_at)
+        ).all()
+        results = conn.scalar(select(func.count()).select_from(WatchResult))
+    assert (
+        len(incidents) == 1
+        and incidents[0][0] == events[0]["incident"]
+        and incidents[0][1] == "MPM"
+    )
+    assert incidents[0][2] is not None and results and results >= 10

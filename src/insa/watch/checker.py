@@ -15,16 +15,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from insa.clock import to_kst
 from insa.watch import maintenance
 from insa.watch.conditions import evaluate
-from insa.watch.incidents import Book, Event, Rule
+from insa.watch.incidents import Book, Event, Rule, affected_of
 from insa.watch.probes import Clients, Seen, check
 from insa.watch.schemas import Config, Monitor
 
+if TYPE_CHECKING:
+    from insa.watch.store import Store
+
 DEFAULT_CONCURRENCY = 200
+ROLL_UP_EVERY = 3600.0  # seconds between roll-ups of old results during a run
 NOT_YET = ("icmp", "websocket", "push")  # kinds this checker does not run yet (docs/watch.md)
 
 
@@ -73,6 +77,7 @@ class Checker:
         on_event: Callable[[Event], None] | None = None,
         on_result: Callable[[Result], None] | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        store: Store | None = None,
     ) -> None:
         self.config = config
         self.monitors = [m for m in config.monitors if m.kind not in NOT_YET]
@@ -88,10 +93,36 @@ class Checker:
         self.stats = Stats()
         self.clients = Clients()
         self.limit = asyncio.Semaphore(config.concurrency or DEFAULT_CONCURRENCY)
+        self.store = store
+        self.pending: list[tuple[dt.datetime, str, bool, int, str]] = []
+        self._listed: dict[str, list[str]] = {}  # the affected lists as last stored
 
     def suppressed(self, m: Monitor, at: dt.datetime) -> bool:
         windows = (*m.maintenance, *((self.config.maintenance,) if self.config.maintenance else ()))
         return any(maintenance.active(w, at) for w in windows)
+
+    async def _keep(self, events: list[Event]) -> None:
+        """Events and changed lists of affected monitors stored before they are told."""
+        listed = {k: sorted(v) for k, v in affected_of(self.book).items()}
+        if self.store is not None and (events or listed != self._listed):
+            await asyncio.to_thread(self.store.save_events, events, listed)
+        self._listed = listed
+        self._emit(events)
+
+    async def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if self.store is not None and batch:
+            await asyncio.to_thread(self.store.save_results, batch)
+
+    async def _flusher(self) -> None:
+        """Results stored every second; old ones rolled up every hour."""
+        rolled = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            await self._flush()
+            if self.store is not None and time.monotonic() - rolled >= ROLL_UP_EVERY:
+                rolled = time.monotonic()
+                await asyncio.to_thread(self.store.roll_up, self.now())
 
     def _emit(self, events: list[Event]) -> None:
         for e in events:
@@ -113,7 +144,8 @@ class Checker:
         if self.on_result is not None:
             self.on_result(Result(at, m.key, ok, seen.observation.response_time_ms, failed, late))
         cause = "; ".join(failed)[:500]
-        self._emit(self.book.record(m.key, ok, cause, at, suppressed=self.suppressed(m, at)))
+        self.pending.append((at, m.key, ok, seen.observation.response_time_ms, cause))
+        await self._keep(self.book.record(m.key, ok, cause, at, suppressed=self.suppressed(m, at)))
 
     async def run(self, duration: float | None = None) -> Stats:
         """Until cancelled, or for ``duration`` seconds."""
@@ -124,6 +156,12 @@ class Checker:
         for i, m in enumerate(self.monitors):  # the first checks spread over a few seconds
             heapq.heappush(queue, (start + rnd.uniform(0, min(m.interval_ms / 1000, 5.0)), i, m))
         running: set[asyncio.Task[None]] = set()
+        flusher = None
+        if self.store is not None:
+            self.book.restore(await asyncio.to_thread(self.store.open_incidents))
+            self._listed = {k: sorted(v) for k, v in affected_of(self.book).items()}
+            await asyncio.to_thread(self.store.roll_up, self.now())
+            flusher = asyncio.create_task(self._flusher())
         try:
             while queue:
                 due, i, m = queue[0]
@@ -146,16 +184,20 @@ class Checker:
         finally:
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+            if flusher is not None:
+                flusher.cancel()
+            await self._flush()
             await self.clients.close()
         return self.stats
 
 
 def run(config: Config, events_out: Path | None, duration: float | None,
-        on_event: Callable[[Event], None] | None = None) -> Stats:  # fmt: skip
+        on_event: Callable[[Event], None] | None = None, store: Store | None = None) -> Stats:  # fmt: skip
     """The checker in this process (``insa watch run``)."""
     out = events_out.open("a", encoding="utf-8") if events_out is not None else None
     try:
-        return asyncio.run(Checker(config, events_out=out, on_event=on_event).run(duration))
+        checker = Checker(config, events_out=out, on_event=on_event, store=store)
+        return asyncio.run(checker.run(duration))
     finally:
         if out is not None:
             out.close()

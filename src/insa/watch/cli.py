@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -44,6 +47,33 @@ def watch_validate(
         raise typer.Exit(1)
     console.print(f"[green]설정이 올바릅니다[/]: 파일 {len(found.files)}개, 점검 {len(found.monitors)}개 "
                   f"({summary}), 알림 {len(found.notifiers)}종")  # fmt: skip
+
+
+LOCK = "watch.checker"
+
+
+@contextmanager
+def _checker_lock(engine: Any, duration: float | None) -> Iterator[bool]:
+    """One checker at a time per database. On PostgreSQL a second one stands by (an advisory
+    lock: the server frees it when the active checker's connection ends, even on SIGKILL)
+    and takes over at once; yields whether this one had to wait. SQLite runs one checker:
+    a second is refused."""
+    from insa.clikit import console
+    from insa.db.locks import BatchBusy, batch_lock
+
+    what = "장애 점검기"
+    try:
+        with batch_lock(engine, LOCK, what):
+            yield False
+            return
+    except BatchBusy:
+        if engine.dialect.name != "postgresql":
+            raise BatchBusy(
+                "다른 점검기가 이 데이터베이스로 실행 중입니다 (SQLite는 점검기 하나만 실행합니다)"
+            ) from None
+    console.print("대기: 다른 점검기가 실행 중입니다. 멈추면 이어받습니다 / standing by")
+    with batch_lock(engine, LOCK, what, wait=duration if duration is not None else float("inf")):
+        yield True
 
 
 @watch_app.command("run")
@@ -91,8 +121,23 @@ def watch_run(
             f"{to_kst(e.time):%H:%M:%S} {word} {e.monitor} · {e.incident}", highlight=False
         )
 
+    import time
+
+    from insa.clikit import engine
+    from insa.db.locks import BatchBusy
+    from insa.watch.store import Store
+
+    eng = engine()
+    store = Store(eng, {m.key: m.ministry for m in found.monitors if m.ministry})
+    started = time.monotonic()
     try:
-        stats = run(found, events_out, duration, on_event=said)
+        with _checker_lock(eng, duration) as took_over:
+            if took_over:
+                console.print("활성 점검기가 멈춰 이 점검기가 이어받습니다 / taking over")
+            left = None if duration is None else max(0.0, duration - (time.monotonic() - started))
+            stats = run(found, events_out, left, on_event=said, store=store)
+    except BatchBusy as exc:
+        raise fail(str(exc), 1) from None
     except KeyboardInterrupt:
         console.print("멈췄습니다")
         return

@@ -1,0 +1,89 @@
+"""The checker's records in the database: results (batched), incidents (each change committed
+before its event line is written, so a crash leaves the last good state and a restarted
+checker carries on with the incidents still open), and the hourly roll-up of old results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from insa.db.engine import session_scope
+from insa.watch.incidents import Event, Incident
+from insa.watch.models import WatchHourly, WatchIncident, WatchResult
+
+RAW_RETENTION = dt.timedelta(days=1)  # raw results kept; older ones become hourly rows
+
+
+class Store:
+    def __init__(self, engine: Engine, ministries: Mapping[str, str]) -> None:
+        self.engine = engine
+        self.ministries = ministries  # monitor key → agency code
+
+    def open_incidents(self) -> list[Incident]:
+        with session_scope(self.engine) as db:
+            rows = db.scalars(select(WatchIncident).where(WatchIncident.resolved_at.is_(None)))
+            return [Incident(r.id, r.monitor, r.opened_at, r.cause, list(r.affected or []))
+                    for r in rows]  # fmt: skip
+
+    def save_results(self, results: Iterable[tuple[dt.datetime, str, bool, int, str]]) -> int:
+        rows = [{"at": at, "monitor": key, "ministry": self.ministries.get(key) or None, "ok": ok,
+                 "latency_ms": ms, "failed": failed or None} for at, key, ok, ms, failed in results]  # fmt: skip
+        if rows:
+            with session_scope(self.engine) as db:
+                db.execute(insert(WatchResult), rows)
+        return len(rows)
+
+    def save_events(self, events: Iterable[Event], affected: Mapping[str, list[str]]) -> None:
+        """The incidents the events open and resolve, and every open incident's list of
+        affected monitors, in one transaction."""
+        with session_scope(self.engine) as db:
+            for e in events:
+                if e.event == "open":
+                    db.add(WatchIncident(id=e.incident, monitor=e.monitor, opened_at=e.time,
+                                         ministry=self.ministries.get(e.monitor) or None,
+                                         cause=e.cause, affected=[]))  # fmt: skip
+                else:
+                    db.execute(update(WatchIncident).where(WatchIncident.id == e.incident)
+                               .values(resolved_at=e.time))  # fmt: skip
+            db.flush()
+            for inc_id, listed in affected.items():
+                db.execute(update(WatchIncident).where(WatchIncident.id == inc_id)
+                           .values(affected=sorted(listed)))  # fmt: skip
+
+    def roll_up(self, now: dt.datetime, keep: dt.timedelta = RAW_RETENTION) -> int:
+        """Results older than ``keep`` folded into hourly rows (added to an hour's row when it
+        exists) and removed, in one transaction: re-running changes nothing."""
+        cut = now - keep
+        with session_scope(self.engine) as db:
+            old = db.execute(select(WatchResult.monitor, WatchResult.ministry, WatchResult.at,
+                                    WatchResult.ok, WatchResult.latency_ms)
+                             .where(WatchResult.at < cut)).all()  # fmt: skip
+            hours: dict[tuple[str, dt.datetime], list[int]] = {}
+            ministry: dict[str, str | None] = {}
+            for monitor, min_code, at, ok, ms in old:
+                at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+                hour = at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+                acc = hours.setdefault((monitor, hour), [0, 0, 0, 0])
+                acc[0] += 1
+                acc[1] += 0 if ok else 1
+                acc[2] += ms
+                acc[3] = max(acc[3], ms)
+                ministry[monitor] = min_code
+            for (monitor, hour), (n, bad, total, top) in hours.items():
+                row = db.get(WatchHourly, (monitor, hour))
+                if row is None:
+                    db.add(WatchHourly(monitor=monitor, hour=hour, ministry=ministry[monitor], checks=n,
+                                       failures=bad, latency_sum_ms=total, latency_max_ms=top))  # fmt: skip
+                else:
+                    row.checks += n
+                    row.failures += bad
+                    row.latency_sum_ms += total
+                    row.latency_max_ms = max(row.latency_max_ms, top)
+            db.execute(delete(WatchResult).where(WatchResult.at < cut))
+            return len(old)
+
+    def count_results(self) -> int:
+        with session_scope(self.engine) as db:
+            return int(db.scalar(select(func.count()).select_from(WatchResult)) or 0)
