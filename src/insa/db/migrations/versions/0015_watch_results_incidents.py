@@ -48,7 +48,9 @@ def upgrade() -> None:
         sa.Column("cause", sa.Text(), nullable=False),
         sa.Column("affected", sa.JSON(), nullable=False),
     )
-    op.create_index("ix_watch_incidents_monitor_open", "watch_incidents", ["monitor", "resolved_at"])
+    op.create_index(
+        "ix_watch_incidents_monitor_open", "watch_incidents", ["monitor", "resolved_at"]
+    )
 
 
 def downgrade() -> None:
