@@ -21,6 +21,7 @@ from insa.clock import to_kst
 from insa.watch import maintenance
 from insa.watch.conditions import evaluate
 from insa.watch.incidents import Book, Event, Rule, affected_of
+from insa.watch.notify import deliveries
 from insa.watch.probes import Clients, Seen, check
 from insa.watch.schemas import Config, Monitor
 
@@ -105,7 +106,12 @@ class Checker:
         """Events and changed lists of affected monitors stored before they are told."""
         listed = {k: sorted(v) for k, v in affected_of(self.book).items()}
         if self.store is not None and (events or listed != self._listed):
-            await asyncio.to_thread(self.store.save_events, events, listed)
+            calls = [
+                d
+                for e in events
+                for d in deliveries(e, self.by_key[e.monitor], self.config.notifiers)
+            ]
+            await asyncio.to_thread(self.store.save_events, events, listed, calls)
         self._listed = listed
         self._emit(events)
 
@@ -120,6 +126,8 @@ class Checker:
         while True:
             await asyncio.sleep(1.0)
             await self._flush()
+            if self.store is not None and self.config.notifiers:
+                await asyncio.to_thread(self.store.deliver, self.config.notifiers, self.now())
             if self.store is not None and time.monotonic() - rolled >= ROLL_UP_EVERY:
                 rolled = time.monotonic()
                 await asyncio.to_thread(self.store.roll_up, self.now())
@@ -187,6 +195,10 @@ class Checker:
             if flusher is not None:
                 flusher.cancel()
             await self._flush()
+            if (
+                self.store is not None and self.config.notifiers
+            ):  # what is due goes out before stopping
+                await asyncio.to_thread(self.store.deliver, self.config.notifiers, self.now())
             await self.clients.close()
         return self.stats
 

@@ -55,3 +55,21 @@ class WatchIncident(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     cause: Mapped[str] = mapped_column(Text)
     affected: Mapped[list[str]] = mapped_column(JSON, default=list)  # monitors listed (inhibited)
+
+
+class WatchDelivery(Base):
+    """알림 발송 — one event told through one provider, once (the key makes it so), retried
+    until delivered or given up."""
+
+    __tablename__ = "watch_deliveries"
+
+    incident: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event: Mapped[str] = mapped_column(String(8), primary_key=True)  # open | resolve
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    monitor: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # None: settled
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)

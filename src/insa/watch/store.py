@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from insa.db.engine import session_scope
 from insa.watch.incidents import Event, Incident
-from insa.watch.models import WatchHourly, WatchIncident, WatchResult
+from insa.watch.models import WatchDelivery, WatchHourly, WatchIncident, WatchResult
 
 RAW_RETENTION = dt.timedelta(days=1)  # raw results kept; older ones become hourly rows
 
@@ -35,10 +35,14 @@ class Store:
                 db.execute(insert(WatchResult), rows)
         return len(rows)
 
-    def save_events(self, events: Iterable[Event], affected: Mapping[str, list[str]]) -> None:
-        """The incidents the events open and resolve, and every open incident's list of
-        affected monitors, in one transaction."""
+    def save_events(self, events: Iterable[Event], affected: Mapping[str, list[str]],
+                    deliveries: Iterable[WatchDelivery] = ()) -> None:  # fmt: skip
+        """The incidents the events open and resolve, every open incident's list of affected
+        monitors and the notifications the events call for, in one transaction."""
         with session_scope(self.engine) as db:
+            for d in deliveries:
+                if db.get(WatchDelivery, (d.incident, d.event, d.provider)) is None:
+                    db.add(d)
             for e in events:
                 if e.event == "open":
                     db.add(WatchIncident(id=e.incident, monitor=e.monitor, opened_at=e.time,
@@ -83,6 +87,11 @@ class Store:
                     row.latency_max_ms = max(row.latency_max_ms, top)
             db.execute(delete(WatchResult).where(WatchResult.at < cut))
             return len(old)
+
+    def deliver(self, notifiers: Mapping[str, tuple[str, ...]], now: dt.datetime) -> int:
+        from insa.watch.notify import deliver_due
+
+        return deliver_due(self.engine, notifiers, now)
 
     def count_results(self) -> int:
         with session_scope(self.engine) as db:

@@ -1,0 +1,79 @@
+"""Notifications: each event of an incident told once through each of the monitor's alert
+providers (Apprise), retried with growing waits when the provider fails. A delivery is a
+row keyed by (incident, event, provider) written with the incident's change, so a restarted
+or standby checker neither repeats nor forgets one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import Engine, select
+
+from insa.clock import to_kst
+from insa.db.engine import session_scope
+from insa.watch.incidents import Event
+from insa.watch.models import WatchDelivery
+from insa.watch.schemas import Monitor
+
+RETRY_WAITS = (1, 2, 5, 15, 60, 300)  # seconds before the 2nd, 3rd … attempt; then given up
+
+
+def deliveries(
+    e: Event, m: Monitor, notifiers: Mapping[str, tuple[str, ...]]
+) -> list[WatchDelivery]:
+    """The notifications an event calls for (an alert's provider configured, and a
+    resolution only where the alert asks for it)."""
+    out = []
+    seen: set[str] = set()
+    for alert in m.alerts:
+        if not alert.enabled or alert.type not in notifiers or alert.type in seen:
+            continue
+        if e.event == "resolve" and not alert.send_on_resolved:
+            continue
+        seen.add(alert.type)
+        word = "장애 발생" if e.event == "open" else "복구"
+        title = f"[{word}] {m.key}"
+        lines = [f"{word}: {m.key}" + (f" ({m.ministry})" if m.ministry else ""),
+                 f"시각: {to_kst(e.time):%Y-%m-%d %H:%M:%S} (KST)", f"장애 번호: {e.incident}"]  # fmt: skip
+        if alert.description:
+            lines.append(alert.description)
+        if e.event == "open" and e.cause:
+            lines.append(f"원인: {e.cause}")
+        out.append(WatchDelivery(incident=e.incident, event=e.event, provider=alert.type, monitor=m.key,
+                                 title=title, body="\n".join(lines), attempts=0, next_at=e.time))  # fmt: skip
+    return out
+
+
+def send(urls: Iterable[str], title: str, body: str, failing: bool) -> str | None:
+    """Through Apprise; None when every URL took it, else why not."""
+    import apprise
+
+    a = apprise.Apprise()
+    for url in urls:
+        a.add(url)
+    kind = apprise.NotifyType.FAILURE if failing else apprise.NotifyType.SUCCESS
+    ok = a.notify(body=body, title=title, notify_type=kind)
+    return None if ok else "알림 서비스가 받지 않았습니다"
+
+
+def deliver_due(engine: Engine, notifiers: Mapping[str, tuple[str, ...]], now: dt.datetime) -> int:
+    """Every delivery due now, attempted once; returns how many were delivered."""
+    with session_scope(engine) as db:
+        due = list(db.scalars(select(WatchDelivery).where(WatchDelivery.next_at.is_not(None),
+                                                          WatchDelivery.next_at <= now)))  # fmt: skip
+        done = 0
+        for d in due:
+            urls = notifiers.get(d.provider, ())
+            error = (
+                send(urls, d.title, d.body, d.event == "open") if urls else "알림 설정이 없습니다"
+            )
+            d.attempts += 1
+            if error is None:
+                d.delivered_at, d.next_at, d.error = now, None, None
+                done += 1
+            else:
+                d.error = error
+                d.next_at = (now + dt.timedelta(seconds=RETRY_WAITS[d.attempts - 1])
+                             if d.attempts <= len(RETRY_WAITS) else None)  # fmt: skip
+        return done
