@@ -124,3 +124,47 @@ def test_dns_answers_and_certificates(tmp_path: Path, resolver: int) -> None:
     assert (
         "[CERTIFICATE_EXPIRATION] (23h59m" in opened["cert-soon"] and "> 48h" in opened["cert-soon"]
     )
+
+
+def test_ping_on_loopback(tmp_path: Path) -> None:
+    """ICMP echo to 127.0.0.1 (a datagram socket where allowed, raw as root): up, its IP."""
+    import asyncio
+
+    from insa.watch.icmp import ping
+    from insa.watch.probes import Clients, check
+
+    ip, ms = asyncio.run(ping("127.0.0.1", 2.0))
+    assert ip == "127.0.0.1" and 0 <= ms < 1000
+    path = tmp_path / "p.yaml"
+    path.write_text('endpoints:\n  - {name: ping, url: "icmp://127.0.0.1", '
+                    'conditions: ["[CONNECTED] == true", "[IP] == 127.0.0.1"]}\n')  # fmt: skip
+    monitor = load(path, {}).monitors[0]
+    seen = asyncio.run(check(monitor, Clients()))
+    assert seen.error == "" and seen.observation.connected and seen.observation.ip == "127.0.0.1"
+
+
+def test_websocket_echo(tmp_path: Path) -> None:
+    import asyncio
+
+    from websockets.asyncio.server import serve
+
+    from insa.watch.probes import Clients, check
+
+    async def main() -> tuple[object, object]:
+        async def echo(ws) -> None:  # type: ignore[no-untyped-def]
+            async for message in ws:
+                await ws.send(f"pong:{message}")
+
+        async with serve(echo, "127.0.0.1", 0) as server:
+            port = next(iter(server.sockets)).getsockname()[1]
+            path = tmp_path / "w.yaml"
+            path.write_text(f'endpoints:\n  - {{name: ws, url: "ws://127.0.0.1:{port}/", body: ping, '
+                            'conditions: ["[CONNECTED] == true", "[BODY] == pong:ping"]}\n')  # fmt: skip
+            monitor = load(path, {}).monitors[0]
+            good = await check(monitor, Clients())
+        gone = await check(monitor, Clients())  # the server has stopped
+        return good, gone
+
+    good, gone = asyncio.run(main())
+    assert good.error == "" and good.observation.body == b"pong:ping"  # type: ignore[attr-defined]
+    assert gone.error and not gone.observation.connected  # type: ignore[attr-defined]

@@ -18,10 +18,14 @@ from typing import Any
 
 _SEP = r"(?:[-.\s+_/\u2010-\u2015\u2212\uff0d\uff0e]|%(?:25)?(?:2[dDeEbBfF]|20|5[fF]))?"
 RRN_SHAPE = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d)\d{{6}}(?!\d)")
+# addresses whose path carries a credential (a push monitor's token): never written out
+SECRET_PATH = re.compile(r"(/api/v1/watch/push/)[^/?#\s\"']+")
 
 
 def redact(text: str) -> str:
-    """``text`` with every RRN-shaped value masked (``730324-1******``)."""
+    """``text`` with every RRN-shaped value masked (``730324-1******``), and the credential
+    of an address that carries one (``/api/v1/watch/push/…``)."""
+    text = SECRET_PATH.sub(r"\1…", text)
     return RRN_SHAPE.sub(lambda m: f"{m.group(1)}-{m.group(2)}******", text)
 
 

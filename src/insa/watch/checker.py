@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from insa.watch.store import Store
 
 DEFAULT_CONCURRENCY = 200
+PUSH_POLL = 0.5  # seconds between reads of the push monitors' calls
 ROLL_UP_EVERY = 3600.0  # seconds between roll-ups of old results during a run
-NOT_YET = ("icmp", "websocket", "push")  # kinds this checker does not run yet (docs/watch.md)
+NOT_YET = ("push",)  # kinds the scheduler does not check itself: they are called (heartbeats)
 
 
 @dataclass
@@ -97,6 +98,9 @@ class Checker:
         self.store = store
         self.pending: list[tuple[dt.datetime, str, bool, int, str]] = []
         self._listed: dict[str, list[str]] = {}  # the affected lists as last stored
+        self.pushed = [m for m in config.monitors if m.kind == "push"]
+        self._seen: dict[str, dt.datetime] = {}  # the last call of each push monitor counted
+        self._due: dict[str, dt.datetime] = {}  # when a missing call counts as a failed check
 
     def suppressed(self, m: Monitor, at: dt.datetime) -> bool:
         windows = (*m.maintenance, *((self.config.maintenance,) if self.config.maintenance else ()))
@@ -114,6 +118,46 @@ class Checker:
             await asyncio.to_thread(self.store.save_events, events, listed, calls)
         self._listed = listed
         self._emit(events)
+
+    async def _heartbeats(self) -> None:
+        """Push monitors: each call a batch job makes is a check (failed when it says so); no
+        call within heartbeat interval + grace is a failed check, once an interval."""
+        assert self.store is not None
+        start = self.now()
+        for m in self.pushed:
+            if m.heartbeat is not None:
+                self._due[m.key] = start + dt.timedelta(
+                    milliseconds=m.heartbeat.interval_ms + m.heartbeat.grace_ms
+                )
+        while True:
+            calls = await asyncio.to_thread(self.store.pushes)
+            now = self.now()
+            for m in self.pushed:
+                last_at, ok, error = calls.get(m.key, (None, None, None))
+                if last_at is not None and last_at.tzinfo is None:
+                    last_at = last_at.replace(tzinfo=dt.UTC)
+                seen = self._seen.get(m.key)
+                if last_at is not None and (seen is None or last_at > seen):
+                    self._seen[m.key] = last_at
+                    if m.heartbeat is not None:
+                        self._due[m.key] = last_at + dt.timedelta(
+                            milliseconds=m.heartbeat.interval_ms + m.heartbeat.grace_ms
+                        )
+                    good = ok is not False
+                    cause = "" if good else f"배치 작업이 실패를 알렸습니다: {error or ''}".strip()
+                elif m.key in self._due and now > self._due[m.key]:
+                    assert m.heartbeat is not None
+                    self._due[m.key] = now + dt.timedelta(milliseconds=m.heartbeat.interval_ms)
+                    good = False
+                    cause = f"정해진 시간({m.heartbeat.interval_ms // 1000}초 + 유예 {m.heartbeat.grace_ms // 1000}초) 안에 호출이 없었습니다"
+                else:
+                    continue
+                self.stats.checks += 1
+                self.pending.append((now, m.key, good, 0, cause))
+                await self._keep(
+                    self.book.record(m.key, good, cause, now, suppressed=self.suppressed(m, now))
+                )
+            await asyncio.sleep(PUSH_POLL)
 
     async def _flush(self) -> None:
         batch, self.pending = self.pending, []
@@ -169,8 +213,22 @@ class Checker:
             self.book.restore(await asyncio.to_thread(self.store.open_incidents))
             self._listed = {k: sorted(v) for k, v in affected_of(self.book).items()}
             await asyncio.to_thread(self.store.roll_up, self.now())
+            if self.pushed:
+                await asyncio.to_thread(
+                    self.store.register_pushes, {m.token: m.key for m in self.pushed}
+                )
             flusher = asyncio.create_task(self._flusher())
+        beats = (
+            asyncio.create_task(self._heartbeats())
+            if self.pushed and self.store is not None
+            else None
+        )
         try:
+            if not queue:  # push monitors only: they are called, nothing to schedule
+                if duration is None:
+                    await asyncio.Event().wait()  # until cancelled
+                else:
+                    await asyncio.sleep(duration)
             while queue:
                 due, i, m = queue[0]
                 now = time.monotonic()
@@ -192,8 +250,9 @@ class Checker:
         finally:
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
-            if flusher is not None:
-                flusher.cancel()
+            for background in (flusher, beats):
+                if background is not None:
+                    background.cancel()
             await self._flush()
             if (
                 self.store is not None and self.config.notifiers

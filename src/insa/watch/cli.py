@@ -106,13 +106,8 @@ def watch_run(
         for p in found.errors:
             console.print(f"{p.where}: {p.message}", highlight=False, markup=False)
         raise fail(f"설정 오류 {len(found.errors)}건: insa watch validate로 확인하세요", 1)
-    from insa.watch.checker import NOT_YET
-
-    skipped = [m for m in found.monitors if m.kind in NOT_YET]
-    for m in skipped:
-        console.print(f"{m.where}: (주의) '{m.key}' {m.kind} 점검은 이 검사기가 아직 실행하지 않습니다",
-                      highlight=False, markup=False)  # fmt: skip
-    console.print(f"점검 {len(found.monitors) - len(skipped)}개를 시작합니다"
+    pushed = sum(1 for m in found.monitors if m.kind == "push")
+    console.print(f"점검 {len(found.monitors)}개를 시작합니다" + (f" (푸시 {pushed}개)" if pushed else "")
                   + (f" ({duration:g}초)" if duration else " (Ctrl+C로 멈춤)"))  # fmt: skip
 
     def said(e: Event) -> None:

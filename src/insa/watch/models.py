@@ -73,3 +73,17 @@ class WatchDelivery(Base):
     next_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # None: settled
     delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class WatchPush(Base):
+    """푸시 점검 — a batch job's calls to ``POST /api/v1/watch/push/{token}``. The checker
+    registers its push monitors' tokens (by their SHA-256: the token itself is not kept);
+    the API takes calls for registered tokens only."""
+
+    __tablename__ = "watch_pushes"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    monitor: Mapped[str] = mapped_column(String(300))
+    last_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_ok: Mapped[bool | None] = mapped_column(Boolean)
+    last_error: Mapped[str | None] = mapped_column(Text)

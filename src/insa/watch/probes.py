@@ -84,6 +84,14 @@ async def _check(m: Monitor, clients: Clients, t0: float) -> Seen:
         return await _dns(m, t0)
     if m.kind == "udp":
         return await _udp(m, t0)
+    if m.kind == "websocket":
+        return await _websocket(m, t0)
+    if m.kind == "icmp":
+        from insa.watch.icmp import ping
+
+        host = urlsplit(m.url).hostname or ""
+        ip, ms = await ping(host, m.timeout_ms / 1000, m.network)
+        return Seen(Observation(ip=ip, response_time_ms=ms, connected=True))
     raise ValueError(f"{m.kind} 점검은 아직 이 검사기가 실행하지 않습니다")
 
 
@@ -204,3 +212,24 @@ async def _udp(m: Monitor, t0: float) -> Seen:
         return Seen(Observation(response_time_ms=ms, connected=True, body=body))
     finally:
         transport.close()
+
+
+async def _websocket(m: Monitor, t0: float) -> Seen:
+    """Connect, send the body (when there is one) and read one message, as Gatus does."""
+    from websockets.asyncio.client import connect
+
+    context = None
+    if m.url.startswith("wss://"):
+        context = ssl.create_default_context()
+        if m.insecure:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+    async with connect(m.url, ssl=context, additional_headers=dict(m.headers),
+                       user_agent_header=USER_AGENT, open_timeout=m.timeout_ms / 1000) as ws:  # fmt: skip
+        body = b""
+        if m.body:
+            await ws.send(m.body)
+            got = await ws.recv()
+            body = got.encode() if isinstance(got, str) else bytes(got)
+        ms = int((time.perf_counter() - t0) * 1000)
+        return Seen(Observation(response_time_ms=ms, connected=True, body=body[:MAX_BODY]))

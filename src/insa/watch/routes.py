@@ -12,7 +12,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from insa.watch import service
 from insa.watch.cli import LABELS
 from insa.watch.schemas import Config
-from insa.web.deps import ApiCtxDep, CtxDep, NavItem, api_gate, csrf_protect, page_gate, render
+from insa.web.deps import (
+    ApiCtxDep,
+    CtxDep,
+    DbDep,
+    NavItem,
+    api_gate,
+    csrf_protect,
+    page_gate,
+    render,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["v1"])
@@ -80,3 +89,13 @@ async def api_validate(request: Request, ctx: ApiCtxDep) -> JSONResponse:
     except (UnicodeDecodeError, ValueError) as exc:
         return JSONResponse({"detail": f"읽을 수 없는 설정입니다: {exc}"}, status_code=422)
     return JSONResponse(_report(found))
+
+
+@api_router.post("/watch/push/{token}", name="watch_push")
+async def api_push(token: str, db: DbDep, success: bool = True, error: str = "") -> JSONResponse:
+    """배치 작업의 푸시 점검 호출 (토큰이 곧 인증). `success=false&error=…`로 실패를 알립니다.
+    / A batch job's call for its push monitor (the token authenticates)."""
+    found = await run_in_threadpool(service.record_push, db, token, success, error)
+    if not found:
+        return JSONResponse({"detail": "등록되지 않은 토큰입니다"}, status_code=404)
+    return JSONResponse({"ok": True})

@@ -3,9 +3,13 @@ a directory of them; :mod:`insa.watch.config`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from insa.security.logs import redact
 from insa.watch.config import load
 from insa.watch.schemas import Config
 
@@ -42,3 +46,17 @@ def _renamed(config: Config, old: str, new: str) -> Config:
                      for p in config.problems)  # fmt: skip
     monitors = tuple(replace(m, where=replace(m.where, file=new)) for m in config.monitors)
     return replace(config, files=(new,), problems=problems, monitors=monitors)
+
+
+def record_push(db: Session, token: str, success: bool, error: str) -> bool:
+    """A push monitor's call; False when no checker registered the token."""
+    from insa.watch.models import WatchPush
+    from insa.watch.store import token_digest
+
+    row = db.get(WatchPush, token_digest(token))
+    if row is None:
+        return False
+    row.last_at = dt.datetime.now(dt.UTC)
+    row.last_ok = success
+    row.last_error = redact(error)[:500] or None
+    return True

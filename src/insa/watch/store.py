@@ -5,15 +5,22 @@ checker carries on with the incidents still open), and the hourly roll-up of old
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from insa.db.engine import session_scope
 from insa.watch.incidents import Event, Incident
-from insa.watch.models import WatchDelivery, WatchHourly, WatchIncident, WatchResult
+from insa.watch.models import WatchDelivery, WatchHourly, WatchIncident, WatchPush, WatchResult
 
-RAW_RETENTION = dt.timedelta(days=1)  # raw results kept; older ones become hourly rows
+RAW_RETENTION = dt.timedelta(days=1)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(
+        token.encode()
+    ).hexdigest()  # raw results kept; older ones become hourly rows
 
 
 class Store:
@@ -92,6 +99,24 @@ class Store:
         from insa.watch.notify import deliver_due
 
         return deliver_due(self.engine, notifiers, now)
+
+    def register_pushes(self, tokens: Mapping[str, str]) -> None:
+        """The push monitors' tokens (token → monitor key), kept by their SHA-256."""
+        with session_scope(self.engine) as db:
+            for token, key in tokens.items():
+                row = db.get(WatchPush, token_digest(token))
+                if row is None:
+                    db.add(WatchPush(token_hash=token_digest(token), monitor=key))
+                else:
+                    row.monitor = key
+
+    def pushes(self) -> dict[str, tuple[dt.datetime | None, bool | None, str | None]]:
+        """Monitor key → its last call (time, success, error)."""
+        with session_scope(self.engine) as db:
+            return {
+                r.monitor: (r.last_at, r.last_ok, r.last_error)
+                for r in db.scalars(select(WatchPush))
+            }
 
     def count_results(self) -> int:
         with session_scope(self.engine) as db:
