@@ -210,3 +210,34 @@ def test_watch_run_command_writes_the_events_file_and_the_database(
         and incidents[0][1] == "MPM"
     )
     assert incidents[0][2] is not None and results and results >= 10
+
+
+def test_a_maintenance_window_opens_no_incident(
+    tmp_path: Path, harness: tuple[Script, int, int, int]
+) -> None:
+    """The same fault twice: inside its maintenance window it opens nothing, outside it opens."""
+    import datetime as dt
+
+    _script, _port, _db_port, closed_port = harness
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    path = tmp_path / "m.yaml"
+    path.write_text(f"""
+endpoints:
+  - name: in-maintenance
+    url: tcp://127.0.0.1:{closed_port}
+    interval: 200ms
+    failure-threshold: 1
+    conditions: ["[CONNECTED] == true"]
+    maintenance-windows:
+      - {{start: "{now:%H:%M}", duration: 1h, timezone: UTC}}
+  - name: outside
+    url: tcp://127.0.0.1:{closed_port}
+    interval: 200ms
+    failure-threshold: 1
+    conditions: ["[CONNECTED] == true"]
+""", encoding="utf-8")  # fmt: skip
+    config = load(path, {})
+    assert config.ok, [str(p) for p in config.errors]
+    out = tmp_path / "events.jsonl"
+    run(config, out, 1.0)
+    assert [(e["monitor"], e["event"]) for e in _events(out)] == [("outside", "open")]
