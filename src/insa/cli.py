@@ -91,18 +91,19 @@ def serve(
         max=64,
         help="작업 프로세스 수 (세션은 데이터베이스에 있음) / worker processes",
     ),  # fmt: skip
-    threads: int = typer.Option(
-        int(os.environ.get("INSA_WEB_THREADS", "4")),
+    threads: int | None = typer.Option(
+        None,
         min=1,
         max=16,
-        help="프로세스마다 데이터베이스를 동시에 쓰는 요청 수 / requests a worker lets use the database at once",
+        help="프로세스마다 데이터베이스를 동시에 쓰는 요청 수 (기본 INSA_WEB_THREADS, 4) / requests a worker lets use the database at once",
     ),  # fmt: skip
 ) -> None:
     """웹 앱을 실행합니다 / Run the web app."""
     import uvicorn
 
-    os.environ["INSA_WEB_THREADS"] = str(threads)  # read by each worker's app (settings)
-    reset_settings()
+    if threads is not None:  # each worker's app reads it from its settings
+        os.environ["INSA_WEB_THREADS"] = str(threads)
+        reset_settings()
 
     from insa.web.app import create_app
 

@@ -12,6 +12,7 @@ import json
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,27 +30,16 @@ if TYPE_CHECKING:
     from insa.watch.store import Store
 
 DEFAULT_CONCURRENCY = 200
+LATE_SAMPLE = 100_000  # the checks' lateness kept for the run's p99 (a bounded sample)
 PUSH_POLL = 0.5  # seconds between reads of the push monitors' calls
 ROLL_UP_EVERY = 3600.0  # seconds between roll-ups of old results during a run
 NOT_YET = ("push",)  # kinds the scheduler does not check itself: they are called (heartbeats)
 
 
 @dataclass
-class Result:
-    """One check, as stored and counted."""
-
-    at: dt.datetime
-    monitor: str
-    ok: bool
-    latency_ms: int
-    failed: list[str]  # the failed conditions, as shown, and the error
-    late_ms: int  # how long after its due time the check started
-
-
-@dataclass
 class Stats:
     checks: int = 0
-    late_ms: list[int] = field(default_factory=list)
+    late_ms: deque[int] = field(default_factory=lambda: deque(maxlen=LATE_SAMPLE))  # the latest
     events: int = 0
 
 
@@ -77,7 +67,6 @@ class Checker:
         *,
         events_out: IO[str] | None = None,
         on_event: Callable[[Event], None] | None = None,
-        on_result: Callable[[Result], None] | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         store: Store | None = None,
     ) -> None:
@@ -90,7 +79,6 @@ class Checker:
         )  # fmt: skip
         self.events_out = events_out
         self.on_event = on_event
-        self.on_result = on_result
         self.now = now
         self.stats = Stats()
         self.clients = Clients()
@@ -193,8 +181,6 @@ class Checker:
         at = self.now()
         self.stats.checks += 1
         self.stats.late_ms.append(late)
-        if self.on_result is not None:
-            self.on_result(Result(at, m.key, ok, seen.observation.response_time_ms, failed, late))
         cause = "; ".join(failed)[:500]
         self.pending.append((at, m.key, ok, seen.observation.response_time_ms, cause))
         await self._keep(self.book.record(m.key, ok, cause, at, suppressed=self.suppressed(m, at)))

@@ -14,8 +14,6 @@ watch_app = typer.Typer(
 )
 COMMANDS = (("watch", watch_app),)
 
-LABELS = {"error": "오류", "warning": "주의", "ignored": "무시"}
-
 
 @watch_app.command("validate")
 def watch_validate(
@@ -27,13 +25,16 @@ def watch_validate(
     / Validate: exit 0 when every endpoint can run (printing what is ignored), else list every
     error as file:line: message and exit 1."""
     from insa.clikit import console
+    from insa.watch.schemas import SEVERITY_LABELS
     from insa.watch.service import validate
 
     found = validate(config)
     for p in found.problems:
         if p.severity != "error":
             console.print(
-                f"{p.where}: ({LABELS[p.severity]}) {p.message}", highlight=False, markup=False
+                f"{p.where}: ({SEVERITY_LABELS[p.severity]}) {p.message}",
+                highlight=False,
+                markup=False,
             )
     for p in found.errors:
         console.print(f"{p.where}: {p.message}", highlight=False, markup=False)

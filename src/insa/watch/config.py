@@ -182,6 +182,10 @@ class _Reader:
         except (OSError, UnicodeDecodeError) as exc:
             self.add(Where(label, 1), f"읽을 수 없는 파일입니다: {exc}")
             return None
+        return self.parse(raw, label)
+
+    def parse(self, raw: str, label: str) -> Map | None:
+        """One file's text (named ``label`` in problems)."""
         text, unset = substitute(raw, self.env)
         for line, name in unset:
             self.add(
@@ -652,6 +656,17 @@ def _cycles(graph: Mapping[str, tuple[str, ...]]) -> Iterator[list[str]]:
     for key in graph:
         if key not in state:
             yield from visit(key)
+
+
+def load_text(text: str, name: str = "config.yaml", env: Mapping[str, str] | None = None) -> Config:
+    """A configuration given as text (a page, the API); problems name it ``name``."""
+    reader = _Reader(dict(os.environ) if env is None else env)
+    doc = reader.parse(text, name)
+    if doc is None:
+        if not reader.problems:
+            reader.add(Where(name, 1), "점검할 endpoints나 external-endpoints가 없습니다")
+        return Config((name,), problems=tuple(reader.problems))
+    return reader.config(doc, (name,))
 
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Config:

@@ -10,8 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from insa.watch import service
-from insa.watch.cli import LABELS
-from insa.watch.schemas import Config
+from insa.watch.schemas import SEVERITY_LABELS, Config
 from insa.web.deps import (
     ApiCtxDep,
     CtxDep,
@@ -63,7 +62,7 @@ def _report(found: Config) -> dict[str, Any]:
 @router.get("/watch/validate", response_class=HTMLResponse,
             dependencies=[page_gate(service.VALIDATE)])  # fmt: skip
 def validate_page(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "watch/validate.html", text="", report=None, labels=LABELS)
+    return render(request, "watch/validate.html", text="", report=None, labels=SEVERITY_LABELS)
 
 
 @router.post("/watch/validate", response_class=HTMLResponse,
@@ -72,7 +71,9 @@ async def validate_submit(
     request: Request, ctx: CtxDep, text: Annotated[str, Form(max_length=service.MAX_TEXT)] = ""
 ) -> Response:
     found = await run_in_threadpool(service.validate_text, text)
-    return render(request, "watch/validate.html", text=text, report=_report(found), labels=LABELS)
+    return render(
+        request, "watch/validate.html", text=text, report=_report(found), labels=SEVERITY_LABELS
+    )
 
 
 @api_router.post(

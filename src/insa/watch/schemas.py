@@ -10,6 +10,7 @@ from insa.watch.conditions import Condition
 
 Kind = Literal["http", "tcp", "udp", "icmp", "tls", "websocket", "dns", "push"]
 Severity = Literal["error", "warning", "ignored"]
+SEVERITY_LABELS = {"error": "오류", "warning": "주의", "ignored": "무시"}
 
 
 @dataclass(frozen=True, order=True)

@@ -4,13 +4,12 @@ a directory of them; :mod:`insa.watch.config`)."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from insa.security.logs import redact
-from insa.watch.config import load
+from insa.watch.config import load, load_text
 from insa.watch.schemas import Config
 
 VALIDATE = "watch.validate_config"
@@ -27,25 +26,10 @@ def validate(path: Path) -> Config:
 
 
 def validate_text(text: str, name: str = "config.yaml") -> Config:
-    """A configuration given as text (the page, the API), read as a file named ``name`` would
-    be; problems name that file."""
+    """A configuration given as text (the page, the API); problems name it ``name``."""
     if len(text) > MAX_TEXT:
         raise ValueError(f"설정이 너무 깁니다 (최대 {MAX_TEXT:,}자)")
-    safe = Path(name).name if Path(name).suffix in (".yaml", ".yml") else "config.yaml"
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / safe
-        file.write_text(text, encoding="utf-8")
-        found = load(file)
-    return _renamed(found, str(file), safe)
-
-
-def _renamed(config: Config, old: str, new: str) -> Config:
-    from dataclasses import replace
-
-    problems = tuple(replace(p, where=replace(p.where, file=new)) if p.where.file == old else p
-                     for p in config.problems)  # fmt: skip
-    monitors = tuple(replace(m, where=replace(m.where, file=new)) for m in config.monitors)
-    return replace(config, files=(new,), problems=problems, monitors=monitors)
+    return load_text(text, Path(name).name or "config.yaml")
 
 
 def record_push(db: Session, token: str, success: bool, error: str) -> bool:

@@ -74,7 +74,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     on the event loop, in arrival order) and gives it back once its session is closed. One
     interpreter runs one thread at a time: twenty concurrent searches in a worker as twenty
     threads took turns on the interpreter lock and kept twenty database sessions busy at
-    once (p95 186 → 108 ms on PostgreSQL with three slots, docs/benchmarks.md). The slots
+    once (with four slots and the single thread hand-off, p95 243 → 160 ms on PostgreSQL and
+    246 → 78 ms on SQLite with two workers: docs/benchmarks.md). The slots
     are fewer than the connection pool, so taking a connection never waits: the caller's
     query in :func:`page_ctx` runs on the event loop, which must never block on the pool.
 
