@@ -20,9 +20,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from insa.clock import to_kst
 from insa.watch import maintenance
+from insa.watch import silences as sil
 from insa.watch.conditions import evaluate
 from insa.watch.incidents import Book, Event, Rule, affected_of
-from insa.watch.notify import deliveries
+from insa.watch.notify import deliveries, follow_up
 from insa.watch.probes import Clients, Seen, check
 from insa.watch.schemas import Config, Monitor
 
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
 DEFAULT_CONCURRENCY = 200
 LATE_SAMPLE = 100_000  # the checks' lateness kept for the run's p99 (a bounded sample)
 PUSH_POLL = 0.5  # seconds between reads of the push monitors' calls
-ROLL_UP_EVERY = 3600.0  # seconds between roll-ups of old results during a run
+PRUNE_EVERY = 3600.0  # seconds between removals of results past their retention
+SYNC_EVERY = 1.0  # seconds between reads of what the operators changed (silences, acks …)
 NOT_YET = ("push",)  # kinds the scheduler does not check itself: they are called (heartbeats)
+CLOSED_BY_HAND = "운영자가 종료했습니다"
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Stats:
     checks: int = 0
     late_ms: deque[int] = field(default_factory=lambda: deque(maxlen=LATE_SAMPLE))  # the latest
     events: int = 0
+    per_monitor: dict[str, int] = field(default_factory=dict)  # checks of each monitor
 
 
 def outcome(m: Monitor, seen: Seen) -> tuple[bool, list[str]]:
@@ -69,30 +73,71 @@ class Checker:
         on_event: Callable[[Event], None] | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         store: Store | None = None,
+        extra: tuple[Monitor, ...] = (),
+        clients: Clients | None = None,
+        on_result: Callable[[Monitor, bool, int], None] | None = None,
     ) -> None:
         self.config = config
-        self.monitors = [m for m in config.monitors if m.kind not in NOT_YET]
-        self.by_key = {m.key: m for m in config.monitors}
+        self.file_monitors = (*config.monitors, *extra)  # the files' (and insa's own)
+        self.by_key = {m.key: m for m in self.file_monitors}
         self.book = Book(
-            (Rule(m.key, m.failure_threshold, m.success_threshold, m.depends_on) for m in config.monitors),
+            (Rule(m.key, m.failure_threshold, m.success_threshold, m.depends_on) for m in self.file_monitors),
             lambda key: uuid.uuid4().hex[:12],
         )  # fmt: skip
         self.events_out = events_out
         self.on_event = on_event
+        self.on_result = on_result
         self.now = now
         self.stats = Stats()
-        self.clients = Clients()
+        self.clients = clients or Clients()
         self.limit = asyncio.Semaphore(config.concurrency or DEFAULT_CONCURRENCY)
         self.store = store
         self.pending: list[tuple[dt.datetime, str, bool, int, str]] = []
         self._listed: dict[str, list[str]] = {}  # the affected lists as last stored
-        self.pushed = [m for m in config.monitors if m.kind == "push"]
+        self.pushed = [m for m in self.file_monitors if m.kind == "push"]
         self._seen: dict[str, dt.datetime] = {}  # the last call of each push monitor counted
         self._due: dict[str, dt.datetime] = {}  # when a missing call counts as a failed check
+        self.silences: tuple[sil.Silence, ...] = ()
+        self.acknowledged: frozenset[str] = frozenset()
+        self.web_keys: set[str] = set()  # monitors added in the web app
+        self._web_version: tuple[tuple[str, str], ...] | None = None
+        self._states: dict[str, str] = {}  # each monitor's state as last stored
+        self._queue: list[tuple[float, int, str]] = []
+        self._order = 0
+        self._wake = asyncio.Event()
+        self._labels = {
+            m.key: sil.labels_of(m.key, m.name, m.group, m.ministry) for m in self.file_monitors
+        }
+
+    @property
+    def monitors(self) -> list[Monitor]:
+        """The monitors the scheduler checks (every kind but push)."""
+        return [m for m in self.by_key.values() if m.kind not in NOT_YET]
+
+    def _schedule(self, m: Monitor, at: float) -> None:
+        self._order += 1
+        heapq.heappush(self._queue, (at, self._order, m.key))
+        self._wake.set()
+
+    def in_maintenance(self, m: Monitor, at: dt.datetime) -> bool:
+        """A maintenance window of the file, or one the operators planned in the web app."""
+        windows = (*m.maintenance, *((self.config.maintenance,) if self.config.maintenance else ()))
+        if any(maintenance.active(w, at) for w in windows):
+            return True
+        planned = [s for s in self.silences if s.kind == "maintenance"]
+        return sil.silencing(planned, self._labels.get(m.key, {}), at) is not None
 
     def suppressed(self, m: Monitor, at: dt.datetime) -> bool:
-        windows = (*m.maintenance, *((self.config.maintenance,) if self.config.maintenance else ()))
-        return any(maintenance.active(w, at) for w in windows)
+        """No incident opens: a maintenance window, or a silence matching the monitor."""
+        if self.in_maintenance(m, at):
+            return True
+        return sil.silencing(self.silences, self._labels.get(m.key, {}), at) is not None
+
+    def state(self, m: Monitor, at: dt.datetime) -> str:
+        st = self.book.state(m.key)
+        if st in ("up", "unknown") and self.in_maintenance(m, at):
+            return "maintenance"
+        return st
 
     async def _keep(self, events: list[Event]) -> None:
         """Events and changed lists of affected monitors stored before they are told."""
@@ -147,22 +192,136 @@ class Checker:
                 )
             await asyncio.sleep(PUSH_POLL)
 
+    def _changed_states(self, at: dt.datetime) -> dict[str, tuple[str, dt.datetime]]:
+        changed = {}
+        for key, m in self.by_key.items():
+            st = self.state(m, at)
+            if self._states.get(key) != st:
+                changed[key] = (st, at)
+        return changed
+
     async def _flush(self) -> None:
         batch, self.pending = self.pending, []
-        if self.store is not None and batch:
-            await asyncio.to_thread(self.store.save_results, batch)
+        if self.store is None:
+            return
+        at = self.now()
+        changed = self._changed_states(at)
+        if batch or changed:
+            await asyncio.to_thread(self.store.save_results, batch, changed)
+            for key, (st, _) in changed.items():
+                self._states[key] = st
+
+    async def _sync(self) -> None:
+        """What the operators changed in the web app: silences and planned maintenance,
+        acknowledgements (no escalation then), incidents they resolved by hand, monitors
+        they added, changed or removed."""
+        assert self.store is not None
+        now = self.now()
+        got = await asyncio.to_thread(self.store.sync, list(self.book.open), now)
+        self.silences, self.acknowledged = got.silences, got.acknowledged
+        for inc_id in got.closed:
+            await self._keep(self.book.close(inc_id, now, CLOSED_BY_HAND))
+        if got.web_version != self._web_version:
+            self._web_version = got.web_version
+            await self._reload_web()
+        await self._follow_up(now)
+
+    async def _reload_web(self) -> None:
+        """The web app's monitors read again: new ones scheduled, changed ones replaced (the
+        scheduler looks each one up when it is due), removed ones dropped."""
+        from insa.watch.config import load_web
+
+        assert self.store is not None
+        rows = await asyncio.to_thread(self.store.web_definitions)
+        base = Config(self.config.files, self.file_monitors, notifiers=self.config.notifiers)
+        found = load_web([d for _, d, _ in rows], base)
+        wanted = {m.key: m for m in found.monitors}
+        now = self.now()
+        for key in sorted(self.web_keys - set(wanted)):
+            await self._keep(self.book.drop(key, now))  # told while the monitor is known
+            self.by_key.pop(key, None)
+            self._labels.pop(key, None)
+            self._states.pop(key, None)
+        start = time.monotonic()
+        for key, m in wanted.items():
+            new = key not in self.by_key
+            self.by_key[key] = m
+            self._labels[key] = sil.labels_of(m.key, m.name, m.group, m.ministry)
+            self.book.add(Rule(m.key, m.failure_threshold, m.success_threshold, m.depends_on))
+            if new and m.kind not in NOT_YET:
+                self._schedule(m, start + random.uniform(0, min(m.interval_ms / 1000, 2.0)))
+        self.web_keys = set(wanted)
+        if wanted:
+            await asyncio.to_thread(
+                self.store.register, list(wanted.values()), now, dict.fromkeys(wanted, "web"), False
+            )
+
+    async def _follow_up(self, now: dt.datetime) -> None:
+        """Escalations (an incident no one acknowledged within an alert's escalate-after,
+        told once to its escalate-to) and reminders (every minimum-reminder-interval while
+        it stays open), each stored with its timeline entry before it is sent."""
+        assert self.store is not None
+        from insa.watch.models import WatchNote
+        from insa.watch.store import CHECKER
+
+        open_ = [(i, inc) for i, inc in self.book.open.items()
+                 if any(a.reminder_ms or a.escalate_after_ms for a in self.by_key[inc.monitor].alerts)]  # fmt: skip
+        if not open_:
+            return
+        times = await asyncio.to_thread(self.store.incident_times, [i for i, _ in open_])
+        for inc_id, inc in open_:
+            if inc_id not in times:
+                continue
+            opened, escalated, reminded = times[inc_id]
+            m = self.by_key[inc.monitor]
+            for a in m.alerts:
+                if (a.escalate_after_ms and a.escalate_to and escalated is None
+                        and inc_id not in self.acknowledged
+                        and now >= opened + dt.timedelta(milliseconds=a.escalate_after_ms)):  # fmt: skip
+                    calls = ([follow_up(inc_id, m, "escalate", a.escalate_to, now, opened, inc.cause)]
+                             if a.escalate_to in self.config.notifiers else [])  # fmt: skip
+                    note = WatchNote(incident=inc_id, at=now, kind="escalated", actor=CHECKER,
+                                     text=f"{a.escalate_after_ms // 60000}분 안에 확인되지 않아 {a.escalate_to}(으)로 상위 보고",
+                                     public=False)  # fmt: skip
+                    await asyncio.to_thread(
+                        self.store.mark, inc_id, escalated_at=now, deliveries=calls, note=note
+                    )
+                    escalated = now
+                if a.reminder_ms and a.delivers:
+                    due = opened + dt.timedelta(milliseconds=a.reminder_ms * (reminded + 1))
+                    if now >= due:
+                        reminded += 1
+                        calls = [
+                            follow_up(inc_id, m, "remind", a.type, now, opened, inc.cause, reminded)
+                        ]
+                        note = WatchNote(incident=inc_id, at=now, kind="reminded", actor=CHECKER,
+                                         text=f"{reminded}번째 재알림 ({a.type})", public=False)  # fmt: skip
+                        await asyncio.to_thread(
+                            self.store.mark, inc_id, reminders=reminded, deliveries=calls, note=note
+                        )
+
+    async def _prune(self) -> None:
+        assert self.store is not None
+        await asyncio.to_thread(
+            self.store.prune,
+            self.now(),
+            dt.timedelta(milliseconds=self.config.retention_results_ms),
+            dt.timedelta(milliseconds=self.config.retention_hourly_ms),
+        )
 
     async def _flusher(self) -> None:
-        """Results stored every second; old ones rolled up every hour."""
-        rolled = time.monotonic()
+        """Results stored every second with the states they changed, what the operators
+        changed read, notifications sent; results past their retention removed hourly."""
+        assert self.store is not None
+        pruned = time.monotonic()
         while True:
             await asyncio.sleep(1.0)
             await self._flush()
-            if self.store is not None and self.config.notifiers:
-                await asyncio.to_thread(self.store.deliver, self.config.notifiers, self.now())
-            if self.store is not None and time.monotonic() - rolled >= ROLL_UP_EVERY:
-                rolled = time.monotonic()
-                await asyncio.to_thread(self.store.roll_up, self.now())
+            await self._sync()
+            await asyncio.to_thread(self.store.deliver, self.config.notifiers, self.now())
+            if time.monotonic() - pruned >= PRUNE_EVERY:
+                pruned = time.monotonic()
+                await self._prune()
 
     def _emit(self, events: list[Event]) -> None:
         for e in events:
@@ -180,7 +339,10 @@ class Checker:
         ok, failed = outcome(m, seen)
         at = self.now()
         self.stats.checks += 1
+        self.stats.per_monitor[m.key] = self.stats.per_monitor.get(m.key, 0) + 1
         self.stats.late_ms.append(late)
+        if self.on_result is not None:
+            self.on_result(m, ok, seen.observation.response_time_ms)
         cause = "; ".join(failed)[:500]
         self.pending.append((at, m.key, ok, seen.observation.response_time_ms, cause))
         await self._keep(self.book.record(m.key, ok, cause, at, suppressed=self.suppressed(m, at)))
@@ -190,15 +352,16 @@ class Checker:
         start = time.monotonic()
         stop = start + duration if duration is not None else None
         rnd = random.Random()
-        queue: list[tuple[float, int, Monitor]] = []
-        for i, m in enumerate(self.monitors):  # the first checks spread over a few seconds
-            heapq.heappush(queue, (start + rnd.uniform(0, min(m.interval_ms / 1000, 5.0)), i, m))
+        for m in self.monitors:  # the first checks spread over a few seconds
+            self._schedule(m, start + rnd.uniform(0, min(m.interval_ms / 1000, 5.0)))
         running: set[asyncio.Task[None]] = set()
         flusher = None
         if self.store is not None:
+            await asyncio.to_thread(self.store.register, self.file_monitors, self.now())
+            await self._sync()  # silences, and the web app's monitors, before the first check
             self.book.restore(await asyncio.to_thread(self.store.open_incidents))
             self._listed = {k: sorted(v) for k, v in affected_of(self.book).items()}
-            await asyncio.to_thread(self.store.roll_up, self.now())
+            await self._prune()
             if self.pushed:
                 await asyncio.to_thread(
                     self.store.register_pushes, {m.token: m.key for m in self.pushed}
@@ -210,21 +373,23 @@ class Checker:
             else None
         )
         try:
-            if not queue:  # push monitors only: they are called, nothing to schedule
-                if duration is None:
-                    await asyncio.Event().wait()  # until cancelled
-                else:
-                    await asyncio.sleep(duration)
-            while queue:
-                due, i, m = queue[0]
+            while True:
                 now = time.monotonic()
-                if stop is not None and min(due, stop) >= stop:
-                    await asyncio.sleep(max(0.0, stop - now))
+                if stop is not None and now >= stop:
                     break
+                due = self._queue[0][0] if self._queue else float("inf")
                 if due > now:
-                    await asyncio.sleep(due - now)
+                    wait = min(due, stop if stop is not None else float("inf")) - now
+                    self._wake.clear()
+                    try:  # a monitor added meanwhile wakes the scheduler
+                        await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 3600.0))
+                    except TimeoutError:
+                        pass
                     continue
-                heapq.heappop(queue)
+                due, _, key = heapq.heappop(self._queue)
+                if key not in self.by_key or self.by_key[key].kind in NOT_YET:
+                    continue  # removed meanwhile
+                m = self.by_key[key]
                 task = asyncio.create_task(self._one(m, due))
                 running.add(task)
                 task.add_done_callback(running.discard)
@@ -232,7 +397,8 @@ class Checker:
                 following = due + step
                 if following < now:  # fell behind (a stall): no burst of missed checks
                     following = now + step
-                heapq.heappush(queue, (following, i, m))
+                self._order += 1
+                heapq.heappush(self._queue, (following, self._order, key))
         finally:
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
@@ -240,20 +406,21 @@ class Checker:
                 if background is not None:
                     background.cancel()
             await self._flush()
-            if (
-                self.store is not None and self.config.notifiers
-            ):  # what is due goes out before stopping
+            if self.store is not None:  # what is due goes out before stopping
                 await asyncio.to_thread(self.store.deliver, self.config.notifiers, self.now())
             await self.clients.close()
         return self.stats
 
 
 def run(config: Config, events_out: Path | None, duration: float | None,
-        on_event: Callable[[Event], None] | None = None, store: Store | None = None) -> Stats:  # fmt: skip
+        on_event: Callable[[Event], None] | None = None, store: Store | None = None,
+        extra: tuple[Monitor, ...] = (), clients: Clients | None = None,
+        on_result: Callable[[Monitor, bool, int], None] | None = None) -> Stats:  # fmt: skip
     """The checker in this process (``insa watch run``)."""
     out = events_out.open("a", encoding="utf-8") if events_out is not None else None
     try:
-        checker = Checker(config, events_out=out, on_event=on_event, store=store)
+        checker = Checker(config, events_out=out, on_event=on_event, store=store, extra=extra,
+                          clients=clients, on_result=on_result)  # fmt: skip
         return asyncio.run(checker.run(duration))
     finally:
         if out is not None:

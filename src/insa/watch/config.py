@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,17 @@ CLIENT_KEYS = {"insecure", "ignore-redirect", "timeout", "dns-resolver", "proxy-
 CLIENT_UNSUPPORTED = {"oauth2": "OAuth2 클라이언트 인증", "identity-aware-proxy": "Google IAP",
                       "tunnel": "SSH 터널", "store-cookies": "쿠키 보관"}  # fmt: skip
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _defaults() -> dict[str, int]:
+    import datetime as dt
+
+    from insa.params import load as load_params
+
+    return dict(load_params("watch")["defaults"](dt.date.today()))
+
+
+DEFAULTS = _defaults()
 MINISTRY = re.compile(r"[A-Z][A-Z0-9_]{1,15}")
 
 
@@ -170,6 +181,8 @@ def config_files(path: Path) -> list[Path]:
 class _Reader:
     env: Mapping[str, str]
     problems: list[Problem] = field(default_factory=list)
+    outside: Mapping[str, Monitor] = field(default_factory=dict)  # the files' (for web monitors)
+    providers: Mapping[str, tuple[str, ...]] | None = None  # the files' alerting (web monitors)
 
     def add(self, where: Where, message: str, severity: Severity = "error") -> None:
         self.problems.append(Problem(where, message, severity))
@@ -241,9 +254,14 @@ class _Reader:
                 "alerting",
                 "maintenance",
                 "concurrency",
+                "retention",
             ):
                 self.add(where, f"알 수 없는 키 '{key}'는 넘어갑니다", "ignored")
-        notifiers = self.notifiers(doc.get("alerting"), doc)
+        notifiers = (
+            dict(self.providers)
+            if self.providers is not None
+            else self.notifiers(doc.get("alerting"), doc)
+        )
         monitors: list[Monitor] = []
         for kind, key in (("endpoint", "endpoints"), ("external", "external-endpoints")):
             items = doc.get(key)
@@ -282,8 +300,41 @@ class _Reader:
                 "'concurrency'는 0 이상의 정수여야 합니다",
             )
             concurrency = None
+        keep = self.retention(doc)
         return Config(files, tuple(monitors), maintenance, notifiers,
-                      concurrency or None, tuple(sorted(self.problems, key=lambda p: p.where)))  # fmt: skip
+                      concurrency or None, tuple(sorted(self.problems, key=lambda p: p.where)),
+                      *keep)  # fmt: skip
+
+    def retention(self, doc: Map) -> tuple[int, int]:
+        """insa's ``retention: {results: 1d, hourly: 400d}``: how long raw results and their
+        hourly roll-up are kept (the roll-up at least as long as the results)."""
+        results, hourly = DEFAULTS["retention_results_ms"], DEFAULTS["retention_hourly_ms"]
+        raw = doc.get("retention")
+        if raw is None:
+            return results, hourly
+        if not isinstance(raw, Map):
+            self.add(
+                doc.where("retention"), "'retention'은 results, hourly를 담은 키: 값이어야 합니다"
+            )
+            return results, hourly
+        for key in raw:
+            if key not in ("results", "hourly"):
+                self.add(
+                    raw.where(key), f"retention의 알 수 없는 키 '{key}'는 넘어갑니다", "ignored"
+                )
+        for key in ("results", "hourly"):  # days too (30d), beside Go's durations
+            value = raw.get(key)
+            if isinstance(value, str) and re.fullmatch(r"\d+d", value.strip()):
+                raw[key] = f"{int(value.strip()[:-1]) * 24}h"
+        results = self.duration(raw, "results", results) or results
+        hourly = self.duration(raw, "hourly", hourly) or hourly
+        if results < 3_600_000:
+            self.add(self.at(raw, "results"), "retention.results는 1h 이상이어야 합니다")
+            results = DEFAULTS["retention_results_ms"]
+        if hourly < results:
+            self.add(self.at(raw, "hourly"), "retention.hourly는 results보다 짧을 수 없습니다")
+            hourly = max(results, DEFAULTS["retention_hourly_ms"])
+        return results, hourly
 
     def notifiers(self, section: Any, doc: Map) -> dict[str, tuple[str, ...]]:
         out: dict[str, tuple[str, ...]] = {}
@@ -539,15 +590,30 @@ class _Reader:
                     self.add(self.at(a, key), f"'{key}'는 1 이상의 정수여야 합니다")
                     value = default
                 thresholds[key] = value
+            remind = self.duration(a, "minimum-reminder-interval", 0)
+            escalate_after = self.duration(a, "escalate-after", 0)
+            escalate_to = a.get("escalate-to")
+            if escalate_to is not None and (
+                not isinstance(escalate_to, str) or escalate_to not in alerting.GATUS_PROVIDERS
+            ):
+                self.add(self.at(a, "escalate-to"), f"알 수 없는 알림 종류 '{escalate_to}'")
+                escalate_to = None
+            if escalate_after and not escalate_to:
+                self.add(self.at(a, "escalate-after"),
+                         "escalate-after에는 상위 보고 대상 escalate-to(알림 종류)가 필요합니다")  # fmt: skip
             out.append(Alert(a["type"], thresholds["failure-threshold"], thresholds["success-threshold"],
                              bool(a.get("send-on-resolved")), str(a.get("description") or ""),
-                             a.get("enabled") is not False))  # fmt: skip
+                             a.get("enabled") is not False, True, remind, escalate_after,
+                             str(escalate_to or "")))  # fmt: skip
         return out
 
     def unsent(
         self, alerts: list[Alert], notifiers: Mapping[str, tuple[str, ...]], where: Where
     ) -> None:
         for a in alerts:
+            if a.escalate_to and a.escalate_to not in notifiers:
+                self.add(where, f"상위 보고 대상 '{a.escalate_to}' 알림 설정이 없어 상위 보고는 보내지 않습니다",
+                         "warning")  # fmt: skip
             if a.type not in notifiers:
                 self.add(
                     where,
@@ -593,8 +659,14 @@ class _Reader:
     def dependencies(self, monitors: list[Monitor]) -> list[Monitor]:
         """``depends-on`` names resolved to keys (a name alone when it is unique), duplicates
         and cycles refused."""
-        keys: dict[str, Monitor] = {}
+        keys: dict[str, Monitor] = dict(self.outside)
         for m in monitors:
+            if m.key in self.outside:
+                self.add(
+                    m.where,
+                    f"점검 '{m.key}'는 설정 파일 {self.outside[m.key].where}에 있습니다: 파일에서 고치세요",
+                )
+                continue
             if m.key in keys:
                 self.add(
                     m.where,
@@ -602,7 +674,7 @@ class _Reader:
                 )
             keys[m.key] = m
         by_name: dict[str, list[str]] = {}
-        for m in monitors:
+        for m in (*self.outside.values(), *monitors):
             by_name.setdefault(m.name, []).append(m.key)
         out = []
         for m in monitors:
@@ -621,7 +693,10 @@ class _Reader:
                 else:
                     resolved.append(found[0])
             out.append(replace(m, depends_on=tuple(resolved)))
-        graph = {m.key: m.depends_on for m in out}
+        graph = {
+            **{k: m.depends_on for k, m in self.outside.items()},
+            **{m.key: m.depends_on for m in out},
+        }
         for cycle in _cycles(graph):
             self.add(
                 keys[cycle[0]].where, "depends-on이 돌고 돕니다: " + " → ".join([*cycle, cycle[0]])
@@ -695,3 +770,18 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
             )
         return Config(labels, problems=tuple(reader.problems))
     return reader.config(merged, labels)
+
+
+def load_web(definitions: Sequence[Mapping[str, Any]], base: Config) -> Config:
+    """Monitors added in the web app (each a Gatus endpoint mapping) beside the files'
+    configuration ``base``: their ``depends-on`` may name the files' monitors, their alerts
+    go through the files' providers, and a key the files define is refused (a file stays
+    the source of its monitors). Problems name them ``web`` with the monitor's place."""
+    text = yaml.safe_dump({"endpoints": [dict(d) for d in definitions]}, allow_unicode=True,
+                           sort_keys=False)  # fmt: skip
+    reader = _Reader({}, outside={m.key: m for m in base.monitors}, providers=base.notifiers)
+    doc = reader.parse(text, "web")
+    if doc is None:
+        return Config(("web",), problems=tuple(reader.problems))
+    found = reader.config(doc, ("web",))
+    return replace(found, monitors=tuple(m for m in found.monitors if m.key not in reader.outside))

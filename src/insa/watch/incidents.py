@@ -160,9 +160,44 @@ class Book:
                 events += self._maybe_open(other, at)
         return events
 
+    def close(self, inc_id: str, at: dt.datetime, cause: str) -> list[Event]:
+        """An incident an operator resolved by hand: resolved as a recovery would resolve it,
+        the monitor's count of failures started afresh (still failing, it opens a new
+        incident after failure-threshold more failed checks)."""
+        if inc_id not in self.open:
+            return []
+        monitor = self.open[inc_id].monitor
+        events = self._resolve(inc_id, at)
+        events[0] = Event(at, monitor, "resolve", inc_id, cause)
+        self.tracks[monitor].failures = 0
+        return events
+
+    def add(self, rule: Rule) -> None:
+        """A monitor added while running (or changed: its thresholds and dependencies)."""
+        self.rules[rule.key] = rule
+        self.tracks.setdefault(rule.key, Track())
+        self._closure = {k: self._ancestors(k) for k in self.rules}
+
+    def drop(self, key: str, at: dt.datetime) -> list[Event]:
+        """A monitor removed while running: its open incident resolved."""
+        events: list[Event] = []
+        track = self.tracks.get(key)
+        if track is None:
+            return events
+        if track.incident is not None:
+            events = self.close(track.incident, at, "점검 대상에서 빠졌습니다")
+        if track.affected_by is not None:
+            self._unlist(key)
+        del self.tracks[key], self.rules[key]
+        self._closure = {k: self._ancestors(k) for k in self.rules}
+        return events
+
     def state(self, key: str) -> str:
-        """``down`` (own incident), ``inhibited`` (listed on a dependency's), ``up``."""
+        """``down`` (own incident), ``inhibited`` (listed on a dependency's), ``up``, or
+        ``unknown`` before its first check."""
         t = self.tracks[key]
+        if not t.checked:
+            return "unknown"
         return "down" if t.incident else "inhibited" if t.affected_by else "up"
 
 

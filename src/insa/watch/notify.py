@@ -45,6 +45,26 @@ def deliveries(
     return out
 
 
+FOLLOW_UP_WORDS = {"escalate": "상위 보고", "remind": "재알림"}
+
+
+def follow_up(incident: str, m: Monitor, kind: str, provider: str, at: dt.datetime,
+              opened_at: dt.datetime, cause: str, n: int = 0) -> WatchDelivery:  # fmt: skip
+    """An escalation (not acknowledged in time: told to the second target) or the ``n``-th
+    reminder while the incident stays open — each once (its own event key)."""
+    word = FOLLOW_UP_WORDS[kind]
+    event = "escalate" if kind == "escalate" else f"remind-{n}"
+    open_for = int((at - opened_at).total_seconds() // 60)
+    lines = [f"{word}: {m.key}" + (f" ({m.ministry})" if m.ministry else "") + f" — {open_for}분째 장애",
+             f"발생: {to_kst(opened_at):%Y-%m-%d %H:%M:%S} (KST)", f"장애 번호: {incident}"]  # fmt: skip
+    if kind == "escalate":
+        lines.append("정해진 시간 안에 아무도 확인하지 않았습니다")
+    if cause:
+        lines.append(f"원인: {cause}")
+    return WatchDelivery(incident=incident, event=event, provider=provider, monitor=m.key,
+                         title=f"[{word}] {m.key}", body="\n".join(lines), attempts=0, next_at=at)  # fmt: skip
+
+
 def send(urls: Iterable[str], title: str, body: str, failing: bool) -> str | None:
     """Through Apprise; None when every URL took it, else why not."""
     import apprise
@@ -66,7 +86,9 @@ def deliver_due(engine: Engine, notifiers: Mapping[str, tuple[str, ...]], now: d
         for d in due:
             urls = notifiers.get(d.provider, ())
             error = (
-                send(urls, d.title, d.body, d.event == "open") if urls else "알림 설정이 없습니다"
+                send(urls, d.title, d.body, d.event != "resolve")
+                if urls
+                else "알림 설정이 없습니다"
             )
             d.attempts += 1
             if error is None:

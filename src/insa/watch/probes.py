@@ -30,8 +30,9 @@ class Seen:
 class Clients:
     """HTTP clients shared by the monitors with the same client settings."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Any = None) -> None:
         self._clients: dict[tuple[Any, ...], httpx.AsyncClient] = {}
+        self.engine = engine  # insa's own database (the ``database`` check of itself)
 
     def get(self, m: Monitor) -> httpx.AsyncClient:
         key = (m.insecure, m.follow_redirects, m.proxy_url, m.client_tls)
@@ -86,6 +87,8 @@ async def _check(m: Monitor, clients: Clients, t0: float) -> Seen:
         return await _udp(m, t0)
     if m.kind == "websocket":
         return await _websocket(m, t0)
+    if m.kind == "database":
+        return await _database(clients, t0)
     if m.kind == "icmp":
         from insa.watch.icmp import ping
 
@@ -93,6 +96,22 @@ async def _check(m: Monitor, clients: Clients, t0: float) -> Seen:
         ip, ms = await ping(host, m.timeout_ms / 1000, m.network)
         return Seen(Observation(ip=ip, response_time_ms=ms, connected=True))
     raise ValueError(f"{m.kind} 점검은 아직 이 검사기가 실행하지 않습니다")
+
+
+async def _database(clients: Clients, t0: float) -> Seen:
+    """insa's own database: a connection from its pool and ``SELECT 1``."""
+    if clients.engine is None:
+        raise ValueError("데이터베이스 연결이 없습니다")
+    from sqlalchemy import select
+
+    def ping() -> None:
+        with clients.engine.connect() as conn:
+            conn.execute(select(1))
+
+    await asyncio.to_thread(ping)
+    return Seen(
+        Observation(connected=True, response_time_ms=int((time.perf_counter() - t0) * 1000))
+    )
 
 
 async def _http(m: Monitor, clients: Clients, t0: float) -> Seen:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from insa.watch.conditions import Condition
 
-Kind = Literal["http", "tcp", "udp", "icmp", "tls", "websocket", "dns", "push"]
+Kind = Literal["http", "tcp", "udp", "icmp", "tls", "websocket", "dns", "push", "database"]
 Severity = Literal["error", "warning", "ignored"]
 SEVERITY_LABELS = {"error": "오류", "warning": "주의", "ignored": "무시"}
 
@@ -45,6 +45,9 @@ class Alert:
     description: str = ""
     enabled: bool = True
     delivers: bool = True  # False: its provider is not configured (or has no Apprise service)
+    reminder_ms: int = 0  # Gatus's minimum-reminder-interval: told again while open (0: never)
+    escalate_after_ms: int = 0  # insa: not acknowledged this long → told to escalate_to
+    escalate_to: str = ""  # a provider type
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ class Config:
     notifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # provider → Apprise URLs
     concurrency: int | None = None
     problems: tuple[Problem, ...] = ()
+    retention_results_ms: int = 86_400_000  # raw results kept (insa's `retention.results`)
+    retention_hourly_ms: int = 400 * 86_400_000  # hourly roll-up kept (`retention.hourly`)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
