@@ -24,7 +24,23 @@ PARAMS = {
     "trip_id": lambda w: _b_trip(w),
     "receipt_id": lambda w: _b_receipt(w),
     "code": lambda w: "WATCH",  # a shared centre: none of an agency officer's business
+    "incident_id": lambda w: _b_incident(w),
 }
+
+
+def _b_incident(world: World) -> str:
+    """An incident of a service of agency B at the failure-detection centre."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from insa.watch.models import WatchIncident
+
+    with world.engine.begin() as conn:
+        conn.execute(insert(WatchIncident).values(
+            id="b00000000001", monitor="b-service", ministry="MSIT", agency_id=world.agency_b,
+            opened_at=dt.datetime.now(dt.UTC), cause="x", affected=[], reminders=0))  # fmt: skip
+    return "b00000000001"
 
 
 def _b_receipt(world: World) -> int:
