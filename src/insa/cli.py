@@ -125,6 +125,12 @@ def serve(
         "forwarded_allow_ips": os.environ.get("INSA_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     }  # fmt: skip
     if workers > 1:  # each worker builds its own app; sessions and locks are in the database
+        import shutil
+
+        shared = get_settings().ensure_var_dir() / "prometheus"  # the workers' metrics, added up
+        shutil.rmtree(shared, ignore_errors=True)
+        shared.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(shared.resolve())
         uvicorn.run("insa.web.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
     else:
         uvicorn.run(create_app(), **options)  # type: ignore[arg-type]

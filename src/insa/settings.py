@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default=4, ge=1, le=16,  # fewer than a process's pooled connections (20): db/engine.py
         description="Requests a web worker lets use the database at once (its database slots)",
     )  # fmt: skip
+    web_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where insa's own web app answers (the checker watches it: /healthz)",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -199,3 +199,37 @@ def _count(engine: Engine, key: str) -> int:
             )
             or 0
         )
+
+
+def test_the_checker_metrics_count_checks_and_time_them() -> None:
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from insa.watch.metrics import CheckerMetrics
+    from insa.watch.schemas import Monitor, Where
+
+    gauges = CheckerMetrics()
+    m = Monitor("인사 민원", "http", Where("a.yaml", 1), group="민원", ministry="MPM")
+    for ok, ms in ((True, 40), (True, 60), (False, 3000)):
+        gauges.observe(m, ok, ms)
+    fams = {
+        f.name: f for f in text_string_to_metric_families(generate_latest(gauges.registry).decode())
+    }
+    checks = {
+        s.labels["result"]: s.value
+        for s in fams["insa_watch_checks"].samples
+        if s.name.endswith("_total")
+    }
+    assert checks == {"success": 2.0, "failure": 1.0}
+    assert [s.value for s in fams["insa_watch_up"].samples] == [0.0]
+    count = [
+        s.value
+        for s in fams["insa_watch_check_duration_seconds"].samples
+        if s.name.endswith("_count")
+    ]
+    under = [
+        s.value
+        for s in fams["insa_watch_check_duration_seconds"].samples
+        if s.labels.get("le") == "0.05"
+    ]
+    assert count == [3.0] and under == [1.0]

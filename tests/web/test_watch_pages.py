@@ -215,3 +215,22 @@ def test_a_monitor_is_added_in_the_web_app_and_a_file_monitor_is_not_edited_ther
     assert clash.status_code == 422 and "설정 파일" in clash.text
     edit = client.get("/watch/monitor/edit", params={"key": "법령 검색"})
     assert "설정 파일 moleg.yaml에서 고칩니다" in edit.text
+
+
+def test_metrics_are_prometheus_text_with_routes_and_monitor_states(
+    client: TestClient, as_user, watched: Store
+) -> None:  # type: ignore[no-untyped-def]
+    from prometheus_client.parser import text_string_to_metric_families
+
+    as_user("ops").get("/watch")
+    body = client.get("/metrics")
+    assert body.status_code == 200 and body.headers["content-type"].startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(body.text)}
+    routes = {s.labels.get("route") for s in families["insa_http_requests"].samples}
+    assert "/watch" in routes  # the route's template, not the raw path
+    states = {
+        (s.labels["monitor"], s.labels["state"]) for s in families["insa_watch_state"].samples
+    }
+    assert ("법령 검색", "down") in states and ("민원/인사 민원", "unknown") in states
+    assert families["insa_watch_open_incidents"].samples[0].value == 1
+    assert "insa_http_request_duration_seconds" in families

@@ -93,6 +93,16 @@ def watch_run(
         min=0.1,
         help="이 초만큼 실행 (없으면 멈출 때까지) / run this many seconds",
     ),
+    metrics: str = typer.Option(
+        "127.0.0.1:9464",
+        "--metrics",
+        help="Prometheus 지표(/metrics)를 낼 주소, off면 끔 / where to serve the checks' metrics, or off",
+    ),
+    own: bool = typer.Option(
+        True,
+        "--self/--no-self",
+        help="insa 자신(웹 앱·데이터베이스)도 점검 / also watch insa's own web app and database",
+    ),
 ) -> None:
     """점검 실행: 멈출 때까지(또는 --duration초) 모든 점검을 돌리고 사건을 기록
     / Run the checker until stopped (or for --duration seconds), writing every event."""
@@ -108,7 +118,12 @@ def watch_run(
             console.print(f"{p.where}: {p.message}", highlight=False, markup=False)
         raise fail(f"설정 오류 {len(found.errors)}건: insa watch validate로 확인하세요", 1)
     pushed = sum(1 for m in found.monitors if m.kind == "push")
+    from insa.settings import get_settings
+    from insa.watch.own import own_monitors
+
+    extra = own_monitors(get_settings().web_url, found) if own else ()
     console.print(f"점검 {len(found.monitors)}개를 시작합니다" + (f" (푸시 {pushed}개)" if pushed else "")
+                  + (f", insa 자체 점검 {len(extra)}개" if extra else "")
                   + (f" ({duration:g}초)" if duration else " (Ctrl+C로 멈춤)"))  # fmt: skip
 
     def said(e: Event) -> None:
@@ -121,22 +136,36 @@ def watch_run(
 
     from insa.clikit import engine
     from insa.db.locks import BatchBusy
+    from insa.watch.metrics import CheckerMetrics
+    from insa.watch.probes import Clients
     from insa.watch.store import Store
 
     eng = engine()
     store = Store(eng, {m.key: m.ministry for m in found.monitors if m.ministry})
+    gauges = CheckerMetrics()
+    served = None
+    if metrics.lower() != "off":
+        try:
+            served = gauges.serve(metrics)
+            console.print(f"지표: http://{metrics}/metrics")
+        except (OSError, ValueError) as exc:
+            console.print(f"[yellow]지표를 낼 수 없습니다[/] ({metrics}: {exc}); 점검은 계속합니다")
     started = time.monotonic()
     try:
         with _checker_lock(eng, duration) as took_over:
             if took_over:
                 console.print("활성 점검기가 멈춰 이 점검기가 이어받습니다 / taking over")
             left = None if duration is None else max(0.0, duration - (time.monotonic() - started))
-            stats = run(found, events_out, left, on_event=said, store=store)
+            stats = run(found, events_out, left, on_event=said, store=store, extra=extra,
+                        clients=Clients(eng), on_result=gauges.observe)  # fmt: skip
     except BatchBusy as exc:
         raise fail(str(exc), 1) from None
     except KeyboardInterrupt:
         console.print("멈췄습니다")
         return
+    finally:
+        if served is not None:
+            served[0].shutdown()
     late = sorted(stats.late_ms)
     p99 = late[int(len(late) * 0.99)] if late else 0
     console.print(f"점검 {stats.checks:,}회, 사건 {stats.events}건, 지연 p99 {p99} ms")

@@ -408,6 +408,37 @@ async def api_push(token: str, db: DbDep, success: bool = True, error: str = "")
 # ------------------------------------------------------------------ public status pages
 
 
+LOOPBACK = ("127.0.0.1", "::1", "testclient")
+
+
+@public_router.get("/metrics")
+async def metrics(request: Request, db: DbDep) -> Response:
+    """Prometheus 형식 지표: 웹 요청·응답 시간(경로별)과 점검 상태. 이 서버 안에서, 또는
+    점검 대상 조회 권한이 있는 API 토큰으로 / Prometheus metrics: loopback or an API token."""
+    from fastapi.responses import PlainTextResponse
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from insa.security import auth
+    from insa.watch.metrics import StateCollector
+    from insa.web.metrics import exposition
+
+    header = request.headers.get("authorization", "")
+    client = request.client.host if request.client else ""
+    if client not in LOOPBACK:
+        user = (
+            auth.user_for_api_token(db, header[7:].strip())
+            if header.lower().startswith("bearer ")
+            else None
+        )
+        principal = auth.principal_for(db, user, client) if user is not None else None
+        if principal is None or not principal.can(service.VIEW):
+            return PlainTextResponse(
+                "지표는 이 서버 안에서나 API 토큰으로 볼 수 있습니다\n", status_code=401
+            )
+    body = await run_in_threadpool(exposition, StateCollector(db))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
 @public_router.get("/status", response_class=HTMLResponse)
 def status_index(request: Request, db: DbDep) -> Response:
     return render(

@@ -29,6 +29,7 @@ from insa.web.deps import (
     build_templates,
     templates,
 )
+from insa.web.metrics import RequestMetrics
 from insa.web.middleware import BodyLimit, SecurityHeaders
 
 
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
 
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)  # outermost: every answer counted, errors included
     _add_error_pages(app)
     return app
 
