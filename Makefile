@@ -7,6 +7,9 @@ DEMO_EMPLOYEES ?= 20000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
+WATCH_TARGET_PORT ?= 8091
+WATCH_DB_PORT ?= 8092
+WATCH_ENV = INSA_DEMO=1 INSA_WATCH_BATCH_TOKEN=demo-batch-token INSA_WEB_URL=http://$(HOST):$(PORT) INSA_DEMO_TARGET=127.0.0.1:$(WATCH_TARGET_PORT) INSA_DEMO_DB=127.0.0.1:$(WATCH_DB_PORT)
 
 .PHONY: demo test install lint typecheck bench clean system-test system-demo screenshots
 
@@ -40,11 +43,18 @@ demo: system-demo install
 	INSA_DEMO=1 $(BIN)/insa travel demo-data var/travel-tickets.jsonl
 	INSA_DEMO=1 $(BIN)/insa travel import-tickets var/travel-tickets.jsonl
 	INSA_WATCH_BATCH_TOKEN=demo-batch-token $(BIN)/insa watch validate examples/watch/monitors.yaml
+	$(WATCH_ENV) $(BIN)/insa watch validate examples/watch/demo.yaml
+	$(WATCH_ENV) $(BIN)/insa watch demo-history examples/watch/demo.yaml
 	@echo ""
 	@echo "  insa demo → http://$(HOST):$(PORT)/   (all data is synthetic)"
+	@echo "  장애관제 → http://$(HOST):$(PORT)/watch (demo-ops) · 공개 상태 → http://$(HOST):$(PORT)/status/MOLEG"
+	@echo "  (법제처 법령 DB 장애가 1분 뒤 3분간 연출됩니다; 점검기 기록 var/watch-checker.log, 사건 var/watch-events.jsonl)"
 	@INSA_DEMO=1 $(BIN)/insa users demo
 	@echo ""
-	INSA_DEMO=1 $(BIN)/insa serve --host $(HOST) --port $(PORT)
+	@trap 'kill 0' EXIT; \
+	  $(BIN)/insa watch demo-target --port $(WATCH_TARGET_PORT) --db-port $(WATCH_DB_PORT) > var/watch-target.log 2>&1 & \
+	  $(WATCH_ENV) $(BIN)/insa watch run examples/watch/demo.yaml --events-out var/watch-events.jsonl > var/watch-checker.log 2>&1 & \
+	  INSA_DEMO=1 $(BIN)/insa serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

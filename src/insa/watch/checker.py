@@ -89,7 +89,8 @@ class Checker:
         self.on_result = on_result
         self.now = now
         self.stats = Stats()
-        self.clients = clients or Clients()
+        self.clients = clients or Clients(rdap_servers=config.rdap_servers)
+        self.clients.rdap.servers.update(config.rdap_servers)
         self.limit = asyncio.Semaphore(config.concurrency or DEFAULT_CONCURRENCY)
         self.store = store
         self.pending: list[tuple[dt.datetime, str, bool, int, str]] = []

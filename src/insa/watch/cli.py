@@ -169,3 +169,46 @@ def watch_run(
     late = sorted(stats.late_ms)
     p99 = late[int(len(late) * 0.99)] if late else 0
     console.print(f"점검 {stats.checks:,}회, 사건 {stats.events}건, 지연 p99 {p99} ms")
+
+
+@watch_app.command("demo-target")
+def watch_demo_target(
+    port: int = typer.Option(8091, "--port", help="HTTP 포트 / HTTP port"),
+    db_port: int = typer.Option(
+        8092, "--db-port", help="법령 DB(TCP) 포트 / the law database's TCP port"
+    ),
+) -> None:
+    """데모 점검 대상: 시작 1분 뒤 3분간(이후 15분마다) 법령 DB 장애를 연출
+    / The demo's loopback target with a scripted outage (1 minute after start, 3 minutes, every 15)."""
+    import asyncio
+
+    from insa.clikit import console
+    from insa.watch.demo import serve_target
+
+    console.print(
+        f"데모 점검 대상: http://127.0.0.1:{port}/, 법령 DB tcp://127.0.0.1:{db_port} (1분 뒤 장애 연출)"
+    )
+    try:
+        asyncio.run(serve_target("127.0.0.1", port, db_port))
+    except KeyboardInterrupt:
+        pass
+
+
+@watch_app.command("demo-history")
+def watch_demo_history(
+    config: Path = typer.Argument(..., help="Gatus 설정 / the demo's configuration"),
+    days: int = typer.Option(90, "--days", min=1, max=400, help="며칠 치 / days of history"),
+) -> None:
+    """데모 기록: 점검 대상마다 90일 치 시간별 결과와 지난 장애(공개 메모 포함), 이미 있으면 그대로
+    / Synthetic history for the demo's monitors (hourly results, past incidents); once."""
+    from insa.clikit import console, engine, fail
+    from insa.watch.demo import seed_history
+    from insa.watch.service import validate
+
+    found = validate(config)
+    if not found.ok:
+        raise fail(f"설정 오류 {len(found.errors)}건: insa watch validate로 확인하세요", 1)
+    n = seed_history(engine(), found.monitors, days)
+    console.print(
+        f"시간별 기록 {n:,}건을 넣었습니다" if n else "기록이 이미 있습니다: 그대로 둡니다"
+    )

@@ -255,6 +255,7 @@ class _Reader:
                 "maintenance",
                 "concurrency",
                 "retention",
+                "rdap",
             ):
                 self.add(where, f"알 수 없는 키 '{key}'는 넘어갑니다", "ignored")
         notifiers = (
@@ -301,9 +302,41 @@ class _Reader:
             )
             concurrency = None
         keep = self.retention(doc)
+        rdap = self.rdap(doc, monitors)
         return Config(files, tuple(monitors), maintenance, notifiers,
                       concurrency or None, tuple(sorted(self.problems, key=lambda p: p.where)),
-                      *keep)  # fmt: skip
+                      *keep, rdap)  # fmt: skip
+
+    def rdap(self, doc: Map, monitors: list[Monitor]) -> dict[str, str]:
+        """insa's ``rdap: {servers: {kr: https://…/}}``: RDAP servers by domain suffix, over
+        the shipped bootstrap; a [DOMAIN_EXPIRATION] monitor whose domain has none is an error."""
+        from insa.watch import rdap
+
+        servers: dict[str, str] = {}
+        raw = doc.get("rdap")
+        if raw is not None:
+            got = raw.get("servers") if isinstance(raw, Map) else None
+            if not isinstance(got, Map):
+                self.add(doc.where("rdap"), "'rdap'에는 servers: {도메인 접미사: URL}이 필요합니다")
+            else:
+                for suffix, url in got.items():
+                    if not isinstance(url, str) or not re.match(r"https?://", url):
+                        self.add(
+                            got.where(suffix), f"rdap.servers.{suffix}는 http(s):// 주소여야 합니다"
+                        )
+                    else:
+                        servers[str(suffix).lower().lstrip(".")] = url
+        for m in monitors:
+            if not any(uses(c, "[DOMAIN_EXPIRATION]") for c in m.conditions):
+                continue
+            from urllib.parse import urlsplit
+
+            host = urlsplit(m.url).hostname or m.dns_query_name or ""
+            try:
+                rdap.server_for(rdap.registered_domain(host), servers)
+            except rdap.RdapError as exc:
+                self.add(m.where, f"[DOMAIN_EXPIRATION]: {exc}")
+        return servers
 
     def retention(self, doc: Map) -> tuple[int, int]:
         """insa's ``retention: {results: 1d, hourly: 400d}``: how long raw results and their

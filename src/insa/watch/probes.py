@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx2 as httpx
 
-from insa.watch.conditions import Observation
+from insa.watch.conditions import Observation, uses
 from insa.watch.schemas import Monitor
 
 USER_AGENT = "insa-watch/1.0"
@@ -30,9 +30,12 @@ class Seen:
 class Clients:
     """HTTP clients shared by the monitors with the same client settings."""
 
-    def __init__(self, engine: Any = None) -> None:
+    def __init__(self, engine: Any = None, rdap_servers: dict[str, str] | None = None) -> None:
+        from insa.watch.rdap import Lookup
+
         self._clients: dict[tuple[Any, ...], httpx.AsyncClient] = {}
         self.engine = engine  # insa's own database (the ``database`` check of itself)
+        self.rdap = Lookup(rdap_servers)
 
     def get(self, m: Monitor) -> httpx.AsyncClient:
         key = (m.insecure, m.follow_redirects, m.proxy_url, m.client_tls)
@@ -65,6 +68,15 @@ def _expiry_ms(cert: dict[str, Any] | None) -> int:
 
 
 async def check(m: Monitor, clients: Clients) -> Seen:
+    """One check, bounded by the monitor's timeout; ``[DOMAIN_EXPIRATION]`` asked of RDAP
+    besides (bounded by the same timeout), whatever the call itself found."""
+    seen = await _bounded(m, clients)
+    if any(uses(c, "[DOMAIN_EXPIRATION]") for c in m.conditions):
+        seen = await _domain(m, clients, seen)
+    return seen
+
+
+async def _bounded(m: Monitor, clients: Clients) -> Seen:
     t0 = time.perf_counter()
     try:
         return await asyncio.wait_for(_check(m, clients, t0), m.timeout_ms / 1000)
@@ -96,6 +108,27 @@ async def _check(m: Monitor, clients: Clients, t0: float) -> Seen:
         ip, ms = await ping(host, m.timeout_ms / 1000, m.network)
         return Seen(Observation(ip=ip, response_time_ms=ms, connected=True))
     raise ValueError(f"{m.kind} 점검은 아직 이 검사기가 실행하지 않습니다")
+
+
+async def _domain(m: Monitor, clients: Clients, seen: Seen) -> Seen:
+    """The registered domain's expiry by RDAP; its failure is the check's error (the other
+    conditions still see what the check saw)."""
+    from dataclasses import replace
+
+    from insa.watch.rdap import RdapError
+
+    host = urlsplit(m.url).hostname or m.dns_query_name
+    try:
+        ms = await asyncio.wait_for(
+            clients.rdap.until_expiry_ms(host or "", clients.get(m), m.timeout_ms / 1000),
+            m.timeout_ms / 1000,
+        )
+    except TimeoutError:
+        return Seen(seen.observation, "; ".join(filter(None, (seen.error, "RDAP: 시간 초과"))))
+    except (RdapError, httpx.HTTPError, ValueError) as exc:
+        why = f"RDAP: {exc}"[:300]
+        return Seen(seen.observation, "; ".join(filter(None, (seen.error, why))))
+    return Seen(replace(seen.observation, domain_expiration_ms=ms), seen.error)
 
 
 async def _database(clients: Clients, t0: float) -> Seen:

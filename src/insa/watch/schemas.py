@@ -127,6 +127,9 @@ class Config:
     problems: tuple[Problem, ...] = ()
     retention_results_ms: int = 86_400_000  # raw results kept (insa's `retention.results`)
     retention_hourly_ms: int = 400 * 86_400_000  # hourly roll-up kept (`retention.hourly`)
+    rdap_servers: dict[str, str] = field(
+        default_factory=dict
+    )  # insa's `rdap.servers`: suffix → URL
 
     @property
     def errors(self) -> tuple[Problem, ...]:
