@@ -34,6 +34,8 @@ DEFAULT_CONCURRENCY = 200
 LATE_SAMPLE = 100_000  # the checks' lateness kept for the run's p99 (a bounded sample)
 PUSH_POLL = 0.5  # seconds between reads of the push monitors' calls
 PRUNE_EVERY = 3600.0  # seconds between removals of results past their retention
+FIRST_SPREAD = 5.0  # seconds over which the first checks are spread, at least
+FIRST_RATE = 200.0  # first checks a second, at most (more monitors: a longer spread)
 SYNC_EVERY = 1.0  # seconds between reads of what the operators changed (silences, acks …)
 NOT_YET = ("push",)  # kinds the scheduler does not check itself: they are called (heartbeats)
 CLOSED_BY_HAND = "운영자가 종료했습니다"
@@ -353,8 +355,12 @@ class Checker:
         start = time.monotonic()
         stop = start + duration if duration is not None else None
         rnd = random.Random()
-        for m in self.monitors:  # the first checks spread over a few seconds
-            self._schedule(m, start + rnd.uniform(0, min(m.interval_ms / 1000, 5.0)))
+        monitors = self.monitors
+        # the first checks spread over a few seconds — over more when there are so many that
+        # a few seconds would be a burst (10,000 monitors: over 50 s, or their interval)
+        spread = max(FIRST_SPREAD, len(monitors) / FIRST_RATE)
+        for m in monitors:
+            self._schedule(m, start + rnd.uniform(0, min(m.interval_ms / 1000, spread)))
         running: set[asyncio.Task[None]] = set()
         flusher = None
         if self.store is not None:
