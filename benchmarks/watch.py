@@ -10,7 +10,8 @@ checker's core; the list page's median and p95 over repeated requests (first pag
 filtered by state, searched, a deep page), served by the app in this process.
 
     .venv/bin/python benchmarks/watch.py --monitors 10000 --seconds 330
-    .venv/bin/python benchmarks/watch.py --part page --monitors 10000
+    .venv/bin/python benchmarks/watch.py --part page --monitors 10000 \
+        [--db postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -189,9 +190,20 @@ def missed_checks(
 # ------------------------------------------------------------------ the list page
 
 
-def page_run(n: int, repeat: int) -> dict[str, object]:
+def fresh_schema(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose tables live in ``schema``, emptied first."""
+    from sqlalchemy import create_engine, text
+
+    with create_engine(url).begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def page_run(n: int, repeat: int, pg_url: str = "") -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="watchpage-"))
-    db_url = f"sqlite:///{work / 'insa.db'}"
+    db_url = fresh_schema(pg_url, "watchbench") if pg_url else f"sqlite:///{work / 'insa.db'}"
     os.environ.update({"INSA_DATABASE_URL": db_url, "INSA_DEMO": "1", "INSA_VAR_DIR": str(work)})
     from insa.settings import reset_settings
 
