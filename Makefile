@@ -51,7 +51,7 @@ demo: system-demo install
 	@echo "  (법제처 법령 DB 장애가 1분 뒤 3분간 연출됩니다; 점검기 기록 var/watch-checker.log, 사건 var/watch-events.jsonl)"
 	@INSA_DEMO=1 $(BIN)/insa users demo
 	@echo ""
-	@trap 'kill 0' EXIT; \
+	@trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	  $(BIN)/insa watch demo-target --port $(WATCH_TARGET_PORT) --db-port $(WATCH_DB_PORT) > var/watch-target.log 2>&1 & \
 	  $(WATCH_ENV) $(BIN)/insa watch run examples/watch/demo.yaml --events-out var/watch-events.jsonl > var/watch-checker.log 2>&1 & \
 	  INSA_DEMO=1 $(BIN)/insa serve --host $(HOST) --port $(PORT)

@@ -151,7 +151,14 @@ class Checker:
                 for e in events
                 for d in deliveries(e, self.by_key[e.monitor], self.config.notifiers)
             ]
-            await asyncio.to_thread(self.store.save_events, events, listed, calls)
+            from insa.watch.models import WatchNote
+            from insa.watch.store import CHECKER
+
+            at = self.now()
+            notes = [WatchNote(incident=i, at=at, kind="listed", actor=CHECKER, public=False,
+                               text=", ".join(k for k in keys if k not in self._listed.get(i, [])))
+                     for i, keys in listed.items() if set(keys) - set(self._listed.get(i, []))]  # fmt: skip
+            await asyncio.to_thread(self.store.save_events, events, listed, calls, notes)
         self._listed = listed
         self._emit(events)
 

@@ -56,7 +56,13 @@ class Incident:
     monitor: str
     opened_at: dt.datetime
     cause: str
-    affected: list[str] = field(default_factory=list)
+    affected: list[str] = field(default_factory=list)  # listed on it now (still failing)
+    listed: list[str] = field(default_factory=list)  # every monitor ever listed on it (its record)
+
+    def list_(self, key: str) -> None:
+        self.affected.append(key)
+        if key not in self.listed:
+            self.listed.append(key)
 
 
 class Book:
@@ -83,6 +89,7 @@ class Book:
         """Incidents still open from an earlier run (the checker's last good state)."""
         for inc in incidents:
             if inc.monitor in self.tracks:
+                inc.listed = list(dict.fromkeys([*inc.listed, *inc.affected]))
                 self.open[inc.id] = inc
                 self.tracks[inc.monitor].incident = inc.id
                 for k in inc.affected:
@@ -115,7 +122,7 @@ class Book:
         for dep in self._closure[key]:
             inc = self.tracks[dep].incident
             if inc is not None:  # inhibited: listed on what it depends on
-                self.open[inc].affected.append(key)
+                self.open[inc].list_(key)
                 track.affected_by = inc
                 return []
         for dep in self._closure[key]:
@@ -131,7 +138,7 @@ class Book:
             t = self.tracks[other]
             if (key in closure and t.incident is None and t.affected_by is None
                     and t.failures >= self.rules[other].failure_threshold):  # fmt: skip
-                self.open[inc_id].affected.append(other)
+                self.open[inc_id].list_(other)
                 t.affected_by = inc_id
         return events
 
@@ -202,4 +209,6 @@ class Book:
 
 
 def affected_of(book: Book) -> Mapping[str, list[str]]:
-    return {i: list(inc.affected) for i, inc in book.open.items()}
+    """Every open incident's record of the monitors listed on it (recovered ones included:
+    the incident's history keeps them)."""
+    return {i: list(inc.listed) for i, inc in book.open.items()}
