@@ -143,6 +143,35 @@ def test_ping_on_loopback(tmp_path: Path) -> None:
     assert seen.error == "" and seen.observation.connected and seen.observation.ip == "127.0.0.1"
 
 
+def test_ping_without_an_answer_fails_within_its_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No echo reply (an obsolete ICMP information request sent instead of the echo request:
+    nothing answers it, and a datagram socket refuses to send it — both a failed check; this
+    sandbox's network answers pings to any address, so an unreachable one would not do): a
+    failed check, bounded by the monitor's timeout, [CONNECTED] false; an unknown host too."""
+    import asyncio
+    import time
+
+    from insa.watch import icmp
+    from insa.watch.checker import outcome
+    from insa.watch.probes import Clients, check
+
+    monkeypatch.setattr(icmp, "ECHO_REQUEST", 15)
+    path = tmp_path / "p.yaml"
+    path.write_text('endpoints:\n  - {name: ping, url: "icmp://127.0.0.1", client: {timeout: 1s}, '
+                    'conditions: ["[CONNECTED] == true"]}\n'
+                    '  - {name: nowhere, url: "icmp://no-such-host.invalid", client: {timeout: 1s}, '
+                    'conditions: ["[CONNECTED] == true"]}\n')  # fmt: skip
+    for monitor in load(path, {}).monitors:
+        t0 = time.monotonic()
+        seen = asyncio.run(check(monitor, Clients()))
+        assert time.monotonic() - t0 < 3
+        assert seen.error and not seen.observation.connected, (monitor.name, seen)
+        ok, failed = outcome(monitor, seen)
+        assert not ok and "[CONNECTED] (false) == true" in failed
+
+
 def test_websocket_echo(tmp_path: Path) -> None:
     import asyncio
 
