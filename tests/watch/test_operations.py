@@ -24,15 +24,19 @@ from insa.watch.incidents import Event
 from insa.watch.models import WatchDelivery, WatchIncident, WatchMonitor, WatchResult, WatchSilence
 from insa.watch.store import Store
 
+GOOD: set[str] = set()  # paths answering 200 besides /ok… (a test repairs its paths here)
+
 
 @pytest.fixture
 def server() -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """/ok answers 200, /bad 500; POSTs (notifications) are kept."""
+    """/ok… answers 200 (and the paths in GOOD), everything else 500; POSTs (notifications)
+    are kept."""
     posted: list[dict[str, Any]] = []
+    GOOD.clear()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200 if self.path.startswith("/ok") else 500)
+            self.send_response(200 if self.path.startswith("/ok") or self.path in GOOD else 500)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -235,25 +239,14 @@ def test_the_checker_metrics_count_checks_and_time_them() -> None:
     assert count == [3.0] and under == [1.0]
 
 
-def test_a_dependency_incident_keeps_the_record_of_its_dependents(migrated: Engine) -> None:
+def test_a_dependency_incident_keeps_the_record_of_its_dependents(
+    migrated: Engine, server: tuple[int, list[Any]]
+) -> None:
     """The shared database fails under two services: one incident, both listed on it (a
     timeline entry says so); a service recovering before the database stays on its record."""
     from insa.watch.models import WatchNote
 
-    bad = {"/db", "/svc1", "/svc2"}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(500 if self.path in bad else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    web = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    port = web.server_address[1]
+    port, _ = server
     every = 'interval: 100ms, conditions: ["[STATUS] == 200"], failure-threshold: 2, success-threshold: 2'
     config = f"""
 endpoints:
@@ -261,22 +254,19 @@ endpoints:
   - {{name: svc1, url: "http://127.0.0.1:{port}/svc1", depends-on: [db], {every}}}
   - {{name: svc2, url: "http://127.0.0.1:{port}/svc2", depends-on: [db], {every}}}
 """
-    try:
-        t, events = _background(config, migrated, 4.0)
+    t, events = _background(config, migrated, 4.0)
 
-        def listed() -> list[str]:
-            with session_scope(migrated) as db:
-                inc = db.scalar(select(WatchIncident).where(WatchIncident.monitor == "db"))
-                return sorted(inc.affected) if inc is not None else []
+    def listed() -> list[str]:
+        with session_scope(migrated) as db:
+            inc = db.scalar(select(WatchIncident).where(WatchIncident.monitor == "db"))
+            return sorted(inc.affected) if inc is not None else []
 
-        assert _until(lambda: listed() == ["svc1", "svc2"])
-        bad.discard("/svc1")  # one service recovers first
-        time.sleep(0.6)
-        bad.clear()
-        assert _until(lambda: any(e.event == "resolve" for e in events))
-        t.join(10)
-    finally:
-        web.shutdown()
+    assert _until(lambda: listed() == ["svc1", "svc2"])
+    GOOD.add("/svc1")  # one service recovers first
+    time.sleep(0.6)
+    GOOD.update(("/db", "/svc2"))
+    assert _until(lambda: any(e.event == "resolve" for e in events))
+    t.join(10)
     assert [(e.monitor, e.event) for e in events] == [("db", "open"), ("db", "resolve")]
     assert listed() == ["svc1", "svc2"]  # the record keeps both
     with session_scope(migrated) as db:
