@@ -18,8 +18,10 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from insa.db.paging import Page, paginate
+from insa.people.models import Agency
 from insa.security.context import Ctx
 from insa.security.logs import redact
+from insa.security.models import CentreMember
 from insa.security.principal import restrict_centre
 from insa.watch import silences as sil
 from insa.watch.config import load, load_text, load_web
@@ -389,8 +391,6 @@ def _own_code(ctx: Ctx) -> str | None:
     p = ctx.principal
     if p.sees_all or p.is_centre_operator:
         return None
-    from insa.people.models import Agency
-
     code = (
         ctx.db.scalar(select(Agency.code).where(Agency.id == p.agency_id)) if p.agency_id else None
     )
@@ -602,8 +602,6 @@ def save_monitor(ctx: Ctx, form: MonitorForm, key: str | None = None) -> WatchMo
     if made.ministry and made.ministry not in codes:
         raise WatchError(f"알 수 없는 기관 코드입니다: {made.ministry}")
     if ctx.principal.is_centre_operator:
-        from insa.security.models import CentreMember
-
         member = ctx.db.scalar(select(CentreMember.id).where(CentreMember.centre_id == ctx.principal.centre_id,
                                                              CentreMember.agency_id == agency))  # fmt: skip
         if member is None:
@@ -693,8 +691,6 @@ class PublicStatus:
 
 def status_ministries(db: Session) -> list[tuple[str, str, int, int]]:
     """Every ministry with a public status page: (code, name, services, services out now)."""
-    from insa.people.models import Agency
-
     down = func.sum(case((WatchMonitor.state.in_(("down", "inhibited")), 1), else_=0))
     rows = db.execute(select(Agency.code, Agency.name_ko, func.count(), down)
                       .join(Agency, Agency.id == WatchMonitor.agency_id)
@@ -715,7 +711,6 @@ def public_status(db: Session, code: str, days: int = 90) -> PublicStatus | None
     ``days`` Korean days, and the incidents of those days with the operators' public notes
     only — no targets, causes or names of people."""
     from insa.clock import to_kst
-    from insa.people.models import Agency
 
     agency = db.execute(
         select(Agency.id, Agency.name_ko).where(Agency.code == code.upper())

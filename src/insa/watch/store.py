@@ -18,6 +18,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from insa.db.engine import session_scope
+from insa.people.models import Agency
+from insa.security.models import Centre
 from insa.watch import silences as sil
 from insa.watch.incidents import Event, Incident
 from insa.watch.models import (
@@ -74,9 +76,6 @@ def shown_target(m: Monitor) -> str:
 def agency_ids(db: Session, codes: Iterable[str]) -> tuple[dict[str, int], int | None]:
     """Agency code → id, and the failure-detection centre's host agency (the owner of
     monitors that name no ministry)."""
-    from insa.people.models import Agency
-    from insa.security.models import Centre
-
     wanted = sorted({c for c in codes if c})
     found: dict[str, int] = {}
     if wanted:
