@@ -222,8 +222,22 @@ def test_metrics_are_prometheus_text_with_routes_and_monitor_states(
 ) -> None:  # type: ignore[no-untyped-def]
     from prometheus_client.parser import text_string_to_metric_families
 
+    from insa.security import auth
+    from insa.security.models import User
+
     as_user("ops").get("/watch")
-    body = client.get("/metrics")
+    anon = TestClient(client.app)
+    assert anon.get("/metrics").status_code == 401  # not from this server, no token
+    with session_scope(watched.engine) as db:
+        ops = db.scalar(select(User).where(User.username == "ops"))
+        hr = db.scalar(select(User).where(User.username == "hr-a"))
+        assert ops is not None and hr is not None
+        token, other = (
+            auth.create_api_token(db, ops, "prometheus"),
+            auth.create_api_token(db, hr, "x"),
+        )
+    assert anon.get("/metrics", headers={"Authorization": f"Bearer {other}"}).status_code == 401
+    body = anon.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert body.status_code == 200 and body.headers["content-type"].startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(body.text)}
     routes = {s.labels.get("route") for s in families["insa_http_requests"].samples}

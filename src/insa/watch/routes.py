@@ -408,7 +408,7 @@ async def api_push(token: str, db: DbDep, success: bool = True, error: str = "")
 # ------------------------------------------------------------------ public status pages
 
 
-LOOPBACK = ("127.0.0.1", "::1", "testclient")
+LOOPBACK = ("127.0.0.1", "::1")
 
 
 @public_router.get("/metrics")
