@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from insa.allowance import cli as allowance_cli
+from insa.cyber import cli as cyber_cli
 from insa.people import cli as people_cli
 from insa.security import cli as security_cli
 from insa.security import grants
@@ -204,6 +205,21 @@ def _watch_web() -> ModuleType:
     return routes
 
 
+# ------------------------------------------------------------------ cyber
+
+
+def _cyber() -> Rooms:
+    from insa.cyber import models, service
+
+    return Rooms(models, service)
+
+
+def _cyber_web() -> ModuleType:
+    from insa.cyber import routes
+
+    return routes
+
+
 # ------------------------------------------------------------------ the registry
 
 CORE = (
@@ -217,6 +233,7 @@ DOMAINS = (
             _allowance_web),
     Package("travel", "출장 정산", travel_cli.COMMANDS, _travel, _travel_web),
     Package("watch", "장애 탐지", watch_cli.COMMANDS, _watch, _watch_web),
+    Package("cyber", "사칭 사이트 탐지", cyber_cli.COMMANDS, _cyber, _cyber_web),
 )  # fmt: skip
 PACKAGES = CORE + DOMAINS
 

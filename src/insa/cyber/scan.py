@@ -1,0 +1,152 @@
+"""A scan: candidate domains read (a text file of names, or certificate-transparency
+messages as JSON lines in certstream's shape), each scored against every asset
+(:mod:`insa.cyber.signals`), in chunks over worker processes, and the findings written as
+the public CSV contract (``domain, asset, score, verdict, reasons``) — the whole file or
+nothing (a temporary file renamed into place)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from insa.cyber.schemas import FINDING_COLUMNS, Assets, Finding
+from insa.cyber.signals import Prepared, prepare, score
+
+CHUNK = 20_000
+LABEL = re.compile(
+    r"^[a-z0-9\u00a1-\U0010ffff](?:[a-z0-9\u00a1-\U0010ffff-]{0,61}[a-z0-9\u00a1-\U0010ffff])?$"
+)
+MAX_ERRORS = 20
+
+
+class CandidateError(ValueError):
+    """The candidates file is wrong; every problem named by file and line."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    domains: list[str]
+    lines: int  # lines read
+    duplicates: int  # names seen again (one row each)
+    kind: str  # text | certstream
+
+
+def _valid(name: str) -> bool:
+    if not name or len(name) > 253 or "." not in name:
+        return False
+    return all(LABEL.match(label) for label in name.split("."))
+
+
+def read_candidates(path: Path) -> Candidates:
+    """The candidate names of a file, in order, each once. A text file: one name a line
+    (``#`` comments and blank lines skipped); JSON lines: certstream messages, the names in
+    ``data.leaf_cert.all_domains`` (``*.`` wildcards read as the name under them)."""
+    domains: list[str] = []
+    seen: set[str] = set()
+    errors: list[str] = []
+    duplicates = 0
+    kind = "text"
+    n = 0
+    with path.open(encoding="utf-8", errors="strict") as f:
+        try:
+            for n, raw in enumerate(f, 1):
+                line = raw.strip()
+                if not line or line.startswith("#"):
+                    continue
+                names: list[str]
+                if line.startswith("{"):
+                    kind = "certstream"
+                    try:
+                        doc = json.loads(line)
+                        got = doc["data"]["leaf_cert"]["all_domains"]
+                        if not isinstance(got, list):
+                            raise TypeError
+                        names = [str(x) for x in got]
+                    except json.JSONDecodeError as exc:
+                        errors.append(f"{path}:{n}: JSON으로 읽을 수 없습니다 ({exc.msg})")
+                        continue
+                    except (KeyError, TypeError):
+                        errors.append(f"{path}:{n}: data.leaf_cert.all_domains 목록이 없습니다")
+                        continue
+                else:
+                    names = [line.split()[0]] if len(line.split()) == 1 else []
+                    if not names:
+                        errors.append(f"{path}:{n}: 한 줄에 도메인 하나만 씁니다: {line[:60]!r}")
+                        continue
+                for name in names:
+                    d = name.strip().lower().rstrip(".")
+                    if d.startswith("*."):
+                        d = d[2:]
+                    if "://" in d:
+                        d = d.split("://", 1)[1].split("/", 1)[0]
+                    if not _valid(d):
+                        errors.append(f"{path}:{n}: 도메인이 아닙니다: {name[:80]!r}")
+                        continue
+                    if d in seen:
+                        duplicates += 1
+                        continue
+                    seen.add(d)
+                    domains.append(d)
+                if len(errors) >= MAX_ERRORS:
+                    break
+        except UnicodeDecodeError as exc:
+            errors.append(f"{path}:{n + 1}: UTF-8이 아닙니다 ({exc.reason})")
+    if errors:
+        raise CandidateError("\n".join(errors))
+    return Candidates(domains, n, duplicates, kind)
+
+
+_PREPARED: Prepared | None = None
+
+
+def _init(assets: Assets) -> None:
+    global _PREPARED
+    _PREPARED = prepare(assets)
+
+
+def _chunk(domains: list[str]) -> list[Finding]:
+    assert _PREPARED is not None
+    return [score(d, _PREPARED) for d in domains]
+
+
+def score_many(domains: list[str], assets: Assets, workers: int | None = None,
+               progress: Callable[[int], None] | None = None) -> Iterator[Finding]:  # fmt: skip
+    """The findings in the candidates' order, scored in chunks by ``workers`` processes (the
+    machine's cores by default; one: in this process)."""
+    workers = workers or os.cpu_count() or 1
+    chunks = [domains[i : i + CHUNK] for i in range(0, len(domains), CHUNK)]
+    if workers == 1 or len(chunks) <= 1:
+        prep = prepare(assets)
+        for part in chunks:
+            yield from (score(d, prep) for d in part)
+            if progress is not None:
+                progress(len(part))
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(assets,)) as pool:
+        for part, found in zip(chunks, pool.map(_chunk, chunks), strict=True):
+            yield from found
+            if progress is not None:
+                progress(len(part))
+
+
+def write_findings(findings: Iterator[Finding] | list[Finding], out: Path) -> dict[str, int]:
+    """The findings as the public CSV, whole or not at all; returns the count per verdict."""
+    counts = {"alert": 0, "watch": 0, "ignore": 0}
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(FINDING_COLUMNS))
+            w.writeheader()
+            for finding in findings:
+                counts[finding.verdict] += 1
+                w.writerow(finding.row())
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return counts
