@@ -25,11 +25,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import yaml
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from insa.cyber import korean
@@ -65,6 +66,7 @@ def _extractor() -> Any:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+@lru_cache(maxsize=8192)  # the official domains are split again for every candidate
 def split(host: str) -> tuple[str, str, str]:
     """(subdomain, label, public suffix) of a host name."""
     got = _extractor()(host)
@@ -204,12 +206,87 @@ class Prepared:
     innocent: dict[str, str] = field(default_factory=dict)  # word → housing | business
     w: dict[str, int] = field(default_factory=dict)
     by_asset: dict[str, list[Brand]] = field(default_factory=dict)
+    generic: frozenset[str] = frozenset()  # brands that are everyday words
+
+    exact: dict[str, set[str]] = field(default_factory=dict)  # a brand label → its assets
+    deletions: dict[str, set[str]] = field(
+        default_factory=dict
+    )  # a brand with a letter dropped → assets
+    long: dict[int, list[tuple[str, str]]] = field(
+        default_factory=dict
+    )  # length → long core brands
+    heads: dict[str, set[str]] = field(default_factory=dict)  # a brand's first 4 letters → assets
+    forms: dict[str, set[str]] = field(
+        default_factory=dict
+    )  # dot-hyphen forms, official labels → assets
 
     def __post_init__(self) -> None:
+        """An index of the brands, so that a candidate is compared in detail only with the
+        assets it may look like: exact labels, their one- and two-letter deletions (the
+        symmetric-deletion way to find every label within one or two edits with a few
+        lookups), their first four letters (a brand inside a longer label starts with them),
+        the dot-hyphen forms and the official labels (a subdomain naming them)."""
         for b in self.brands:
             self.by_asset.setdefault(b.asset, []).append(b)
         for a in self.assets:
             self.by_asset.setdefault(a, [])
+        for key in self.by_asset:
+            self.by_asset[key].sort(key=lambda b: -len(b.label))
+        for b in self.brands:
+            self.exact.setdefault(b.label, set()).add(b.asset)
+            for d in _deletions(b.label):
+                self.deletions.setdefault(d, set()).add(b.asset)
+            if len(b.label) >= MIN_FUZZY_2 and b.how in ("domain", "name"):
+                self.long.setdefault(len(b.label), []).append((b.label, b.asset))
+            if len(b.label) >= MIN_BRAND:
+                self.heads.setdefault(b.label[:MIN_BRAND], set()).add(b.asset)
+        for asset in self.assets.values():
+            for d in asset.domains:
+                _, label, suffix = split(d)
+                dashed = f"{label}-{suffix.replace('.', '-')}"
+                country = f"{label}-{suffix.split('.')[-1]}"
+                for form in (
+                    dashed,
+                    country,
+                    f"www-{label}",
+                    f"www{label}",
+                    f"{label}{suffix.replace('.', '')}",
+                    label,
+                ):
+                    self.forms.setdefault(form, set()).add(asset.id)
+
+    def relevant(self, c: _Candidate) -> set[str]:
+        """The assets a candidate may look like (a superset: each is then scored in full)."""
+        s = c.squashed
+        found: set[str] = set()
+        words = [s, *(t for t in c.label_tokens if len(t) >= MIN_FUZZY and t != s)]
+        for word in words:  # the label, and each word of it (homtax-refund)
+            found |= self.exact.get(word, set())
+            found |= self.deletions.get(word, set())
+            for d in _deletions(word):
+                found |= self.deletions.get(d, set()) | self.exact.get(d, set())
+        near = [x for n in range(len(s) - 2, len(s) + 3) for x in self.long.get(n, ())]
+        if near:  # two edits from a long official label or name (in C, stopping past 2)
+            for _label, _dist, i in process.extract(s, [x[0] for x in near], scorer=OSA.distance,
+                                                     score_cutoff=2, limit=None):  # fmt: skip
+                found.add(near[i][1])
+        for text in (s, "".join(c.sub_tokens)):
+            for i in range(len(text) - MIN_BRAND + 1):
+                found |= self.heads.get(text[i : i + MIN_BRAND], set())
+        parts = c.plain.split("-")
+        for n in range(1, min(4, len(parts)) + 1):
+            found |= self.forms.get("-".join(parts[:n]), set())
+        for t in c.sub_tokens:
+            found |= self.forms.get(t, set()) | self.exact.get(t, set())
+        if c.hangul:
+            found |= {
+                a for a, names in self.korean_names.items() if any(n in c.label for n in names)
+            }
+        return found
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def prepare(assets: Assets, on: dt.date | None = None) -> Prepared:
@@ -264,7 +341,7 @@ def prepare(assets: Assets, on: dt.date | None = None) -> Prepared:
                 own.add(korean.revised(x))
         lures[a.id] = own | shared_lures
     return Prepared({a.id: a for a in assets.assets}, brands, official, assets.allow, lures, names_ko,
-                    innocent, weights(on))  # fmt: skip
+                    innocent, weights(on), generic=frozenset(shared.get("generic", ())))  # fmt: skip
 
 
 def _allowed(host: str, registered: str, prep: Prepared) -> str | None:
@@ -352,7 +429,7 @@ def _match(
                 and len(squashed) > len(b.label) + 1
             ):
                 reasons.append(f"brand:{b.label}")
-                points += w["brand"]
+                points += w["brand_generic"] if b.label in c.generic else w["brand"]
                 if b.how.startswith(("romanisation", "spelling")):
                     reasons.append(b.how)
                 for token in c.label_tokens:  # gosi2026, 2026gosi
@@ -362,30 +439,34 @@ def _match(
                         points += w["brand_number"]
                         break
                 break
-    if not reasons:  # one or two edits away
-        for b in brands:
-            n = len(b.label)
-            dist = OSA.distance(squashed, b.label, score_cutoff=2)  # a swap of neighbours: one edit
-            if dist not in (1, 2) or (dist == 2 and n < MIN_FUZZY_2):
-                continue
-            kind = edit_kind(squashed, b.label) if dist == 1 else "edit"
-            same_registry = bool(b.suffix) and c.suffix == b.suffix
-            if n < MIN_FUZZY and kind not in ("transposition", "repetition") and not same_registry:
-                continue  # short brands: the specific edits (gsoi, gossi), any edit only beside the official name
-            reasons.append(f"edit-distance:{dist}")
-            if kind != "edit":
-                reasons.append(f"{kind}:{b.label}>{squashed}")
-            if b.how.startswith(("romanisation", "spelling")):
-                reasons.append(b.how)
-            typo = kind in ("transposition", "repetition", "omission")  # the typos of fingers
-            if n < MIN_FUZZY and not typo:  # any edit of a short brand: worth watching, no more
-                points += w["watch"] + 5
-            else:
-                points += w["edit_distance_1" if dist == 1 else "edit_distance_2"]
-                points += w["typo"] if typo else 0
-                if c.suffix.split(".")[-1] == (b.suffix or "kr").split(".")[-1]:
-                    points += w["same_country"]
+    words = [squashed, *(t for t in c.label_tokens if len(t) >= MIN_FUZZY and t != squashed)]
+    for word, b in ((wd, b) for wd in words for b in brands):  # one or two edits away
+        if reasons:
             break
+        n = len(b.label)
+        dist = OSA.distance(word, b.label, score_cutoff=2)  # a swap of neighbours: one edit
+        if dist not in (1, 2) or (
+            dist == 2 and (n < MIN_FUZZY_2 or b.how not in ("domain", "name") or word != squashed)
+        ):
+            continue
+        kind = edit_kind(word, b.label) if dist == 1 else "edit"
+        same_registry = bool(b.suffix) and c.suffix == b.suffix
+        if n < MIN_FUZZY and kind not in ("transposition", "repetition") and not same_registry:
+            continue  # short brands: the specific edits (gsoi, gossi), any edit only beside the official name
+        reasons.append(f"edit-distance:{dist}")
+        if kind != "edit":
+            reasons.append(f"{kind}:{b.label}>{word}")
+        if b.how.startswith(("romanisation", "spelling")):
+            reasons.append(b.how)
+        typo = kind in ("transposition", "repetition", "omission")  # the typos of fingers
+        if n < MIN_FUZZY and not typo:  # any edit of a short brand: worth watching, no more
+            points += w["watch"] + 5
+        else:
+            points += w["edit_distance_1" if dist == 1 else "edit_distance_2"]
+            points += w["typo"] if typo else 0
+            if c.suffix.split(".")[-1] == (b.suffix or "kr").split(".")[-1]:
+                points += w["same_country"]
+        break
     if not reasons and c.hangul:
         for name in c.korean_names:
             if name in c.label:
@@ -421,6 +502,7 @@ class _Candidate:
     idn: list[str]
     hangul: bool
     korean_names: list[str] = field(default_factory=list)
+    generic: frozenset[str] = frozenset()
 
 
 def score(domain: str, prep: Prepared) -> Finding:
@@ -440,10 +522,12 @@ def score(domain: str, prep: Prepared) -> Finding:
     sub, label, suffix = split(folded)
     plain, digit_reasons = undigit(label)
     c = _Candidate(shown, sub, label, suffix, plain, plain.replace("-", ""), _tokens(sub), _tokens(label),
-                   digit_reasons if plain != label else [], glyphs, idn, korean.has_hangul(label))  # fmt: skip
+                   digit_reasons if plain != label else [], glyphs, idn, korean.has_hangul(label),
+                   generic=prep.generic)  # fmt: skip
     w = prep.w
     best: tuple[int, str, list[str]] = (0, "", [])
-    for asset_id, asset in prep.assets.items():
+    for asset_id in sorted(prep.relevant(c)):
+        asset = prep.assets[asset_id]
         c.korean_names = prep.korean_names.get(asset_id, [])
         points, reasons = _match(asset, prep.by_asset[asset_id], c, w)
         if not reasons:
@@ -462,6 +546,8 @@ def score(domain: str, prep: Prepared) -> Finding:
                 break
         for bw in brand_words:
             rest = rest.replace(bw, " ")
+        if any(r.startswith("edit-distance") for r in reasons):
+            rest = ""  # a misspelt brand: its letters are not lures (unipasss is not "pass")
         text = f"{rest} {' '.join(c.sub_tokens)}"
         found: list[str] = []
         for x in sorted(prep.lures[asset_id], key=len, reverse=True):
