@@ -6,7 +6,6 @@ nothing (a temporary file renamed into place)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from insa.cyber.schemas import FINDING_COLUMNS, Assets, Finding
 from insa.cyber.signals import Prepared, prepare, score
+from insa.spreadsheets import csv_writer
 
 CHUNK = 20_000
 LABEL = re.compile(
@@ -141,11 +141,12 @@ def write_findings(findings: Iterator[Finding] | list[Finding], out: Path) -> di
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(FINDING_COLUMNS))
-            w.writeheader()
+            w = csv_writer(f)  # a candidate named like a formula stays text
+            w.writerow(FINDING_COLUMNS)
             for finding in findings:
                 counts[finding.verdict] += 1
-                w.writerow(finding.row())
+                row = finding.row()
+                w.writerow([row[c] for c in FINDING_COLUMNS])
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -51,7 +51,8 @@ class RequestMetrics(HttpMiddleware):
 def exposition(*extra: Any) -> bytes:
     """This process's (or every worker's) web metrics, and ``extra`` collectors."""
     registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if shared and os.path.isdir(shared) and any(n.endswith(".db") for n in os.listdir(shared)):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     out = generate_latest(registry)
