@@ -96,9 +96,13 @@ def test_serve_passes_the_thread_count_to_every_worker(monkeypatch: pytest.Monke
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.setattr(migrate, "is_current", lambda _engine: True)
     monkeypatch.setenv("INSA_WEB_THREADS", "4")  # restored after the test
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # serve sets it for its workers: undone after
+    monkeypatch.setenv(
+        "PROMETHEUS_MULTIPROC_DIR", ""
+    )  # serve sets it for its workers: undone after
     result = CliRunner().invoke(cli.app, ["serve", "--threads", "6", "--workers", "2"])
     assert result.exit_code == 0, result.output
-    assert os.environ["PROMETHEUS_MULTIPROC_DIR"].endswith("prometheus")  # the workers' metrics, shared
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"].endswith(
+        "prometheus"
+    )  # the workers' metrics, shared
     assert seen["env"] == "6" and seen["workers"] == 2
     reset_settings()
