@@ -41,6 +41,9 @@ def cyber_scan(
     workers: int = typer.Option(
         0, "--workers", min=0, help="작업 프로세스 수 (0: 코어 수) / worker processes"
     ),
+    store: Path | None = typer.Option(
+        None, "--fingerprints", help="공식 페이지 지문 파일 / the official pages' fingerprints"
+    ),
 ) -> None:
     """후보 도메인을 보호 자산과 비교해 점수·판정·근거를 CSV로 씁니다
     / Score candidate domains against the protected assets, writing FINDINGS.csv."""
@@ -54,12 +57,6 @@ def cyber_scan(
 
     found = _assets(assets)
     assert isinstance(found, Assets)
-    if fetch:
-        raise fail(
-            "--fetch(페이지 증거)는 아직 이 판에 없습니다: 도메인 신호만으로 검사하려면 --fetch 없이 실행하세요",
-            2,
-        )
-    del proxy
     t0 = time.perf_counter()
     try:
         cands = read_candidates(candidates)
@@ -70,9 +67,12 @@ def cyber_scan(
         raise fail(f"후보 파일을 읽을 수 없습니다: {candidates} ({exc})", 1) from None
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("검사 중", total=len(cands.domains))
-        counts = write_findings(
-            score_many(cands.domains, found, workers or None, lambda n: bar.advance(task, n)), out
-        )
+        findings = score_many(cands.domains, found, workers or None, lambda n: bar.advance(task, n))
+        if fetch:
+            from insa.cyber.scan import with_pages
+
+            findings = iter(with_pages(list(findings), proxy, fingerprints_path(store)))
+        counts = write_findings(findings, out)
     took = time.perf_counter() - t0
     console.print(f"후보 {len(cands.domains):,}개 ({cands.kind}, 중복 {cands.duplicates:,}개 제외) → {out}: "
                   f"[red]경보 {counts['alert']:,}[/] · 지켜봄 {counts['watch']:,} · 무시 {counts['ignore']:,} "
@@ -99,3 +99,56 @@ def cyber_permutations(
     tmp.write_text("".join(f"{d}\t{a}\t{how}\n" for d, a, how in rows), encoding="utf-8")
     tmp.replace(out)
     console.print(f"자산 {len(found.assets)}개 → 지켜볼 도메인 {len(rows):,}개: {out}")
+
+
+def fingerprints_path(given: Path | None) -> Path:
+    from insa.settings import get_settings
+
+    return given or get_settings().var_dir / "cyber" / "fingerprints.json"
+
+
+assets_app = typer.Typer(help="보호 자산 / Protected assets", no_args_is_help=True)
+cyber_app.add_typer(assets_app, name="assets")
+
+
+@assets_app.command("fingerprint")
+def cyber_assets_fingerprint(
+    assets: Path = typer.Argument(..., help="보호 자산 YAML / the protected assets"),
+    proxy: str | None = typer.Option(None, "--proxy", help="HTTP 프록시 / HTTP proxy"),
+    store: Path | None = typer.Option(
+        None, "--fingerprints", help="지문을 저장할 파일 / where to keep them"
+    ),
+) -> None:
+    """공식 페이지를 가져와 지문을 저장합니다 (이후 --fetch 검사가 비교)
+    / Fetch the official pages and keep their fingerprints for later scans."""
+    from insa.clikit import console, fail
+    from insa.cyber.evidence import load_fingerprints, save_fingerprints
+    from insa.cyber.pages import fetch, fingerprint
+    from insa.cyber.schemas import Assets
+
+    found = _assets(assets)
+    assert isinstance(found, Assets)
+    path = fingerprints_path(store)
+    kept = load_fingerprints(path)
+    failed = 0
+    for a in found.assets:
+        prints = []
+        for url in a.pages:
+            from urllib.parse import urlsplit
+
+            page = fetch(urlsplit(url).netloc, proxy)
+            if not page.reachable:
+                failed += 1
+                console.print(
+                    f"[yellow]가져오지 못했습니다[/] {url}: {page.error}", highlight=False
+                )
+                continue
+            prints.append(fingerprint(page.url, page.html))
+            console.print(f"{a.id}: {url} → {page.url} (단어 {prints[-1].words:,}개, 양식 {len(prints[-1].forms)}개)",
+                          highlight=False)  # fmt: skip
+        if prints:
+            kept[a.id] = prints
+    save_fingerprints(path, kept)
+    console.print(f"지문 {sum(len(v) for v in kept.values())}개를 저장했습니다: {path}")
+    if failed:
+        raise fail(f"공식 페이지 {failed}개를 가져오지 못했습니다 (나머지는 저장)", 1)

@@ -151,3 +151,29 @@ def write_findings(findings: Iterator[Finding] | list[Finding], out: Path) -> di
     finally:
         tmp.unlink(missing_ok=True)
     return counts
+
+
+def with_pages(
+    findings: list[Finding], proxy: str | None, prints_path: Path, threads: int = 16
+) -> list[Finding]:
+    """``--fetch``: every candidate that matched an asset has its page fetched (through
+    ``proxy``, a few at a time) and judged with the official fingerprints."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from insa.cyber.evidence import judge, load_fingerprints
+    from insa.cyber.pages import fetch
+    from insa.cyber.signals import weights
+
+    officials = load_fingerprints(prints_path)
+    w = weights()
+    todo = [
+        i
+        for i, f in enumerate(findings)
+        if f.asset and "official" not in f.reasons and "allowed" not in f.reasons
+    ]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        pages = list(pool.map(lambda i: fetch(findings[i].domain, proxy), todo))
+    out = list(findings)
+    for i, page in zip(todo, pages, strict=True):
+        out[i] = judge(findings[i], page, officials, w)
+    return out
