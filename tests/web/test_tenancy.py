@@ -25,7 +25,52 @@ PARAMS = {
     "receipt_id": lambda w: _b_receipt(w),
     "code": lambda w: "WATCH",  # a shared centre: none of an agency officer's business
     "incident_id": lambda w: _b_incident(w),
+    "case_id": lambda w: _b_case(w)[0],
+    "evidence_id": lambda w: _b_case(w)[1],
 }
+
+
+def _b_case(world: World) -> tuple[str, int]:
+    """A look-alike case of a service of agency B, with a screenshot in its evidence."""
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from insa.cyber.models import CyberCase, CyberEvidence
+
+    now = dt.datetime.now(dt.UTC)
+    with world.engine.begin() as conn:
+        if conn.scalar(select(CyberCase.id).where(CyberCase.id == "b0000000case")) is None:
+            conn.execute(
+                insert(CyberCase).values(
+                    id="b0000000case",
+                    domain="msit-login.example",
+                    asset="msit",
+                    ministry="MSIT",
+                    agency_id=world.agency_b,
+                    status="new",
+                    score=90,
+                    reasons="brand:msit",
+                    first_seen_at=now,
+                    alerted_at=now,
+                    last_seen_at=now,
+                )
+            )
+            conn.execute(
+                insert(CyberEvidence).values(
+                    case_id="b0000000case",
+                    at=now,
+                    url="http://x/",
+                    status=200,
+                    redirects=[],
+                    headers={},
+                    addresses=[],
+                    screenshot=b"png",
+                )
+            )
+        ev = conn.scalar(select(CyberEvidence.id).where(CyberEvidence.case_id == "b0000000case"))
+    assert ev is not None
+    return "b0000000case", int(ev)
 
 
 def _b_incident(world: World) -> str:

@@ -44,6 +44,9 @@ def cyber_scan(
     store: Path | None = typer.Option(
         None, "--fingerprints", help="공식 페이지 지문 파일 / the official pages' fingerprints"
     ),
+    record: bool = typer.Option(
+        False, "--cases", help="경보를 사건으로 기록 (데이터베이스) / record the alerts as cases"
+    ),
 ) -> None:
     """후보 도메인을 보호 자산과 비교해 점수·판정·근거를 CSV로 씁니다
     / Score candidate domains against the protected assets, writing FINDINGS.csv."""
@@ -68,11 +71,22 @@ def cyber_scan(
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("검사 중", total=len(cands.domains))
         findings = score_many(cands.domains, found, workers or None, lambda n: bar.advance(task, n))
+        pages: dict[str, object] = {}
         if fetch:
             from insa.cyber.scan import with_pages
 
-            findings = iter(with_pages(list(findings), proxy, fingerprints_path(store)))
-        counts = write_findings(findings, out)
+            findings = iter(with_pages(list(findings), proxy, fingerprints_path(store), pages))
+        kept = list(findings) if record else []
+        counts = write_findings(iter(kept) if record else findings, out)
+    if record:
+        from insa.clikit import session
+        from insa.cyber.cases import record as record_cases
+        from insa.cyber.evidence import load_fingerprints
+
+        with session(keys=False) as ctx:
+            opened, again = record_cases(ctx.db, kept, found, pages=pages,  # type: ignore[arg-type]
+                                         officials=load_fingerprints(fingerprints_path(store)))  # fmt: skip
+        console.print(f"사건: 새로 {opened}건, 다시 탐지 {again}건")
     took = time.perf_counter() - t0
     console.print(f"후보 {len(cands.domains):,}개 ({cands.kind}, 중복 {cands.duplicates:,}개 제외) → {out}: "
                   f"[red]경보 {counts['alert']:,}[/] · 지켜봄 {counts['watch']:,} · 무시 {counts['ignore']:,} "

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from insa.cyber.schemas import FINDING_COLUMNS, Assets, Finding
 from insa.cyber.signals import Prepared, prepare, score
@@ -153,9 +154,8 @@ def write_findings(findings: Iterator[Finding] | list[Finding], out: Path) -> di
     return counts
 
 
-def with_pages(
-    findings: list[Finding], proxy: str | None, prints_path: Path, threads: int = 16
-) -> list[Finding]:
+def with_pages(findings: list[Finding], proxy: str | None, prints_path: Path,
+               pages_out: dict[str, Any] | None = None, threads: int = 16) -> list[Finding]:  # fmt: skip
     """``--fetch``: every candidate that matched an asset has its page fetched (through
     ``proxy``, a few at a time) and judged with the official fingerprints."""
     from concurrent.futures import ThreadPoolExecutor
@@ -176,4 +176,6 @@ def with_pages(
     out = list(findings)
     for i, page in zip(todo, pages, strict=True):
         out[i] = judge(findings[i], page, officials, w)
+        if pages_out is not None:
+            pages_out[findings[i].domain] = page
     return out
