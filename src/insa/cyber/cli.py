@@ -166,3 +166,52 @@ def cyber_assets_fingerprint(
     console.print(f"지문 {sum(len(v) for v in kept.values())}개를 저장했습니다: {path}")
     if failed:
         raise fail(f"공식 페이지 {failed}개를 가져오지 못했습니다 (나머지는 저장)", 1)
+
+
+@cyber_app.command("watch")
+def cyber_watch(
+    feeds: list[str] = typer.Argument(
+        ..., help="피드: 새 도메인 파일이 오는 폴더, CT JSON lines 파일, tcp://호스트:포트 / feeds"
+    ),
+    assets: Path = typer.Option(..., "--assets", help="보호 자산 YAML / the protected assets"),
+    notify: list[str] = typer.Option(
+        [], "--notify", help="알림 Apprise 주소 (여러 번) / Apprise URLs to tell"
+    ),
+    duration: float | None = typer.Option(
+        None, "--duration", min=0.1, help="이 초만큼 실행 / run this many seconds"
+    ),
+    state: Path | None = typer.Option(
+        None, "--state", help="읽은 곳 기록 파일 / where the feeds' progress is kept"
+    ),
+) -> None:
+    """피드를 계속 읽어 경보를 사건으로 기록하고 알립니다 (멈출 때까지)
+    / Watch feeds continuously: alerts become cases and are told through the notifications."""
+    from insa.clikit import console, engine, fail
+    from insa.cyber.schemas import Assets
+    from insa.cyber.watching import Watcher
+    from insa.notify import valid
+    from insa.settings import get_settings
+
+    found = _assets(assets)
+    assert isinstance(found, Assets)
+    bad = [u for u in notify if not valid(u)]
+    if bad:
+        raise fail(
+            f"알림 주소를 Apprise가 알지 못합니다: {', '.join(u.split('://')[0] + '://…' for u in bad)}",
+            1,
+        )
+    settings = get_settings()
+    watcher = Watcher(found, engine(), notify=notify, state=state or settings.var_dir / "cyber" / "watch-state.json",
+                      base_url=settings.web_url, say=lambda s: console.print(s, highlight=False, markup=False))  # fmt: skip
+    console.print(
+        f"자산 {len(found.assets)}개, 피드 {len(feeds)}개를 지켜봅니다"
+        + (f" ({duration:g}초)" if duration else " (Ctrl+C로 멈춤)")
+    )
+    try:
+        stats = watcher.run(feeds, duration)
+    except KeyboardInterrupt:
+        watcher.stop.set()
+        stats = watcher.stats
+    console.print(
+        f"후보 {stats.read:,}개, 경보 {stats.alerts:,}건, 새 사건 {stats.opened}건, 알림 {stats.notified}건"
+    )

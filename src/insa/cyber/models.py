@@ -18,7 +18,7 @@ STATUS_LABELS = {"new": "신규", "confirmed": "사칭 확인", "dismissed": "�
                  "verified_down": "차단 확인"}  # fmt: skip
 EVENT_LABELS = {"detected": "탐지", "seen_again": "재탐지", "confirmed": "사칭 확인", "dismissed": "오탐 처리",
                 "takedown_requested": "차단 요청", "rechecked": "재확인", "verified_down": "차단 확인",
-                "reopened": "다시 열림"}  # fmt: skip
+                "reopened": "다시 열림", "notified": "알림 보냄"}  # fmt: skip
 
 
 class CyberCase(Base):

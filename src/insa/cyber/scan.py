@@ -38,7 +38,7 @@ class Candidates:
     kind: str  # text | certstream
 
 
-def _valid(name: str) -> bool:
+def valid_domain(name: str) -> bool:
     if not name or len(name) > 253 or "." not in name:
         return False
     return all(LABEL.match(label) for label in name.split("."))
@@ -86,7 +86,7 @@ def read_candidates(path: Path) -> Candidates:
                         d = d[2:]
                     if "://" in d:
                         d = d.split("://", 1)[1].split("/", 1)[0]
-                    if not _valid(d):
+                    if not valid_domain(d):
                         errors.append(f"{path}:{n}: 도메인이 아닙니다: {name[:80]!r}")
                         continue
                     if d in seen:

@@ -6,17 +6,16 @@ or standby checker neither repeats nor forgets one."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import Engine, select
 
 from insa.clock import to_kst
 from insa.db.engine import session_scope
+from insa.notify import RETRY_WAITS, send  # the one path every package alerts through
 from insa.watch.incidents import Event
 from insa.watch.models import WatchDelivery
 from insa.watch.schemas import Monitor
-
-RETRY_WAITS = (1, 2, 5, 15, 60, 300)  # seconds before the 2nd, 3rd … attempt; then given up
 
 
 def deliveries(
@@ -63,18 +62,6 @@ def follow_up(incident: str, m: Monitor, kind: str, provider: str, at: dt.dateti
         lines.append(f"원인: {cause}")
     return WatchDelivery(incident=incident, event=event, provider=provider, monitor=m.key,
                          title=f"[{word}] {m.key}", body="\n".join(lines), attempts=0, next_at=at)  # fmt: skip
-
-
-def send(urls: Iterable[str], title: str, body: str, failing: bool) -> str | None:
-    """Through Apprise; None when every URL took it, else why not."""
-    import apprise
-
-    a = apprise.Apprise()
-    for url in urls:
-        a.add(url)
-    kind = apprise.NotifyType.FAILURE if failing else apprise.NotifyType.SUCCESS
-    ok = a.notify(body=body, title=title, notify_type=kind)
-    return None if ok else "알림 서비스가 받지 않았습니다"
 
 
 def deliver_due(engine: Engine, notifiers: Mapping[str, tuple[str, ...]], now: dt.datetime) -> int:
