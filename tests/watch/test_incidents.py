@@ -106,3 +106,27 @@ def test_a_lone_monitor_agrees_with_the_plain_rule(seq: list[bool], fail: int, g
             expected.append((i, "resolve"))
             is_open = False
     assert got == expected
+
+
+def test_dependents_failing_before_their_dependency_is_checked_again_wait_for_it() -> None:
+    """The database was last checked (good) just before the outage; its services fail twice
+    before its next check: they wait, and that check decides — failing, they are listed on
+    its incident; good, they open their own."""
+    for db_down in (True, False):
+        book = _book(
+            Rule("db", failure_threshold=1), Rule("svc", failure_threshold=2, depends_on=("db",))
+        )
+        assert book.record("db", True, "", _at(0)) == []
+        assert book.record("svc", False, "503", _at(1)) == []
+        assert (
+            book.record("svc", False, "503", _at(2)) == []
+        )  # the threshold: waits on db's next check
+        events = book.record("db", not db_down, "refused", _at(3))
+        if db_down:
+            assert [(e.monitor, e.event) for e in events] == [("db", "open")]
+            assert (
+                book.open[events[0].incident].affected == ["svc"]
+                and book.state("svc") == "inhibited"
+            )
+        else:
+            assert [(e.monitor, e.event) for e in events] == [("svc", "open")]

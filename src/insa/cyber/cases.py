@@ -65,6 +65,7 @@ def record(db: Session, findings: Iterable[Finding], assets: Assets, seen_at: dt
     """The alerts of a scan as cases: (opened, seen again). Re-running changes nothing but
     the times last seen."""
     owners = {a.id: a.ministry for a in assets.assets}
+    services = {a.id: (a.names[0] if a.names else a.id) for a in assets.assets}
     codes = {str(c): int(i) for c, i in db.execute(select(Agency.code, Agency.id))}
     now = _now()
     seen = seen_at or now
@@ -75,7 +76,8 @@ def record(db: Session, findings: Iterable[Finding], assets: Assets, seen_at: dt
         case = db.scalar(select(CyberCase).where(CyberCase.domain == f.domain))
         page = (pages or {}).get(f.domain)
         if case is None:
-            case = CyberCase(id=uuid.uuid4().hex[:12], domain=f.domain, asset=f.asset, ministry=owners.get(f.asset, ""),
+            case = CyberCase(id=uuid.uuid4().hex[:12], domain=f.domain, asset=f.asset, service=services.get(f.asset, f.asset),
+                             ministry=owners.get(f.asset, ""),
                              agency_id=codes.get(owners.get(f.asset, "")), status="new", score=f.score,
                              reasons=";".join(f.reasons), first_seen_at=seen, alerted_at=now, last_seen_at=now)  # fmt: skip
             db.add(case)

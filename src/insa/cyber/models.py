@@ -30,6 +30,9 @@ class CyberCase(Base):
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     asset: Mapped[str] = mapped_column(String(48))
+    service: Mapped[str] = mapped_column(
+        String(200), default=""
+    )  # the asset's first name (사이버국가고시센터)
     ministry: Mapped[str] = mapped_column(String(16))
     agency_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(24), default="new")

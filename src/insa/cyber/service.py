@@ -176,11 +176,17 @@ def takedown_documents(ctx: Ctx, case_id: str) -> tuple[Any, bytes]:
     view = case_view(ctx, case_id)
     if view is None:
         raise LookupError(case_id)
-    ev = view.evidence[0] if view.evidence else None
-    req = takedown.request(view.case, ev, view.agency, view.case.asset)
+    ev = best_evidence(view.evidence)
+    req = takedown.request(view.case, ev, view.agency, view.case.service or view.case.asset)
     ctx.audit("cyber.download_request", target_type="cyber_case", target_id=view.case.id,
               agency_id=view.case.agency_id)  # fmt: skip
     return req, takedown.pdf(view.case, ev, req)
+
+
+def best_evidence(evidence: list[CyberEvidence]) -> CyberEvidence | None:
+    """The newest fetch that got the page (a takedown request shows the site as it was),
+    else the newest."""
+    return next((e for e in evidence if e.html), evidence[0] if evidence else None)
 
 
 def monthly(ctx: Ctx) -> list[dict[str, Any]]:

@@ -4,7 +4,8 @@ A monitor's incident opens after ``failure_threshold`` consecutive failed checks
 after ``success_threshold`` consecutive good ones. A monitor one of whose ``depends-on``
 monitors (transitively) has an open incident opens none of its own: it is listed as affected
 on that incident (inhibition, as Alertmanager's). While something it depends on is failing
-but has no incident yet, or has not been checked yet, a dependent waits: when the twenty
+but has no incident yet, has not been checked yet, or has not been checked since the
+dependent began failing, a dependent waits: when the twenty
 services of one shared database fail at the same moment, the database's incident opens and
 the twenty are listed on it, whichever check came back first. When that incident resolves,
 an affected monitor still failing opens its own. A maintenance window or a silence
@@ -48,6 +49,8 @@ class Track:
     cause: str = ""  # of the last failed check
     incident: str | None = None  # its own open incident
     affected_by: str | None = None  # the dependency's incident it is listed on
+    last_at: dt.datetime | None = None  # its latest check
+    failing_since: dt.datetime | None = None  # the first of its current failures
 
 
 @dataclass
@@ -74,6 +77,14 @@ class Book:
         self.open: dict[str, Incident] = {}
         self.new_id = new_id
         self._closure = {k: self._ancestors(k) for k in self.rules}
+        self._dependents = self._reverse()
+
+    def _reverse(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for k, closure in self._closure.items():
+            for dep in closure:
+                out.setdefault(dep, []).append(k)
+        return out
 
     def _ancestors(self, key: str) -> tuple[str, ...]:
         seen: list[str] = []
@@ -101,11 +112,15 @@ class Book:
         """One check's result; the events it causes (in order)."""
         track, rule = self.tracks[key], self.rules[key]
         track.checked = True
+        track.last_at = at
         if ok:
             track.successes, track.failures = track.successes + 1, 0
+            track.failing_since = None
         else:
             track.failures, track.successes = track.failures + 1, 0
             track.cause = cause
+            if track.failing_since is None:
+                track.failing_since = at
         events: list[Event] = []
         if track.incident is not None and track.successes >= rule.success_threshold:
             events += self._resolve(track.incident, at)
@@ -113,6 +128,12 @@ class Book:
             self._unlist(key)
         if not ok and track.failures >= rule.failure_threshold and not suppressed:
             events += self._maybe_open(key, at)
+        if ok:  # dependents that waited for this check of what they depend on: their own now
+            for other in self._dependents.get(key, ()):
+                t = self.tracks[other]
+                if (t.incident is None and t.affected_by is None
+                        and t.failures >= self.rules[other].failure_threshold):  # fmt: skip
+                    events += self._maybe_open(other, at)
         return events
 
     def _maybe_open(self, key: str, at: dt.datetime) -> list[Event]:
@@ -129,6 +150,12 @@ class Book:
             d = self.tracks[dep]
             if not d.checked or d.failures > 0:  # wait on the state of what it depends on
                 return []
+            if (
+                d.last_at is not None
+                and track.failing_since is not None
+                and d.last_at < track.failing_since
+            ):
+                return []  # … and on its first check since this one began failing
         inc_id = self.new_id(key)
         self.open[inc_id] = Incident(inc_id, key, at, track.cause)
         track.incident = inc_id
@@ -184,6 +211,7 @@ class Book:
         self.rules[rule.key] = rule
         self.tracks.setdefault(rule.key, Track())
         self._closure = {k: self._ancestors(k) for k in self.rules}
+        self._dependents = self._reverse()
 
     def drop(self, key: str, at: dt.datetime) -> list[Event]:
         """A monitor removed while running: its open incident resolved."""
@@ -197,6 +225,7 @@ class Book:
             self._unlist(key)
         del self.tracks[key], self.rules[key]
         self._closure = {k: self._ancestors(k) for k in self.rules}
+        self._dependents = self._reverse()
         return events
 
     def state(self, key: str) -> str:

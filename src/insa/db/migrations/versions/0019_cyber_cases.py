@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(12), primary_key=True),
         sa.Column("domain", sa.String(253), nullable=False, unique=True),
         sa.Column("asset", sa.String(48), nullable=False),
+        sa.Column("service", sa.String(200), nullable=False, server_default=""),
         sa.Column("ministry", sa.String(16), nullable=False),
         sa.Column("agency_id", sa.Integer()),
         sa.Column("status", sa.String(24), nullable=False, server_default="new"),
