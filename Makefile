@@ -45,9 +45,11 @@ demo: system-demo install
 	INSA_WATCH_BATCH_TOKEN=demo-batch-token $(BIN)/insa watch validate examples/watch/monitors.yaml
 	$(WATCH_ENV) $(BIN)/insa watch validate examples/watch/demo.yaml
 	$(WATCH_ENV) $(BIN)/insa watch demo-history examples/watch/demo.yaml
+	INSA_DEMO=1 $(BIN)/insa cyber demo-data examples/cyber/assets.yaml
 	@echo ""
 	@echo "  insa demo → http://$(HOST):$(PORT)/   (all data is synthetic)"
 	@echo "  장애관제 → http://$(HOST):$(PORT)/watch (demo-ops) · 공개 상태 → http://$(HOST):$(PORT)/status/MOLEG"
+	@echo "  사칭 사이트 → http://$(HOST):$(PORT)/cyber/cases (demo-security)"
 	@echo "  (법제처 법령 DB 장애가 1분 뒤 3분간 연출됩니다; 점검기 기록 var/watch-checker.log, 사건 var/watch-events.jsonl)"
 	@INSA_DEMO=1 $(BIN)/insa users demo
 	@echo ""

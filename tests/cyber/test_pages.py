@@ -137,3 +137,40 @@ def test_page_evidence_changes_the_verdicts(tmp_path: Path, proxy: str) -> None:
     assert after["gosi.org"]["verdict"] == "watch" and "unreachable" in after["gosi.org"]["reasons"]
     assert after["gosiwon-seoul.com"]["verdict"] != "alert"
     assert after["naver.com"] == before["naver.com"]  # matched no asset: not fetched
+
+
+def test_alerts_become_cases_with_their_evidence_and_picture(
+    tmp_path: Path, proxy: str, migrated: object
+) -> None:
+    from sqlalchemy import select
+
+    from insa.cyber.models import CyberCase, CyberEvidence
+    from insa.db.engine import get_engine, session_scope
+
+    runner = CliRunner()
+    prints = tmp_path / "fingerprints.json"
+    runner.invoke(app, ["cyber", "assets", "fingerprint", str(DATA / "assets.yaml"), "--proxy", proxy,
+                        "--fingerprints", str(prints)])  # fmt: skip
+    cands = tmp_path / "c.txt"
+    cands.write_text("gosi-kr.com\ng0si.kr\ngosi.co.kr\nnaver.com\n", encoding="utf-8")
+    args = ["cyber", "scan", str(cands), "--assets", str(DATA / "assets.yaml"), "-o", str(tmp_path / "f.csv"),
+            "--workers", "1", "--fetch", "--proxy", proxy, "--fingerprints", str(prints), "--cases"]  # fmt: skip
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, args).exit_code == 0  # again: no second case
+    with session_scope(get_engine()) as db:
+        domains = sorted(db.scalars(select(CyberCase.domain)))
+        ev = {e.url: e for e in db.scalars(select(CyberEvidence))}
+    assert domains == ["g0si.kr", "gosi-kr.com"]  # gosi.co.kr's academy page: no alert, no case
+    clone = ev["http://gosi-kr.com/"]
+    assert (
+        clone.similarity == 100
+        and clone.sha256
+        and clone.ssdeep
+        and clone.title == "사이버국가고시센터"
+    )
+    chain = ev["http://login-gosi.top/b"]
+    assert chain.redirects == ["http://login-gosi.top/a", "/b"]
+    assert clone.screenshot is not None and clone.screenshot.startswith(
+        b"\x89PNG"
+    )  # Chromium is installed here

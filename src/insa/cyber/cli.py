@@ -82,10 +82,20 @@ def cyber_scan(
         from insa.clikit import session
         from insa.cyber.cases import record as record_cases
         from insa.cyber.evidence import load_fingerprints
+        from insa.cyber.shots import Shooter
 
+        shots: dict[str, bytes] = {}
+        with Shooter() as shooter:  # the alerts' pages, drawn where Chromium is installed
+            for f in kept:
+                page = pages.get(f.domain)
+                html = getattr(page, "html", "")
+                if f.verdict == "alert" and html:
+                    png = shooter.shot(html)
+                    if png:
+                        shots[f.domain] = png
         with session(keys=False) as ctx:
             opened, again = record_cases(ctx.db, kept, found, pages=pages,  # type: ignore[arg-type]
-                                         officials=load_fingerprints(fingerprints_path(store)))  # fmt: skip
+                                         officials=load_fingerprints(fingerprints_path(store)), shots=shots)  # fmt: skip
         console.print(f"사건: 새로 {opened}건, 다시 탐지 {again}건")
     took = time.perf_counter() - t0
     console.print(f"후보 {len(cands.domains):,}개 ({cands.kind}, 중복 {cands.duplicates:,}개 제외) → {out}: "
@@ -215,3 +225,19 @@ def cyber_watch(
     console.print(
         f"후보 {stats.read:,}개, 경보 {stats.alerts:,}건, 새 사건 {stats.opened}건, 알림 {stats.notified}건"
     )
+
+
+@cyber_app.command("demo-data")
+def cyber_demo_data(
+    assets: Path = typer.Argument(..., help="보호 자산 YAML / the protected assets"),
+) -> None:
+    """데모 사건: 몇 달 치 합성 탐지와 증거 (이미 있으면 그대로) / The demo's synthetic cases, once."""
+    from insa.clikit import console, session
+    from insa.cyber.demo import seed
+    from insa.cyber.schemas import Assets
+
+    found = _assets(assets)
+    assert isinstance(found, Assets)
+    with session(keys=False) as ctx:
+        n = seed(ctx.db, found)
+    console.print(f"데모 사건 {n}건을 넣었습니다" if n else "사건이 이미 있습니다: 그대로 둡니다")
