@@ -1,6 +1,20 @@
-"""The one error type for "this input has bad rows": every error line, nothing written."""
+"""The one error type for "this input has bad rows": every error line, nothing written; and
+the one way a place in an input file is named (``file:line``)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Where:
+    """A place in an input file (lines from 1), shown as ``file:line``."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 class RowErrors(ValueError):

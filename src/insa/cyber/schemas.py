@@ -6,18 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from insa.errors import Where as Where  # a place in an input file, shown file:line
+
 Verdict = Literal["alert", "watch", "ignore"]
 FINDING_COLUMNS = ("domain", "asset", "score", "verdict", "reasons")
 VERDICT_LABELS = {"alert": "경보", "watch": "지켜봄", "ignore": "무시"}
-
-
-@dataclass(frozen=True)
-class Where:
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)

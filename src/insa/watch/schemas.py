@@ -6,22 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from insa.errors import Where as Where  # a place in an input file, shown file:line
 from insa.watch.conditions import Condition
 
 Kind = Literal["http", "tcp", "udp", "icmp", "tls", "websocket", "dns", "push", "database"]
 Severity = Literal["error", "warning", "ignored"]
 SEVERITY_LABELS = {"error": "오류", "warning": "주의", "ignored": "무시"}
-
-
-@dataclass(frozen=True, order=True)
-class Where:
-    """A place in a configuration file (lines from 1)."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
