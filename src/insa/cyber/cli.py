@@ -193,6 +193,19 @@ def cyber_watch(
     state: Path | None = typer.Option(
         None, "--state", help="읽은 곳 기록 파일 / where the feeds' progress is kept"
     ),
+    fetch: bool = typer.Option(
+        False, "--fetch", help="페이지 증거 수집과 재확인 / fetch pages (and re-check watched ones)"
+    ),
+    proxy: str | None = typer.Option(None, "--proxy", help="HTTP 프록시 / HTTP proxy for --fetch"),
+    store: Path | None = typer.Option(
+        None, "--fingerprints", help="공식 페이지 지문 파일 / the official pages' fingerprints"
+    ),
+    recheck: float = typer.Option(
+        21600.0,
+        "--recheck",
+        min=1.0,
+        help="지켜보는 도메인 재확인 간격(초) / seconds between re-checks",
+    ),
 ) -> None:
     """피드를 계속 읽어 경보를 사건으로 기록하고 알립니다 (멈출 때까지)
     / Watch feeds continuously: alerts become cases and are told through the notifications."""
@@ -212,7 +225,8 @@ def cyber_watch(
         )
     settings = get_settings()
     watcher = Watcher(found, engine(), notify=notify, state=state or settings.var_dir / "cyber" / "watch-state.json",
-                      base_url=settings.web_url, say=lambda s: console.print(s, highlight=False, markup=False))  # fmt: skip
+                      base_url=settings.web_url, say=lambda s: console.print(s, highlight=False, markup=False),
+                      fetch=fetch, proxy=proxy, fingerprints=fingerprints_path(store), recheck_every=recheck)  # fmt: skip
     console.print(
         f"자산 {len(found.assets)}개, 피드 {len(feeds)}개를 지켜봅니다"
         + (f" ({duration:g}초)" if duration else " (Ctrl+C로 멈춤)")

@@ -32,6 +32,9 @@ from insa.db.engine import session_scope
 from insa.notify import RETRY_WAITS, send
 
 POLL = 1.0
+RECHECK_EVERY = 6 * 3600.0  # seconds between re-checks of a watched domain's page
+RECHECK_FOR = 30 * 86400.0  # … for this long after it was first seen
+RECHECK_BATCH = 50  # re-checks a second, at most
 STABLE = 1.0  # seconds a new file's size must hold before it is read (it may still be written)
 
 
@@ -41,6 +44,7 @@ class Stats:
     alerts: int = 0
     opened: int = 0
     notified: int = 0
+    rechecked: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -88,7 +92,9 @@ def _names(line: str) -> list[str]:
 
 class Watcher:
     def __init__(self, assets: Assets, engine: Engine, *, notify: Iterable[str] = (), state: Path,
-                 base_url: str = "", say: Callable[[str], None] = print) -> None:  # fmt: skip
+                 base_url: str = "", say: Callable[[str], None] = print, fetch: bool = False,
+                 proxy: str | None = None, fingerprints: Path | None = None,
+                 recheck_every: float = RECHECK_EVERY) -> None:  # fmt: skip
         self.assets = assets
         self.prep = prepare(assets)
         self.engine = engine
@@ -100,6 +106,15 @@ class Watcher:
         self.stop = threading.Event()
         self.stats = Stats()
         self.pending: dict[str, tuple[float, int]] = {}  # case id → (next attempt, attempts)
+        self.fetch, self.proxy, self.recheck_every = fetch, proxy, recheck_every
+        self.officials: dict[str, Any] = {}
+        if fetch and fingerprints is not None:
+            from insa.cyber.evidence import load_fingerprints
+
+            self.officials = load_fingerprints(fingerprints)
+        self.state.doc.setdefault(
+            "rechecks", {}
+        )  # domain → [next check (epoch s), first seen (epoch s)]
 
     # ---------------------------------------------------------------- feeds
 
@@ -197,20 +212,66 @@ class Watcher:
         if not got:
             return
         self.stats.read += len(got)
-        findings = [score(d, self.prep) for d in got]
+        self._judge([score(d, self.prep) for d in got], got)
+
+    def _judge(self, findings: list[Any], seen: dict[str, dt.datetime]) -> None:
+        """Findings (with their pages when fetching) → cases for the alerts, re-checks for
+        the matched domains left to watch."""
+        pages: dict[str, Any] = {}
+        if self.fetch:
+            from concurrent.futures import ThreadPoolExecutor
+
+            from insa.cyber.evidence import judge
+            from insa.cyber.pages import fetch
+
+            todo = [
+                i
+                for i, f in enumerate(findings)
+                if f.asset and "official" not in f.reasons and "allowed" not in f.reasons
+            ]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                got_pages = list(pool.map(lambda i: fetch(findings[i].domain, self.proxy), todo))
+            for i, page in zip(todo, got_pages, strict=True):
+                findings[i] = judge(findings[i], page, self.officials, self.prep.w)
+                pages[findings[i].domain] = page
+            now = time.time()
+            with self.state.lock:
+                rechecks = self.state.doc["rechecks"]
+                for f in findings:
+                    if f.verdict == "watch" and f.asset:
+                        first = rechecks.get(f.domain, [0, now])[1]
+                        if now - first < RECHECK_FOR:
+                            rechecks[f.domain] = [now + self.recheck_every, first]
+                    elif f.verdict == "alert":
+                        rechecks.pop(f.domain, None)
         alerts = [f for f in findings if f.verdict == "alert"]
         self.stats.alerts += len(alerts)
         if alerts:
             with session_scope(self.engine) as db:
                 before = set(db.scalars(select(CyberCase.id)))
                 for f in alerts:
-                    opened, _ = cases.record(db, [f], self.assets, seen_at=got[f.domain])
+                    opened, _ = cases.record(db, [f], self.assets, seen_at=seen.get(f.domain), pages=pages,
+                                             officials=self.officials)  # fmt: skip
                     self.stats.opened += opened
                 new = set(db.scalars(select(CyberCase.id))) - before
             for case_id in new:
                 self.pending[case_id] = (0.0, 0)
             for f in alerts:
                 self.say(f"[경보] {f.domain} ({f.asset}, 점수 {f.score}) {';'.join(f.reasons)}")
+
+    def _recheck(self) -> None:
+        """Watched domains whose re-check is due: their page fetched and judged again (a
+        parked page that turns into a clone alerts)."""
+        if not self.fetch:
+            return
+        now = time.time()
+        with self.state.lock:
+            due = [d for d, (at, _) in self.state.doc["rechecks"].items() if at <= now][
+                :RECHECK_BATCH
+            ]
+        if due:
+            self.stats.rechecked += len(due)
+            self._judge([score(d, self.prep) for d in due], {})
 
     def _unnotified(self) -> None:
         """Cases opened but never told (a crash between the two): told now."""
@@ -276,6 +337,7 @@ class Watcher:
         try:
             while end is None or time.monotonic() < end:
                 self._batch()
+                self._recheck()
                 self._notify()
                 self.state.save()
                 time.sleep(POLL)
