@@ -163,3 +163,38 @@ def test_a_parked_lookalike_is_rechecked_until_it_clones(tmp_path: Path, migrate
         case = db.scalar(select(CyberCase).where(CyberCase.domain == "gosi.net"))
     assert stats.rechecked >= 2 and case is not None
     assert "page-clone:1.00" in case.reasons or case.score >= 95
+
+
+def test_a_requested_takedown_is_rechecked_until_the_page_is_gone(tmp_path: Path, migrated: Engine,
+                                                                  monkeypatch: pytest.MonkeyPatch, proxy: str) -> None:  # fmt: skip
+    from insa.cyber import cases
+    from insa.cyber.pages import fetch
+    from insa.cyber.signals import prepare, score
+
+    from . import sites
+
+    found = load(DATA / "assets.yaml")
+    with session_scope(migrated) as db:
+        cases.record(
+            db,
+            [score("gosi-kr.com", prepare(found))],
+            found,
+            pages={"gosi-kr.com": fetch("gosi-kr.com", proxy)},
+        )
+        c = db.scalar(select(CyberCase))
+        assert c is not None
+        c.status = "takedown_requested"
+    w = Watcher(found, migrated, state=tmp_path / "s.json", say=lambda s: None, fetch=True, proxy=proxy,
+                recheck_every=1.0)  # fmt: skip
+
+    def taken_down() -> None:
+        time.sleep(2.5)
+        monkeypatch.delitem(sites.SITES, "gosi-kr.com/")  # the proxy now answers 502: gone
+
+    threading.Thread(target=taken_down, daemon=True).start()
+    w.run([str(tmp_path / "empty")], duration=6.0)
+    with session_scope(migrated) as db:
+        c = db.scalar(select(CyberCase))
+        events = [e.action for e in db.scalars(select(CyberCaseEvent).order_by(CyberCaseEvent.id))]
+    assert c is not None and c.status == "verified_down" and c.verified_at is not None
+    assert "rechecked" in events and events[-1] == "verified_down"

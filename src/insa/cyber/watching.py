@@ -273,6 +273,30 @@ class Watcher:
             self.stats.rechecked += len(due)
             self._judge([score(d, self.prep) for d in due], {})
 
+    def _takedowns(self) -> None:
+        """Cases whose takedown was requested: their page re-checked every re-check interval
+        until it is gone, then marked verified down."""
+        if not self.fetch:
+            return
+        from sqlalchemy import func
+
+        from insa.cyber.models import CyberEvidence
+        from insa.cyber.pages import fetch
+
+        cut = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self.recheck_every)
+        with session_scope(self.engine) as db:
+            last = (select(CyberEvidence.case_id, func.max(CyberEvidence.at).label("at"))
+                    .group_by(CyberEvidence.case_id).subquery())  # fmt: skip
+            rows = db.execute(select(CyberCase).outerjoin(last, last.c.case_id == CyberCase.id)
+                              .where(CyberCase.status == "takedown_requested")
+                              .where((last.c.at.is_(None)) | (last.c.at < cut)).limit(RECHECK_BATCH)).scalars().all()  # fmt: skip
+            for c in rows:
+                if cases.verify(
+                    db, c, fetch(c.domain, self.proxy), cases.SCANNER, officials=self.officials
+                ):
+                    self.say(f"[차단 확인] {c.domain}")
+                self.stats.rechecked += 1
+
     def _unnotified(self) -> None:
         """Cases opened but never told (a crash between the two): told now."""
         with session_scope(self.engine) as db:
@@ -338,6 +362,7 @@ class Watcher:
             while end is None or time.monotonic() < end:
                 self._batch()
                 self._recheck()
+                self._takedowns()
                 self._notify()
                 self.state.save()
                 time.sleep(POLL)
