@@ -108,6 +108,7 @@ class Checker:
         self._queue: list[tuple[float, int, str]] = []
         self._order = 0
         self._wake = asyncio.Event()
+        self._keeping = asyncio.Lock()
         self._labels = {
             m.key: sil.labels_of(m.key, m.name, m.group, m.ministry) for m in self.file_monitors
         }
@@ -143,24 +144,27 @@ class Checker:
         return st
 
     async def _keep(self, events: list[Event]) -> None:
-        """Events and changed lists of affected monitors stored before they are told."""
-        listed = {k: sorted(v) for k, v in affected_of(self.book).items()}
-        if self.store is not None and (events or listed != self._listed):
-            calls = [
-                d
-                for e in events
-                for d in deliveries(e, self.by_key[e.monitor], self.config.notifiers)
-            ]
-            from insa.watch.models import WatchNote
-            from insa.watch.store import CHECKER
+        """Events and changed lists of affected monitors stored before they are told — one
+        change at a time, in order (two checks ending together must not write an incident's
+        resolution before its opening, or list a monitor twice)."""
+        async with self._keeping:
+            listed = {k: sorted(v) for k, v in affected_of(self.book).items()}
+            if self.store is not None and (events or listed != self._listed):
+                calls = [
+                    d
+                    for e in events
+                    for d in deliveries(e, self.by_key[e.monitor], self.config.notifiers)
+                ]
+                from insa.watch.models import WatchNote
+                from insa.watch.store import CHECKER
 
-            at = self.now()
-            notes = [WatchNote(incident=i, at=at, kind="listed", actor=CHECKER, public=False,
-                               text=", ".join(k for k in keys if k not in self._listed.get(i, [])))
-                     for i, keys in listed.items() if set(keys) - set(self._listed.get(i, []))]  # fmt: skip
-            await asyncio.to_thread(self.store.save_events, events, listed, calls, notes)
-        self._listed = listed
-        self._emit(events)
+                at = self.now()
+                notes = [WatchNote(incident=i, at=at, kind="listed", actor=CHECKER, public=False,
+                                   text=", ".join(k for k in keys if k not in self._listed.get(i, [])))
+                         for i, keys in listed.items() if set(keys) - set(self._listed.get(i, []))]  # fmt: skip
+                await asyncio.to_thread(self.store.save_events, events, listed, calls, notes)
+            self._listed = listed
+            self._emit(events)
 
     async def _heartbeats(self) -> None:
         """Push monitors: each call a batch job makes is a check (failed when it says so); no
