@@ -9,8 +9,6 @@ as the baseline.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import subprocess
 import tempfile
@@ -18,6 +16,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from machine import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 # fifty services of central agencies (names as the public knows them, domains as published)
@@ -44,16 +44,6 @@ WORDS = ["shop", "seoul", "korea", "my", "best", "online", "home", "news", "blog
          "game", "music", "love", "study", "dental", "clinic", "auto", "car", "kids", "food", "market", "smart",
          "tech", "cloud", "data", "net", "web", "app", "life", "style", "beauty", "house", "bank", "law", "tax"]  # fmt: skip
 SUFFIXES = ["com", "net", "kr", "co.kr", "xyz", "org", "info", "shop", "site", "top", "online"]
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
 def write_assets(path: Path, n: int) -> None:

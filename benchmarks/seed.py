@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from machine import machine
 from pgschema import create_schema, drop_schema
 
 
@@ -118,19 +118,6 @@ def baseline_ratio(backend: str, employees: int) -> dict[str, float]:
         "bulk_rows_s": n / times["bulk_writer"],
         "speedup": times["core_insert"] / times["bulk_writer"],
     }
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import platform
 import random
 import resource
 import tempfile
@@ -33,6 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from machine import machine
 from pgschema import create_schema, drop_schema
 
 BOUND_S = 60.0
@@ -186,19 +186,6 @@ def _isolated(url: str, args: argparse.Namespace, populate_db: bool) -> dict[str
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
         out: dict[str, Any] = pool.submit(bench, url, args, populate_db=populate_db).result()
     return out
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
-        f"{platform.system()}"
-    )
 
 
 def table(results: list[dict[str, Any]]) -> str:

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -30,19 +29,11 @@ from pathlib import Path
 
 import psutil
 
+from machine import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 PORTS = 8  # target servers (one process, one core)
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nok"
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
 # ------------------------------------------------------------------ the targets
