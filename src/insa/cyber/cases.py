@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from insa.clock import utc_now
 from insa.cyber.models import CyberCase, CyberCaseEvent, CyberEvidence
 from insa.cyber.pages import Fetched, Fingerprint, fingerprint, is_parked, similarity
 from insa.cyber.schemas import Assets, Finding
@@ -21,10 +22,6 @@ from insa.people.models import Agency
 
 SCANNER = "검사기"
 MAX_HTML = 2 * 2**20
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def addresses(domain: str) -> list[str]:
@@ -47,7 +44,7 @@ def evidence_of(case_id: str, page: Fetched, officials: Mapping[str, list[Finger
         title = fp.title or None
         prints = officials.get(asset, [])
         sim = int(max((similarity(fp, o) for o in prints), default=0.0) * 100) if prints else None
-    return CyberEvidence(case_id=case_id, at=_now(), url=(page.url or (page.tried[-1] if page.tried else ""))[:2000],
+    return CyberEvidence(case_id=case_id, at=utc_now(), url=(page.url or (page.tried[-1] if page.tried else ""))[:2000],
                          status=page.status, error=page.error or None, redirects=list(page.redirects),
                          headers=dict(page.headers), addresses=addresses(page.domain), html=html,
                          sha256=hashlib.sha256(html.encode()).hexdigest() if html else None,
@@ -56,7 +53,9 @@ def evidence_of(case_id: str, page: Fetched, officials: Mapping[str, list[Finger
 
 
 def event(db: Session, case_id: str, action: str, actor: str, note: str = "") -> None:
-    db.add(CyberCaseEvent(case_id=case_id, at=_now(), action=action, actor=actor, note=note[:2000]))
+    db.add(
+        CyberCaseEvent(case_id=case_id, at=utc_now(), action=action, actor=actor, note=note[:2000])
+    )
 
 
 def record(db: Session, findings: Iterable[Finding], assets: Assets, seen_at: dt.datetime | None = None,
@@ -67,7 +66,7 @@ def record(db: Session, findings: Iterable[Finding], assets: Assets, seen_at: dt
     owners = {a.id: a.ministry for a in assets.assets}
     services = {a.id: (a.names[0] if a.names else a.id) for a in assets.assets}
     codes = {str(c): int(i) for c, i in db.execute(select(Agency.code, Agency.id))}
-    now = _now()
+    now = utc_now()
     seen = seen_at or now
     opened = again = 0
     for f in findings:
@@ -107,7 +106,7 @@ def verify(db: Session, case: CyberCase, page: Fetched, actor: str, shot: bytes 
         fingerprint(page.url or f"http://{case.domain}/", page.html), page.html
     )
     if gone:
-        case.status, case.verified_at = "verified_down", _now()
+        case.status, case.verified_at = "verified_down", utc_now()
         event(db, case.id, "verified_down", actor, page.error or "페이지가 내려갔습니다")
     else:
         event(db, case.id, "rechecked", actor, f"아직 열려 있습니다 (HTTP {page.status})")

@@ -55,6 +55,7 @@ def cyber_scan(
     from rich.progress import Progress
 
     from insa.clikit import console, fail
+    from insa.cyber.pages import Fetched
     from insa.cyber.scan import CandidateError, read_candidates, score_many, write_findings
     from insa.cyber.schemas import Assets
 
@@ -71,7 +72,7 @@ def cyber_scan(
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("검사 중", total=len(cands.domains))
         findings = score_many(cands.domains, found, workers or None, lambda n: bar.advance(task, n))
-        pages: dict[str, object] = {}
+        pages: dict[str, Fetched] = {}
         if fetch:
             from insa.cyber.scan import with_pages
 
@@ -88,13 +89,13 @@ def cyber_scan(
         with Shooter() as shooter:  # the alerts' pages, drawn where Chromium is installed
             for f in kept:
                 page = pages.get(f.domain)
-                html = getattr(page, "html", "")
+                html = page.html if page is not None else ""
                 if f.verdict == "alert" and html:
                     png = shooter.shot(html)
                     if png:
                         shots[f.domain] = png
         with session(keys=False) as ctx:
-            opened, again = record_cases(ctx.db, kept, found, pages=pages,  # type: ignore[arg-type]
+            opened, again = record_cases(ctx.db, kept, found, pages=pages,
                                          officials=load_fingerprints(fingerprints_path(store)), shots=shots)  # fmt: skip
         console.print(f"사건: 새로 {opened}건, 다시 탐지 {again}건")
     took = time.perf_counter() - t0

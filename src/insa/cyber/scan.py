@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,17 @@ def valid_domain(name: str) -> bool:
     if not name or len(name) > 253 or "." not in name:
         return False
     return all(LABEL.match(label) for label in name.split("."))
+
+
+def normalise(name: str) -> str | None:
+    """A candidate name as scanned (lower case, no trailing dot, ``*.`` wildcards read as the
+    name under them, a URL as its host), or None when it is no domain."""
+    d = name.strip().lower().rstrip(".")
+    if d.startswith("*."):
+        d = d[2:]
+    if "://" in d:
+        d = d.split("://", 1)[1].split("/", 1)[0]
+    return d if valid_domain(d) else None
 
 
 def read_candidates(path: Path) -> Candidates:
@@ -81,12 +92,8 @@ def read_candidates(path: Path) -> Candidates:
                         errors.append(f"{path}:{n}: 한 줄에 도메인 하나만 씁니다: {line[:60]!r}")
                         continue
                 for name in names:
-                    d = name.strip().lower().rstrip(".")
-                    if d.startswith("*."):
-                        d = d[2:]
-                    if "://" in d:
-                        d = d.split("://", 1)[1].split("/", 1)[0]
-                    if not valid_domain(d):
+                    d = normalise(name)
+                    if d is None:
                         errors.append(f"{path}:{n}: 도메인이 아닙니다: {name[:80]!r}")
                         continue
                     if d in seen:
@@ -154,28 +161,37 @@ def write_findings(findings: Iterator[Finding] | list[Finding], out: Path) -> di
     return counts
 
 
-def with_pages(findings: list[Finding], proxy: str | None, prints_path: Path,
-               pages_out: dict[str, Any] | None = None, threads: int = 16) -> list[Finding]:  # fmt: skip
-    """``--fetch``: every candidate that matched an asset has its page fetched (through
-    ``proxy``, a few at a time) and judged with the official fingerprints."""
+def judge_pages(findings: list[Finding], proxy: str | None, officials: Mapping[str, list[Any]],
+                threads: int = 16) -> tuple[list[Finding], dict[str, Any]]:  # fmt: skip
+    """Every finding that matched an asset (not an official or allowed name) with its page
+    fetched (through ``proxy``, a few at a time) and judged against the official
+    fingerprints; returns the findings and the pages fetched, by domain."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from insa.cyber.evidence import judge, load_fingerprints
+    from insa.cyber.evidence import judge
     from insa.cyber.pages import fetch
     from insa.cyber.signals import weights
 
-    officials = load_fingerprints(prints_path)
     w = weights()
-    todo = [
-        i
-        for i, f in enumerate(findings)
-        if f.asset and "official" not in f.reasons and "allowed" not in f.reasons
-    ]
+    todo = [i for i, f in enumerate(findings)
+            if f.asset and "official" not in f.reasons and "allowed" not in f.reasons]  # fmt: skip
     with ThreadPoolExecutor(max_workers=threads) as pool:
         pages = list(pool.map(lambda i: fetch(findings[i].domain, proxy), todo))
     out = list(findings)
+    fetched: dict[str, Any] = {}
     for i, page in zip(todo, pages, strict=True):
         out[i] = judge(findings[i], page, officials, w)
-        if pages_out is not None:
-            pages_out[findings[i].domain] = page
+        fetched[findings[i].domain] = page
+    return out, fetched
+
+
+def with_pages(findings: list[Finding], proxy: str | None, prints_path: Path,
+               pages_out: dict[str, Any] | None = None, threads: int = 16) -> list[Finding]:  # fmt: skip
+    """``--fetch``: :func:`judge_pages` with the fingerprints ``insa cyber assets
+    fingerprint`` kept at ``prints_path``."""
+    from insa.cyber.evidence import load_fingerprints
+
+    out, fetched = judge_pages(findings, proxy, load_fingerprints(prints_path), threads)
+    if pages_out is not None:
+        pages_out.update(fetched)
     return out

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 
 from insa.cyber import cases
 from insa.cyber.models import CyberCase, CyberCaseEvent
-from insa.cyber.scan import CandidateError, read_candidates, valid_domain
+from insa.cyber.scan import CandidateError, judge_pages, normalise, read_candidates
 from insa.cyber.schemas import Assets
 from insa.cyber.signals import prepare, score
 from insa.db.engine import session_scope
@@ -70,6 +70,8 @@ class State:
 
 
 def _names(line: str) -> list[str]:
+    """The candidate names of one feed line (a name, or a certstream message); a line that
+    is neither gives none (a live feed is not stopped by one bad line)."""
     line = line.strip()
     if not line or line.startswith("#"):
         return []
@@ -81,13 +83,7 @@ def _names(line: str) -> list[str]:
         names = [str(x) for x in got] if isinstance(got, list) else []
     else:
         names = [line.split()[0]]
-    out = []
-    for n in names:
-        d = n.strip().lower().rstrip(".")
-        d = d[2:] if d.startswith("*.") else d
-        if valid_domain(d):
-            out.append(d)
-    return out
+    return [d for d in map(normalise, names) if d is not None]
 
 
 class Watcher:
@@ -219,21 +215,7 @@ class Watcher:
         the matched domains left to watch."""
         pages: dict[str, Any] = {}
         if self.fetch:
-            from concurrent.futures import ThreadPoolExecutor
-
-            from insa.cyber.evidence import judge
-            from insa.cyber.pages import fetch
-
-            todo = [
-                i
-                for i, f in enumerate(findings)
-                if f.asset and "official" not in f.reasons and "allowed" not in f.reasons
-            ]
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                got_pages = list(pool.map(lambda i: fetch(findings[i].domain, self.proxy), todo))
-            for i, page in zip(todo, got_pages, strict=True):
-                findings[i] = judge(findings[i], page, self.officials, self.prep.w)
-                pages[findings[i].domain] = page
+            findings, pages = judge_pages(findings, self.proxy, self.officials, threads=8)
             now = time.time()
             with self.state.lock:
                 rechecks = self.state.doc["rechecks"]

@@ -101,6 +101,7 @@ class Checker:
         self._seen: dict[str, dt.datetime] = {}  # the last call of each push monitor counted
         self._due: dict[str, dt.datetime] = {}  # when a missing call counts as a failed check
         self.silences: tuple[sil.Silence, ...] = ()
+        self.planned: tuple[sil.Silence, ...] = ()  # the silences that are planned maintenance
         self.acknowledged: frozenset[str] = frozenset()
         self.web_keys: set[str] = set()  # monitors added in the web app
         self._web_version: tuple[tuple[str, str], ...] | None = None
@@ -128,8 +129,7 @@ class Checker:
         windows = (*m.maintenance, *((self.config.maintenance,) if self.config.maintenance else ()))
         if any(maintenance.active(w, at) for w in windows):
             return True
-        planned = [s for s in self.silences if s.kind == "maintenance"]
-        return sil.silencing(planned, self._labels.get(m.key, {}), at) is not None
+        return sil.silencing(self.planned, self._labels.get(m.key, {}), at) is not None
 
     def suppressed(self, m: Monitor, at: dt.datetime) -> bool:
         """No incident opens: a maintenance window, or a silence matching the monitor."""
@@ -233,6 +233,7 @@ class Checker:
         now = self.now()
         got = await asyncio.to_thread(self.store.sync, list(self.book.open), now)
         self.silences, self.acknowledged = got.silences, got.acknowledged
+        self.planned = tuple(s for s in got.silences if s.kind == "maintenance")
         for inc_id in got.closed:
             await self._keep(self.book.close(inc_id, now, CLOSED_BY_HAND))
         if got.web_version != self._web_version:

@@ -17,6 +17,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from insa.clock import as_utc, utc_now
 from insa.db.paging import Page, paginate
 from insa.people.models import Agency
 from insa.security.context import Ctx
@@ -105,13 +106,7 @@ def _incidents(ctx: Ctx, stmt: Select[*Ts], permission: str = VIEW) -> Select[*T
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return None if value is None else as_utc(value)
 
 
 # ------------------------------------------------------------------ monitors
@@ -206,7 +201,7 @@ def list_monitors(ctx: Ctx, *, q: str = "", state: str = "", ministry: str = "",
     result: Page[WatchMonitor] = paginate(ctx.db, base.order_by(order, WatchMonitor.group, WatchMonitor.name),
                                           page=page, size=size, total=total, scalars=True,
                                           totals={"states": counts})  # fmt: skip
-    now = _now()
+    now = utc_now()
     keys = [m.key for m in result.items]
     ups = uptimes(ctx.db, keys, now)
     sparks = sparklines(ctx.db, keys, now)
@@ -259,7 +254,7 @@ def monitor_detail(ctx: Ctx, key: str) -> MonitorDetail | None:
     row = get_monitor(ctx, key)
     if row is None:
         return None
-    now = _now()
+    now = utc_now()
     results = list(ctx.db.scalars(select(WatchResult).where(WatchResult.monitor == key)
                                   .order_by(WatchResult.at.desc()).limit(50)))  # fmt: skip
     hours = [(h.hour, h.checks, h.failures, h.latency_sum_ms // max(1, h.checks))
@@ -340,7 +335,7 @@ def acknowledge(ctx: Ctx, incident_id: str) -> WatchIncident:
         raise WatchError("이미 복구된 장애입니다")
     if inc.acknowledged_at is not None:
         raise WatchError(f"이미 {inc.acknowledged_by}님이 확인했습니다")
-    now = _now()
+    now = utc_now()
     inc.acknowledged_at, inc.acknowledged_by = now, ctx.principal.display_name
     ctx.db.add(WatchNote(incident=inc.id, at=now, kind="acknowledged", actor=ctx.principal.display_name,
                          text="", public=False))  # fmt: skip
@@ -358,7 +353,7 @@ def add_note(ctx: Ctx, incident_id: str, text: str, public: bool) -> WatchNote:
         raise WatchError("메모 내용을 입력하세요")
     if len(body) > MAX_NOTE:
         raise WatchError(f"메모는 {MAX_NOTE:,}자까지 쓸 수 있습니다")
-    note = WatchNote(incident=inc.id, at=_now(), kind="note", actor=ctx.principal.display_name,
+    note = WatchNote(incident=inc.id, at=utc_now(), kind="note", actor=ctx.principal.display_name,
                      text=body, public=public)  # fmt: skip
     ctx.db.add(note)
     ctx.audit("watch.note", target_type="watch_incident", target_id=inc.id, agency_id=inc.agency_id,
@@ -372,7 +367,7 @@ def resolve(ctx: Ctx, incident_id: str, text: str = "", public: bool = False) ->
     inc = _acting(ctx, incident_id)
     if inc.resolved_at is not None:
         raise WatchError("이미 복구된 장애입니다")
-    now = _now()
+    now = utc_now()
     inc.resolved_at, inc.resolved_by = now, ctx.principal.display_name
     ctx.db.add(WatchNote(incident=inc.id, at=now, kind="closed", actor=ctx.principal.display_name,
                          text=text.strip()[:MAX_NOTE], public=public and bool(text.strip())))  # fmt: skip
@@ -402,7 +397,7 @@ def _own_code(ctx: Ctx) -> str | None:
 def list_silences(ctx: Ctx, include_expired: bool = False) -> list[WatchSilence]:
     if not ctx.principal.can(VIEW):
         return []
-    now = _now()
+    now = utc_now()
     stmt = select(WatchSilence)
     if not include_expired:
         stmt = stmt.where(WatchSilence.ends_at > now)
@@ -429,7 +424,7 @@ def create_silence(ctx: Ctx, *, matchers: str, starts_at: dt.datetime | None, en
         m.label == "ministry" and m.op == "=" and m.value == own for m in parsed
     ):
         parsed.append(sil.Matcher("ministry", "=", own))
-    now = _now()
+    now = utc_now()
     start = starts_at or now
     if ends_at <= start:
         raise WatchError("끝나는 시각은 시작 시각 뒤여야 합니다")
@@ -459,7 +454,7 @@ def expire_silence(ctx: Ctx, silence_id: str) -> WatchSilence:
     own = _own_code(ctx)
     if row is None or (own is not None and row.agency_id != ctx.principal.agency_id):
         raise LookupError(silence_id)
-    now = _now()
+    now = utc_now()
     if (_utc(row.ends_at) or now) <= now:
         raise WatchError("이미 끝난 알림 중지입니다")
     row.ends_at, row.expired_by = now, ctx.principal.display_name
@@ -606,7 +601,7 @@ def save_monitor(ctx: Ctx, form: MonitorForm, key: str | None = None) -> WatchMo
                                                              CentreMember.agency_id == agency))  # fmt: skip
         if member is None:
             raise WatchError("이 센터의 회원 기관이 아닙니다")
-    now = _now()
+    now = utc_now()
     clash = ctx.db.get(WatchMonitor, made.key)
     if row is None and clash is not None and (clash.active or clash.source != "web"):
         raise WatchError(f"같은 이름의 점검이 이미 있습니다: {made.key}")
@@ -652,7 +647,7 @@ def remove_monitor(ctx: Ctx, key: str) -> WatchMonitor:
         raise LookupError(key)
     if row.source != "web":
         raise WatchError(f"이 점검은 설정 파일 {row.source}이(가) 정합니다: 파일에서 빼세요")
-    row.active, row.updated_at, row.updated_by = False, _now(), ctx.principal.display_name
+    row.active, row.updated_at, row.updated_by = False, utc_now(), ctx.principal.display_name
     ctx.audit(
         "watch.remove_monitor",
         target_type="watch_monitor",
@@ -723,7 +718,7 @@ def public_status(db: Session, code: str, days: int = 90) -> PublicStatus | None
                            .order_by(WatchMonitor.group, WatchMonitor.name)))  # fmt: skip
     if not rows:
         return None
-    now = _now()
+    now = utc_now()
     today = to_kst(now).date()
     first = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(

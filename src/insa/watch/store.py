@@ -185,10 +185,8 @@ class Store:
             for key, (state, since) in (states or {}).items():
                 changes.setdefault(key, {"key": key}).update(state=state, since=since)
             if changes:
-                known = set(
-                    db.scalars(select(WatchMonitor.key).where(WatchMonitor.key.in_(list(changes))))
-                )
-                updates = [c for k, c in changes.items() if k in known]
+                # the registered monitors only (register() knows them: no query a second)
+                updates = [c for k, c in changes.items() if k in self.agencies]
                 if updates:
                     db.execute(update(WatchMonitor), updates)
         return len(rows)
