@@ -41,11 +41,11 @@ def test_there_are_enough_scenarios() -> None:
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ("[STATUS]==200", "invalid condition"),
-        ("[STATUS] 200", "invalid condition"),
-        ("[STAUS] == 200", "unknown placeholder [STAUS]"),
+        ("[STATUS]==200", "조건이 올바르지 않습니다"),
+        ("[STATUS] 200", "조건이 올바르지 않습니다"),
+        ("[STAUS] == 200", "알 수 없는 자리표시자 [STAUS]"),
         ("[CONTEXT].token == x", "[CONTEXT]"),
-        ("[STATUS] == 200 == 200", "more than one"),
+        ("[STATUS] == 200 == 200", "둘 이상"),
     ],
 )
 def test_conditions_insa_cannot_run_are_named(text: str, why: str) -> None:

@@ -70,7 +70,7 @@ def parse(text: str) -> Condition:
         if spaced in text:
             left, right = text.split(spaced, 1)
             if spaced in right:  # Gatus takes the first two of the pieces and drops the rest
-                raise ConditionError(f"invalid condition: {text} (more than one '{op}')")
+                raise ConditionError(f"조건이 올바르지 않습니다: {text} ('{op}'가 둘 이상입니다)")
             cond = Condition(text, left.strip(), op, right.strip())
             for side in (cond.left, cond.right):
                 for token in _TOKEN.findall(side):
@@ -78,9 +78,9 @@ def parse(text: str) -> Condition:
                     if upper in UNSUPPORTED:
                         raise ConditionError(UNSUPPORTED[upper])
                     if upper not in PLACEHOLDERS:
-                        raise ConditionError(f"unknown placeholder {token} in: {text}")
+                        raise ConditionError(f"알 수 없는 자리표시자 {token}: {text}")
             return cond
-    raise ConditionError(f"invalid condition: {text} (no ==, !=, <, <=, > or >= between spaces)")
+    raise ConditionError(f"조건이 올바르지 않습니다: {text} (앞뒤를 띄운 ==, !=, <, <=, >, >= 가 없습니다)")
 
 
 def uses(cond: Condition, placeholder: str) -> bool:
