@@ -80,7 +80,9 @@ def parse(text: str) -> Condition:
                     if upper not in PLACEHOLDERS:
                         raise ConditionError(f"알 수 없는 자리표시자 {token}: {text}")
             return cond
-    raise ConditionError(f"조건이 올바르지 않습니다: {text} (앞뒤를 띄운 ==, !=, <, <=, >, >= 가 없습니다)")
+    raise ConditionError(
+        f"조건이 올바르지 않습니다: {text} (앞뒤를 띄운 ==, !=, <, <=, >, >= 가 없습니다)"
+    )
 
 
 def uses(cond: Condition, placeholder: str) -> bool:
