@@ -185,6 +185,7 @@ def test_statistics_are_refreshed_after_a_bulk_load(migrated: Engine, cipher: RR
 def test_a_web_worker_keeps_ten_connections() -> None:
     """Ten concurrent requests in one worker reuse kept PostgreSQL connections instead of
     opening one for every other request (SQLAlchemy's default pool keeps five)."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from insa.db.engine import make_engine
@@ -192,11 +193,14 @@ def test_a_web_worker_keeps_ten_connections() -> None:
 
     engine = make_engine(PG_ADMIN_URL)
     pids: set[int] = set()
+    together = threading.Barrier(
+        10, timeout=30
+    )  # all ten hold a connection at once, however loaded
 
     def one(_: int) -> None:
         with engine.connect() as conn:
             pids.add(int(conn.scalar(text("SELECT pg_backend_pid()")) or 0))
-            conn.execute(text("SELECT pg_sleep(0.05)"))
+            together.wait()
 
     try:
         with ThreadPoolExecutor(10) as pool:
