@@ -16,6 +16,8 @@ ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset.so.0 || need+=(libharfbuzz-
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 ls /usr/share/tesseract-ocr/*/tessdata/kor.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-kor)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+# py-tlsh (the look-alike pages' TLSH) has no wheel: pip builds it with a C++ compiler
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 if [ "$mode" = test ]; then
   command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)  # Playwright drives Debian's Chromium

@@ -55,9 +55,17 @@ def test_an_operator_takes_a_case_to_verified_takedown(
     expect(page.get_by_test_id("status")).to_have_text("신규")
     page.get_by_role("button", name="사칭 확인").click()
     expect(page.get_by_test_id("flash")).to_contain_text("사칭으로 확인했습니다")
+    # the host's abuse desk from the IP network's RDAP answer, pasted
+    page.get_by_label("RDAP 응답(JSON) 또는 WHOIS 내용", exact=False).fill(
+        (DATA / "registration" / "ip-rdap.json").read_text(encoding="utf-8")
+    )
+    page.get_by_role("button", name="신고 창구 채우기").click()
+    expect(page.get_by_test_id("contacts")).to_contain_text("abuse@cloudflare.com")
     page.get_by_label("등록기관 신고 창구 (전자우편)").fill("abuse@registrar.example")
     page.get_by_role("button", name="차단 요청").click()
     expect(page.get_by_test_id("status")).to_have_text("차단 요청")
+    href = page.get_by_test_id("mailto").get_attribute("href") or ""
+    assert href.startswith("mailto:abuse@registrar.example,abuse@cloudflare.com?subject=")
     with page.expect_download() as got:
         page.get_by_test_id("pdf").click()
     pdf = Path(got.value.path())

@@ -36,8 +36,11 @@ def proxy() -> Iterator[str]:
                 return
             key = target.split("://", 1)[1]
             status, location, body = SITES.get(key, (502, "", ""))
-            raw = body.encode()
-            head = f"HTTP/1.1 {status} X\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {len(raw)}\r\nConnection: close\r\n"
+            raw = body.encode() if isinstance(body, str) else body
+            kind = (
+                "text/html; charset=utf-8" if isinstance(body, str) else "application/octet-stream"
+            )
+            head = f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {len(raw)}\r\nConnection: close\r\n"
             if location:
                 head += f"Location: {location}\r\n"
             conn.sendall(head.encode() + b"\r\n" + raw)
@@ -49,6 +52,8 @@ def proxy() -> Iterator[str]:
                 conn, _ = server.accept()
             except TimeoutError:
                 continue
+            except OSError:  # closed at the end of the test
+                return
             threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
     threading.Thread(target=loop, daemon=True).start()

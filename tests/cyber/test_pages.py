@@ -7,8 +7,10 @@ a host that does not answer. The page evidence must change the verdicts as issue
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from insa.cli import app
@@ -24,7 +26,7 @@ def test_page_evidence_changes_the_verdicts(tmp_path: Path, proxy: str) -> None:
     assert prints.exists() and "gosi" in prints.read_text(encoding="utf-8"), r.output
     cands = tmp_path / "c.txt"
     cands.write_text("\n".join(["gosi-kr.com", "gosi-exam.net", "gosi.co.kr", "gosi.net", "g0si.kr", "goshi-info.com",
-                                "gosi.org", "gosiwon-seoul.com", "naver.com"]) + "\n", encoding="utf-8")  # fmt: skip
+                                "gosi.org", "gosiwon-seoul.com", "naver.com", "gosi-notice.com"]) + "\n", encoding="utf-8")  # fmt: skip
     plain, fetched = tmp_path / "plain.csv", tmp_path / "fetched.csv"
     base = ["cyber", "scan", str(cands), "--assets", str(DATA / "assets.yaml"), "--workers", "1"]
     assert runner.invoke(app, [*base, "-o", str(plain)]).exit_code == 0
@@ -61,6 +63,40 @@ def test_page_evidence_changes_the_verdicts(tmp_path: Path, proxy: str) -> None:
     assert after["gosi.org"]["verdict"] == "watch" and "unreachable" in after["gosi.org"]["reasons"]
     assert after["gosiwon-seoul.com"]["verdict"] != "alert"
     assert after["naver.com"] == before["naver.com"]  # matched no asset: not fetched
+    # the favicon and the logo (pHash): the clone serves the official ones, the academy its own
+    kept = json.loads(prints.read_text(encoding="utf-8"))["assets"]["gosi"][0]
+    assert len(kept["images"]) == 2 and kept["tlsh"].startswith("T1")
+    assert "logo-match:0" in after["gosi-kr.com"]["reasons"]
+    assert "logo-match" not in after["gosi.co.kr"]["reasons"]
+    # a page written anew, asking only for a phone number, wearing the ministry's logo (smaller,
+    # recompressed): the logo keeps it from passing for an unrelated business
+    notice = after["gosi-notice.com"]
+    assert before["gosi-notice.com"]["verdict"] == "alert" and notice["verdict"] == "alert", notice
+    assert "logo-match" in notice["reasons"] and "unrelated-page" not in notice["reasons"]
+
+
+def test_without_the_logo_the_rewritten_page_reads_as_unrelated(
+    tmp_path: Path, proxy: str, monkeypatch: object
+) -> None:
+    """The counter-test of the one above: the same page without the logo is judged an
+    unrelated business (so the logo is what decided)."""
+    from .sites import SITES
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.delitem(SITES, "gosi-notice.com/s/logo.jpg")
+    runner = CliRunner()
+    prints = tmp_path / "fingerprints.json"
+    runner.invoke(app, ["cyber", "assets", "fingerprint", str(DATA / "assets.yaml"), "--proxy", proxy,
+                        "--fingerprints", str(prints)])  # fmt: skip
+    cands = tmp_path / "c.txt"
+    cands.write_text("gosi-notice.com\n", encoding="utf-8")
+    out = tmp_path / "f.csv"
+    r = runner.invoke(app, ["cyber", "scan", str(cands), "--assets", str(DATA / "assets.yaml"), "-o", str(out),
+                            "--workers", "1", "--fetch", "--proxy", proxy, "--fingerprints", str(prints)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    with out.open(encoding="utf-8") as f:
+        row = next(csv.DictReader(f))
+    assert row["verdict"] == "watch" and "unrelated-page" in row["reasons"], row
 
 
 def test_alerts_become_cases_with_their_evidence_and_picture(

@@ -86,3 +86,23 @@ def test_a_candidate_matching_no_asset_is_ignored_without_an_asset(prep: Prepare
 def test_a_korean_label_is_read_as_the_service_name(prep: Prepared) -> None:
     f = score("xn--o39aqqfn712e.com", prep)  # 국가고시.com
     assert f.asset == "gosi" and any(r.startswith("korean-label:") for r in f.reasons)
+
+
+def test_real_names_from_the_public_suffix_list_do_not_alert() -> None:
+    """An innocent set made by nobody here: every name in the public suffix list tldextract
+    ships (its private section — blogspot.com, github.io, … — and its ICANN section's
+    second levels, seoul.kr and go.kr among them), scored against the demo's seven
+    services. The false alarms are counted and printed."""
+    import tldextract
+
+    text = (Path(tldextract.__file__).parent / ".tld_set_snapshot").read_text(encoding="utf-8")
+    names = sorted({x.strip().lstrip("*.!") for x in text.splitlines()
+                    if x.strip() and not x.startswith("//") and "." in x})  # fmt: skip
+    assert len(names) > 5000
+    found = load(Path(__file__).resolve().parents[2] / "examples" / "cyber" / "assets.yaml")
+    prep = prepare(found)
+    alerts = [f.domain for f in (score(n, prep) for n in names) if f.verdict == "alert"]
+    print(
+        f"\n공개 접미사 목록의 실제 이름 {len(names):,}개: 경보 {len(alerts)}건 ({len(alerts) / len(names):.2%})"
+    )
+    assert len(alerts) <= len(names) // 1000, alerts[:20]

@@ -129,3 +129,50 @@ def test_a_false_positive_needs_its_reason(as_user, case_id: str) -> None:  # ty
         data={"action": "dismiss", "note": "학원 누리집", "csrf_token": token},
     )
     assert "오탐으로 처리했습니다" in ok.text
+
+
+def test_abuse_contacts_come_from_pasted_registration_data(
+    as_user, case_id: str, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = as_user("sec")
+    token = csrf_of(client.get(f"/cyber/cases/{case_id}").text)
+    reg = DATA / "registration"
+    bad = client.post(f"/cyber/cases/{case_id}", data={"action": "contacts", "registration": "{oops",
+                                                        "csrf_token": token})  # fmt: skip
+    assert bad.status_code == 422 and "RDAP JSON을 읽지 못했습니다" in bad.text
+    for name in ("domain-rdap.json", "ip-rdap.json"):
+        r = client.post(f"/cyber/cases/{case_id}", data={"action": "contacts", "csrf_token": token,
+                        "registration": (reg / name).read_text(encoding="utf-8")})  # fmt: skip
+        assert r.status_code == 200 and "신고 창구를 채웠습니다" in r.text
+    client.post(f"/cyber/cases/{case_id}", data={"action": "confirm", "csrf_token": token})
+    done = client.post(f"/cyber/cases/{case_id}", data={"action": "takedown", "csrf_token": token})
+    assert "abuse@namecheap.com, abuse@cloudflare.com" in done.text  # the request's addressees
+    assert 'href="mailto:abuse@namecheap.com,abuse@cloudflare.com?subject=' in done.text
+    with session_scope(world.engine) as db:
+        c = db.get(CyberCase, case_id)
+        assert c is not None and (c.registrar, c.hosting) == ("NameCheap, Inc.", "Cloudflare, Inc.")
+    assert "NameCheap, Inc." in done.text  # in the mail text and the KISA fields
+
+
+def test_the_official_page_is_shown_beside_the_case(
+    as_user, case_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from insa.cyber.pages import fingerprint
+
+    store = tmp_path / "prints" / "fingerprints.json"
+    (store.parent / "official").mkdir(parents=True)
+    (store.parent / "official" / "gosi-0.png").write_bytes(b"\x89PNG official")
+    fp = fingerprint("https://www.gosi.kr/", PAGE)
+    fp.shot = "official/gosi-0.png"
+    store.write_text(json.dumps({"assets": {"gosi": [fp.as_dict()]}}), encoding="utf-8")
+    monkeypatch.setattr("insa.cyber.cli.fingerprints_path", lambda given: store)
+    client: TestClient = as_user("sec")
+    page = client.get(f"/cyber/cases/{case_id}")
+    assert 'src="/cyber/official/gosi/0.png"' in page.text
+    shot = client.get("/cyber/official/gosi/0.png")
+    assert shot.status_code == 200 and shot.content == b"\x89PNG official"
+    assert client.get("/cyber/official/gosi/1.png").status_code == 404
+    assert client.get("/cyber/official/hometax/0.png").status_code == 404
+    assert as_user("hr-a").get("/cyber/official/gosi/0.png").status_code == 403

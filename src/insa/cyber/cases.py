@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from insa.clock import utc_now
 from insa.cyber.models import CyberCase, CyberCaseEvent, CyberEvidence
-from insa.cyber.pages import Fetched, Fingerprint, fingerprint, is_parked, similarity
+from insa.cyber.pages import Fetched, Fingerprint, fingerprint_of, is_parked, similarity
 from insa.cyber.schemas import Assets, Finding
 from insa.people.models import Agency
 
@@ -38,10 +38,10 @@ def evidence_of(case_id: str, page: Fetched, officials: Mapping[str, list[Finger
 
     html = page.html[:MAX_HTML] if page.html else None
     sim = None
-    title = None
+    title = tlsh = None
     if html:
-        fp = fingerprint(page.url or f"http://{page.domain}/", html)
-        title = fp.title or None
+        fp = fingerprint_of(page)
+        title, tlsh = fp.title or None, fp.tlsh or None
         prints = officials.get(asset, [])
         sim = int(max((similarity(fp, o) for o in prints), default=0.0) * 100) if prints else None
     return CyberEvidence(case_id=case_id, at=utc_now(), url=(page.url or (page.tried[-1] if page.tried else ""))[:2000],
@@ -49,7 +49,7 @@ def evidence_of(case_id: str, page: Fetched, officials: Mapping[str, list[Finger
                          headers=dict(page.headers), addresses=addresses(page.domain), html=html,
                          sha256=hashlib.sha256(html.encode()).hexdigest() if html else None,
                          ssdeep=ppdeep.hash(html)[:200] if html else None, title=title, similarity=sim,
-                         screenshot=shot)  # fmt: skip
+                         tlsh=tlsh, images=list(page.images), screenshot=shot)  # fmt: skip
 
 
 def event(db: Session, case_id: str, action: str, actor: str, note: str = "") -> None:
@@ -102,9 +102,7 @@ def verify(db: Session, case: CyberCase, page: Fetched, actor: str, shot: bytes 
            officials: Mapping[str, list[Fingerprint]] | None = None) -> bool:  # fmt: skip
     """Re-check a taken-down domain: gone (unreachable, or parked) → verified down."""
     db.add(evidence_of(case.id, page, officials or {}, case.asset, shot))
-    gone = not page.reachable or is_parked(
-        fingerprint(page.url or f"http://{case.domain}/", page.html), page.html
-    )
+    gone = not page.reachable or is_parked(fingerprint_of(page), page.html)
     if gone:
         case.status, case.verified_at = "verified_down", utc_now()
         event(db, case.id, "verified_down", actor, page.error or "페이지가 내려갔습니다")

@@ -148,31 +148,43 @@ def cyber_assets_fingerprint(
     / Fetch the official pages and keep their fingerprints for later scans."""
     from insa.clikit import console, fail
     from insa.cyber.evidence import load_fingerprints, save_fingerprints
-    from insa.cyber.pages import fetch, fingerprint
+    from insa.cyber.pages import fetch, fingerprint_of
     from insa.cyber.schemas import Assets
+    from insa.cyber.shots import Shooter
 
     found = _assets(assets)
     assert isinstance(found, Assets)
     path = fingerprints_path(store)
     kept = load_fingerprints(path)
     failed = 0
-    for a in found.assets:
-        prints = []
-        for url in a.pages:
-            from urllib.parse import urlsplit
+    with Shooter() as shooter:
+        for a in found.assets:
+            prints = []
+            for n, url in enumerate(a.pages):
+                from urllib.parse import urlsplit
 
-            page = fetch(urlsplit(url).netloc, proxy)
-            if not page.reachable:
-                failed += 1
-                console.print(
-                    f"[yellow]가져오지 못했습니다[/] {url}: {page.error}", highlight=False
+                parts = urlsplit(url)
+                page = fetch(
+                    parts.netloc,
+                    proxy,
+                    path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
                 )
-                continue
-            prints.append(fingerprint(page.url, page.html))
-            console.print(f"{a.id}: {url} → {page.url} (단어 {prints[-1].words:,}개, 양식 {len(prints[-1].forms)}개)",
-                          highlight=False)  # fmt: skip
-        if prints:
-            kept[a.id] = prints
+                if not page.reachable:
+                    failed += 1
+                    console.print(
+                        f"[yellow]가져오지 못했습니다[/] {url}: {page.error}", highlight=False
+                    )
+                    continue
+                fp = fingerprint_of(page)
+                if png := shooter.shot(page.html):  # the official page, drawn beside each case
+                    fp.shot = f"official/{a.id}-{n}.png"
+                    (path.parent / "official").mkdir(parents=True, exist_ok=True)
+                    (path.parent / fp.shot).write_bytes(png)
+                prints.append(fp)
+                console.print(f"{a.id}: {url} → {page.url} (단어 {fp.words:,}개, 양식 {len(fp.forms)}개, "
+                              f"그림 {len(fp.images)}개{', 화면 저장' if fp.shot else ''})", highlight=False)  # fmt: skip
+            if prints:
+                kept[a.id] = prints
     save_fingerprints(path, kept)
     console.print(f"지문 {sum(len(v) for v in kept.values())}개를 저장했습니다: {path}")
     if failed:
@@ -248,11 +260,15 @@ def cyber_demo_data(
 ) -> None:
     """데모 사건: 몇 달 치 합성 탐지와 증거 (이미 있으면 그대로) / The demo's synthetic cases, once."""
     from insa.clikit import console, session
-    from insa.cyber.demo import seed
+    from insa.cyber.demo import officials, seed
     from insa.cyber.schemas import Assets
+    from insa.cyber.shots import Shooter
 
     found = _assets(assets)
     assert isinstance(found, Assets)
-    with session(keys=False) as ctx:
-        n = seed(ctx.db, found)
+    with Shooter() as shooter, session(keys=False) as ctx:
+        kept = officials(found, fingerprints_path(None), shooter.shot)
+        n = seed(ctx.db, found, shot=shooter.shot)
+    if kept:
+        console.print(f"데모 공식 페이지 지문 {kept}개를 저장했습니다")
     console.print(f"데모 사건 {n}건을 넣었습니다" if n else "사건이 이미 있습니다: 그대로 둡니다")

@@ -10,7 +10,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from insa.cyber.pages import Fetched, Fingerprint, fingerprint, is_parked, offsite_forms, similarity
+from insa.cyber.pages import (
+    Fetched,
+    Fingerprint,
+    fingerprint_of,
+    is_parked,
+    likeness,
+    offsite_forms,
+)
 from insa.cyber.schemas import Finding, Verdict
 
 
@@ -41,16 +48,19 @@ def judge(
     if not page.reachable:
         reasons.append("unreachable")
         return replace(found, verdict=_at_most_watch(verdict), reasons=tuple(reasons))
-    fp = fingerprint(page.url or f"http://{found.domain}/", page.html)
+    fp = fingerprint_of(page)
     if is_parked(fp, page.html):
         reasons.append("parked")
         return replace(found, verdict=_at_most_watch(verdict), reasons=tuple(reasons))
-    best, best_asset = 0.0, asset
+    best, best_asset, closest = 0.0, asset, None
+    span, logo_at = int(w.get("page_tlsh_span", 250)), int(w.get("page_logo_distance", 8))
     for asset_id, prints in officials.items():
         for official in prints:
-            s = similarity(fp, official)
-            if s > best or (s == best and asset_id == asset):
-                best, best_asset = s, asset_id
+            like = likeness(fp, official, span, logo_at)
+            if like.score > best or (like.score == best and asset_id == asset) or closest is None:
+                best, best_asset, closest = like.score, asset_id, like
+    if closest is not None and closest.logo_match:
+        reasons.append(f"logo-match:{closest.logo}")
     elsewhere = offsite_forms(fp)
     asks = [k for k in ("password", "rrn", "phone") if any(getattr(f, k) for f in fp.forms)]
     if best >= w["page_clone_at"] / 100:

@@ -18,7 +18,7 @@ STATUS_LABELS = {"new": "신규", "confirmed": "사칭 확인", "dismissed": "�
                  "verified_down": "차단 확인"}  # fmt: skip
 EVENT_LABELS = {"detected": "탐지", "seen_again": "재탐지", "confirmed": "사칭 확인", "dismissed": "오탐 처리",
                 "takedown_requested": "차단 요청", "rechecked": "재확인", "verified_down": "차단 확인",
-                "reopened": "다시 열림", "notified": "알림 보냄"}  # fmt: skip
+                "reopened": "다시 열림", "notified": "알림 보냄", "contacts": "신고 창구 확인"}  # fmt: skip
 
 
 class CyberCase(Base):
@@ -48,6 +48,7 @@ class CyberCase(Base):
     registrar: Mapped[str | None] = mapped_column(String(200))
     registrar_abuse: Mapped[str | None] = mapped_column(String(200))  # e-mail
     host_abuse: Mapped[str | None] = mapped_column(String(200))
+    hosting: Mapped[str | None] = mapped_column(String(200))  # the network's holder (RDAP/WHOIS)
 
 
 class CyberEvidence(Base):
@@ -69,6 +70,8 @@ class CyberEvidence(Base):
     ssdeep: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
     similarity: Mapped[int | None] = mapped_column(Integer)  # percent, to the closest official page
+    tlsh: Mapped[str | None] = mapped_column(String(80))  # TLSH of the normalised HTML
+    images: Mapped[list[str] | None] = mapped_column(JSON)  # pHash of the favicon and the logo
     screenshot: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 

@@ -84,6 +84,7 @@ def case_act(
     note: Annotated[str, Form(max_length=2000)] = "",
     registrar_abuse: Annotated[str, Form(max_length=200)] = "",
     host_abuse: Annotated[str, Form(max_length=200)] = "",
+    registration: Annotated[str, Form(max_length=200_000)] = "",
 ) -> Response:
     if service.get_case(ctx, case_id) is None:
         raise NotFound()
@@ -97,6 +98,11 @@ def case_act(
         elif action == "takedown":
             service.request_takedown(ctx, case_id, registrar_abuse, host_abuse)
             said = "차단을 요청했습니다: 요청서(PDF)를 보내고, 내려가면 차단 확인을 누르세요"
+        elif action == "contacts":
+            got = service.set_contacts(ctx, case_id, registration)
+            said = "신고 창구를 채웠습니다: " + ", ".join(
+                x for x in (got.registrar, got.registrar_abuse, got.hosting, got.host_abuse) if x
+            )
         elif action == "verify":
             gone = service.verify(ctx, case_id)
             said = "차단을 확인했습니다" if gone else "아직 열려 있습니다: 나중에 다시 확인하세요"
@@ -128,6 +134,24 @@ def evidence_shot(ctx: CtxDep, evidence_id: int) -> Response:
         raise NotFound()
     return Response(
         ev.screenshot, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@router.get("/cyber/official/{asset}/{n}.png", dependencies=[page_gate(service.VIEW)])
+def official_shot(asset: str, n: int) -> Response:
+    """The screenshot of an asset's official page taken with its fingerprint."""
+    from insa.cyber.cli import fingerprints_path
+
+    prints = _officials().get(asset, [])
+    if not 0 <= n < len(prints) or not prints[n].shot:
+        raise NotFound()
+    path = fingerprints_path(None).parent / prints[n].shot
+    if not path.is_file():
+        raise NotFound()
+    return Response(
+        path.read_bytes(),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600"},
     )
 
 

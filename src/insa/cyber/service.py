@@ -15,6 +15,8 @@ from sqlalchemy import Select, case, func, select
 from insa.clock import to_kst
 from insa.cyber import cases as casework
 from insa.cyber.assets import load, load_text
+from insa.cyber.contacts import Contacts, ContactsError
+from insa.cyber.contacts import read as read_contacts
 from insa.cyber.models import STATUSES, CyberCase, CyberCaseEvent, CyberEvidence
 from insa.cyber.schemas import Assets, Finding
 from insa.db.paging import Page, paginate
@@ -154,6 +156,27 @@ def request_takedown(
     casework.event(ctx.db, c.id, "takedown_requested", ctx.principal.display_name, f"받는 곳: {to}")
     ctx.audit("cyber.takedown", target_type="cyber_case", target_id=c.id, agency_id=c.agency_id)
     return c
+
+
+def set_contacts(ctx: Ctx, case_id: str, text: str) -> Contacts:
+    """The registrar's and the host's names and abuse contacts from an RDAP answer or WHOIS
+    text the operator pasted (what it does not name is kept)."""
+    c = _acting(ctx, case_id)
+    if c.status not in ("new", "confirmed", "takedown_requested"):
+        raise CaseError("처리가 끝난 사건입니다")
+    try:
+        got = read_contacts(text)
+    except ContactsError as exc:
+        raise CaseError(str(exc)) from None
+    c.registrar = got.registrar or c.registrar
+    c.registrar_abuse = got.registrar_abuse or c.registrar_abuse
+    c.hosting = got.hosting or c.hosting
+    c.host_abuse = got.host_abuse or c.host_abuse
+    said = ", ".join(f"{k} {v}" for k, v in (("등록기관", got.registrar), ("등록기관 신고", got.registrar_abuse),
+                                               ("호스팅", got.hosting), ("호스팅 신고", got.host_abuse)) if v)  # fmt: skip
+    casework.event(ctx.db, c.id, "contacts", ctx.principal.display_name, said)
+    ctx.audit("cyber.contacts", target_type="cyber_case", target_id=c.id, agency_id=c.agency_id)
+    return got
 
 
 def verify(ctx: Ctx, case_id: str, proxy: str | None = None) -> bool:

@@ -24,6 +24,13 @@ class Request:
     body: str
     kisa: dict[str, str]
 
+    @property
+    def mailto(self) -> str:
+        """The request as a ``mailto:`` link (RFC 6068) for the operator's mail program."""
+        from urllib.parse import quote
+
+        return f"mailto:{','.join(quote(t, safe='@') for t in self.to)}?subject={quote(self.subject)}&body={quote(self.body)}"
+
 
 def kisa_fields(
     case: CyberCase, ev: CyberEvidence | None, agency_name: str, official: str
@@ -41,6 +48,9 @@ def kisa_fields(
             f", 공식 페이지와 유사도 {ev.similarity}%" if ev and ev.similarity is not None else ""
         ),  # fmt: skip
         "탐지 근거": case.reasons.replace(";", ", "),
+        "등록기관": " · ".join(x for x in (case.registrar, case.registrar_abuse) if x)
+        or "확인되지 않음",
+        "호스팅": " · ".join(x for x in (case.hosting, case.host_abuse) if x) or "확인되지 않음",
         "신고 기관": CENTRE,
     }
 
@@ -64,6 +74,7 @@ def request(case: CyberCase, ev: CyberEvidence | None, agency_name: str, officia
         f"- 접속 경로: {redirect or '—'}",
         f"- 증거: HTML SHA-256 {ev.sha256 if ev and ev.sha256 else '—'}",
         f"- 탐지 근거: {case.reasons.replace(';', ', ')}",
+        f"- 등록기관: {case.registrar or '확인되지 않음'} · 호스팅: {case.hosting or '확인되지 않음'}",
         "",
         "Dear abuse team,",
         "",
@@ -76,6 +87,7 @@ def request(case: CyberCase, ev: CyberEvidence | None, agency_name: str, officia
         f"- Addresses: {', '.join(ev.addresses) if ev and ev.addresses else 'not resolved'}",
         f"- Redirect chain: {redirect or '—'}",
         f"- Evidence: SHA-256 of the HTML {ev.sha256 if ev and ev.sha256 else '—'}",
+        f"- Registrar: {case.registrar or 'unknown'} · Hosting: {case.hosting or 'unknown'}",
         "",
         f"{CENTRE} / {CENTRE_EN}",
     ]
