@@ -175,4 +175,4 @@ def test_the_official_page_is_shown_beside_the_case(
     assert shot.status_code == 200 and shot.content == b"\x89PNG official"
     assert client.get("/cyber/official/gosi/1.png").status_code == 404
     assert client.get("/cyber/official/hometax/0.png").status_code == 404
-    assert as_user("hr-a").get("/cyber/official/gosi/0.png").status_code == 403
+    assert as_user("hr-a").get("/cyber/official/gosi/0.png").status_code == 404

@@ -27,6 +27,8 @@ PARAMS = {
     "incident_id": lambda w: _b_incident(w),
     "case_id": lambda w: _b_case(w)[0],
     "evidence_id": lambda w: _b_case(w)[1],
+    "asset": lambda w: "gosi",  # an official page's picture: the centre's, not an agency officer's
+    "n": lambda w: 0,
 }
 
 

@@ -137,11 +137,14 @@ def evidence_shot(ctx: CtxDep, evidence_id: int) -> Response:
     )
 
 
-@router.get("/cyber/official/{asset}/{n}.png", dependencies=[page_gate(service.VIEW)])
-def official_shot(asset: str, n: int) -> Response:
-    """The screenshot of an asset's official page taken with its fingerprint."""
+@router.get("/cyber/official/{asset}/{n}.png")
+def official_shot(ctx: CtxDep, asset: str, n: int) -> Response:
+    """The screenshot of an asset's official page taken with its fingerprint (the centre's
+    and its members' security staff's; for anyone else there is none)."""
     from insa.cyber.cli import fingerprints_path
 
+    if not ctx.principal.can(service.VIEW):
+        raise NotFound()
     prints = _officials().get(asset, [])
     if not 0 <= n < len(prints) or not prints[n].shot:
         raise NotFound()

@@ -97,9 +97,14 @@ def _audit_statement(ctx: Ctx, q: AuditQuery) -> Any:
     if q.action.strip():
         stmt = stmt.where(AuditLog.action.like(q.action.strip().replace("%", "") + "%"))
     if q.date_from:
-        stmt = stmt.where(AuditLog.at >= dt.datetime.combine(q.date_from, dt.time(), KST))
+        # bounds in UTC, as the times are stored (SQLite compares the stored text)
+        stmt = stmt.where(
+            AuditLog.at >= dt.datetime.combine(q.date_from, dt.time(), KST).astimezone(dt.UTC)
+        )
     if q.date_to:
-        end = dt.datetime.combine(q.date_to + dt.timedelta(days=1), dt.time(), KST)
+        end = dt.datetime.combine(q.date_to + dt.timedelta(days=1), dt.time(), KST).astimezone(
+            dt.UTC
+        )
         stmt = stmt.where(AuditLog.at < end)
     return stmt
 
