@@ -272,3 +272,161 @@ def cyber_demo_data(
     if kept:
         console.print(f"데모 공식 페이지 지문 {kept}개를 저장했습니다")
     console.print(f"데모 사건 {n}건을 넣었습니다" if n else "사건이 이미 있습니다: 그대로 둡니다")
+
+
+def _rules_dirs(given: list[Path] | None) -> list[Path]:
+    from insa.cyber.sigma import shipped_dir
+
+    return list(given) if given else [shipped_dir()]
+
+
+def _placeholders(
+    lookalikes: Path | None, indicators: Path | None, from_cases: bool
+) -> dict[str, list[str]]:
+    from insa.clikit import fail
+    from insa.cyber.replay import placeholders, read_indicators
+
+    domains: list[str] = []
+    if lookalikes is not None:
+        try:
+            domains += [x.strip() for x in lookalikes.read_text(encoding="utf-8").splitlines()
+                        if x.strip() and not x.startswith("#")]  # fmt: skip
+        except OSError as exc:
+            raise fail(
+                f"사칭 도메인 파일을 읽지 못했습니다: {lookalikes}: {exc.strerror}", 2
+            ) from None
+    if from_cases:
+        from insa.cyber.service import lookalike_domains
+        from insa.db.engine import get_engine, session_scope
+
+        with session_scope(get_engine()) as db:
+            domains += lookalike_domains(db)
+    ind = None
+    if indicators is not None:
+        try:
+            ind = read_indicators(indicators)
+        except (OSError, ValueError) as exc:
+            raise fail(str(exc), 2) from None
+    return placeholders(domains, ind)
+
+
+@cyber_app.command("replay")
+def cyber_replay(
+    events: Path = typer.Argument(
+        ..., help="사건 파일 (JSON lines: ECS 필드 또는 log.format+message) / events file"
+    ),
+    out: Path = typer.Option(..., "-o", "--output", help="사고 파일 (JSON lines) / incidents file"),
+    rules: list[Path] | None = typer.Option(
+        None, "--rules", help="Sigma 규칙 폴더 (기본: 내장 규칙) / rules folder"
+    ),
+    lookalikes: Path | None = typer.Option(
+        None, "--lookalikes", help="사칭 도메인 목록 (한 줄에 하나) / look-alike domains"
+    ),
+    indicators: Path | None = typer.Option(
+        None, "--indicators", help="공유 지표 YAML {ip, domain, hash} / indicators"
+    ),
+    cases: bool = typer.Option(
+        False, "--cases", help="데이터베이스의 사칭 사건 도메인도 / the database's look-alike cases"
+    ),
+    dead_letters: Path | None = typer.Option(
+        None, "--dead-letters", help="읽지 못한 줄을 남길 파일 / dead letters file"
+    ),
+) -> None:
+    """사건 파일을 규칙·상관 분석·사고 묶음에 그대로 흘려 봅니다 (사건의 시각을 시계로)
+    / Replay events through the same pipeline, their own timestamps as the clock."""
+    from insa.clikit import console, fail
+    from insa.cyber import sigma
+    from insa.cyber.params_events import incident_window
+    from insa.cyber.replay import replay, write_incidents
+
+    if not events.is_file():
+        raise fail(f"사건 파일이 없습니다: {events}", 2)
+    try:
+        found = sigma.load(_rules_dirs(rules), _placeholders(lookalikes, indicators, cases))
+    except sigma.RuleError as exc:
+        raise fail(str(exc), 2) from None
+    for p in found.problems:
+        console.print(f"[yellow]규칙을 쓰지 못했습니다[/] {p}", highlight=False)
+    if not found.rules:
+        raise fail("쓸 수 있는 규칙이 없습니다", 2)
+    with console.status("사건을 흘려 보는 중…"):
+        done = replay(events, found, incident_window())
+    write_incidents(done.incidents, out)
+    if dead_letters is not None:
+        import json
+
+        dead_letters.write_text("".join(json.dumps({"where": d.where, "error": d.error, "line": d.line}, ensure_ascii=False)
+                                        + "\n" for d in done.dead), encoding="utf-8")  # fmt: skip
+    for d in done.dead[:5]:
+        console.print(f"[yellow]읽지 못한 줄[/] {d.where}: {d.error}", highlight=False, markup=True)
+    joint = sum(1 for i in done.incidents if i.joint)
+    console.print(f"사건 {done.events:,}건 → 경보 {sum(1 for a in done.alerts if not a.continued):,}건 → 사고 {len(done.incidents):,}건 "
+                  f"(합동 {joint:,}건){f', 읽지 못한 줄 {len(done.dead):,}줄' if done.dead else ''}: {out}", highlight=False)  # fmt: skip
+
+
+rules_app = typer.Typer(help="Sigma 규칙 / Sigma rules", no_args_is_help=True)
+cyber_app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("export")
+def cyber_rules_export(
+    target: str = typer.Option(..., "--target", help="opensearch | elasticsearch | splunk"),
+    out: Path | None = typer.Option(
+        None, "-o", "--output", help="쓸 파일 (기본: 표준 출력) / output file"
+    ),
+    rules: list[Path] | None = typer.Option(
+        None, "--rules", help="Sigma 규칙 폴더 (기본: 내장 규칙) / rules folder"
+    ),
+    lookalikes: Path | None = typer.Option(
+        None, "--lookalikes", help="사칭 도메인 목록 / look-alike domains"
+    ),
+    indicators: Path | None = typer.Option(
+        None, "--indicators", help="공유 지표 YAML / indicators"
+    ),
+) -> None:
+    """규칙을 SIEM 클러스터의 질의로 바꿉니다 (pySigma 백엔드) / Convert the rules for a SIEM cluster."""
+    import sys
+
+    from insa.clikit import console, fail
+    from insa.cyber.export import TARGETS, export
+
+    if target not in TARGETS:
+        raise fail(f"--target은 {', '.join(TARGETS)} 중 하나입니다: {target}", 2)
+    done = export(_rules_dirs(rules), target, _placeholders(lookalikes, indicators, False))
+    if out is None:
+        sys.stdout.write(done.text)
+    else:
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(done.text, encoding="utf-8")
+        tmp.replace(out)
+    err = (
+        console
+        if out is not None
+        else __import__("rich.console", fromlist=["Console"]).Console(stderr=True)
+    )
+    for name, why in done.skipped:
+        err.print(f"[yellow]건너뜀[/] {name}: {why}", highlight=False)
+    err.print(f"규칙 {len(done.converted)}개를 {target} 질의로 바꿨습니다" + (f" ({len(done.skipped)}개 건너뜀)" if done.skipped else "")
+              + (f": {out}" if out else ""), highlight=False)  # fmt: skip
+
+
+@rules_app.command("check")
+def cyber_rules_check(
+    rules: list[Path] | None = typer.Option(
+        None, "--rules", help="Sigma 규칙 폴더 (기본: 내장 규칙) / rules folder"
+    ),
+) -> None:
+    """규칙 폴더를 읽어 봅니다: 읽지 못한 규칙을 파일과 함께 알려 줍니다 / Check a rules folder."""
+    from insa.clikit import console, fail
+    from insa.cyber import sigma
+
+    try:
+        found = sigma.load(_rules_dirs(rules), _placeholders(None, None, False))
+    except sigma.RuleError as exc:
+        raise fail(str(exc), 2) from None
+    for p in found.problems:
+        console.print(f"[red]✗[/] {p}", highlight=False)
+    console.print(f"규칙 {len(found.rules)}개, 상관 규칙 {len(found.correlations)}개를 읽었습니다"
+                  + (f" (읽지 못한 것 {len(found.problems)}개)" if found.problems else ""))  # fmt: skip
+    if found.problems:
+        raise typer.Exit(1)

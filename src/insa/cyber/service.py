@@ -235,3 +235,9 @@ def monthly(ctx: Ctx) -> list[dict[str, Any]]:
                     "detect_h": round(sum(m["detect"]) / len(m["detect"]), 1) if m["detect"] else None,
                     "takedown_h": round(sum(m["takedown"]) / len(m["takedown"]), 1) if m["takedown"] else None})  # fmt: skip
     return out
+
+
+def lookalike_domains(db: Any) -> list[str]:
+    """The domains of the look-alike cases not dismissed: the control tower's
+    ``%lookalike_domains%`` (a ministry's user reaching one is an alert)."""
+    return sorted(db.scalars(select(CyberCase.domain).where(CyberCase.status != "dismissed")))
