@@ -430,3 +430,77 @@ def cyber_rules_check(
                   + (f" (읽지 못한 것 {len(found.problems)}개)" if found.problems else ""))  # fmt: skip
     if found.problems:
         raise typer.Exit(1)
+
+
+def tower_paths() -> tuple[Path, Path, Path]:
+    """Where the control tower keeps its events, its dead letters and the pushed batches."""
+    from insa.settings import get_settings
+
+    base = get_settings().var_dir / "cyber"
+    return base / "events", base / "dead", base / "spool"
+
+
+@cyber_app.command("collect")
+def cyber_collect(
+    config: Path = typer.Argument(
+        ..., help="수집기 설정 YAML (listen, senders, rules, notify) / collector config"
+    ),
+    duration: float | None = typer.Option(
+        None, "--duration", help="이 시간(초) 뒤 멈춤 / stop after seconds"
+    ),
+    lookalikes: Path | None = typer.Option(
+        None, "--lookalikes", help="사칭 도메인 목록 (사건 외에) / more look-alike domains"
+    ),
+) -> None:
+    """통합 관제 수집기: syslog(UDP·TCP)와 HTTP 전송분을 받아 저장하고 Sigma 규칙으로 탐지합니다
+    / The control tower's collector: receive, store, detect, group into incidents."""
+    import asyncio
+
+    from insa.clikit import console, fail
+    from insa.cyber import sigma
+    from insa.cyber.collector import Collector, ConfigError, load_config
+    from insa.cyber.params_events import events_params
+    from insa.db.engine import get_engine
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+    found = sigma.load(
+        cfg.rules or _rules_dirs(None), _placeholders(lookalikes, cfg.indicators, True)
+    )
+    for p in found.problems:
+        console.print(f"[yellow]규칙을 쓰지 못했습니다[/] {p}", highlight=False)
+    events, dead, spool = tower_paths()
+    params = events_params()
+    from insa.cyber import store
+
+    gone = store.retain(events, params["retention_days"]) + store.retain(
+        dead, params["retention_days"]
+    )
+    c = Collector(cfg, found, get_engine(), events, dead, spool, queue_size=params["tcp_queue"],
+                  window_seconds=params["incident_window_seconds"])  # fmt: skip
+    console.print(f"규칙 {len(found.rules)}개, 상관 규칙 {len(found.correlations)}개"
+                  + (f"; 보관 기간이 지난 {len(gone)}일치를 지웠습니다" if gone else ""), highlight=False)  # fmt: skip
+
+    async def main() -> None:
+        import threading
+
+        ready = threading.Event()
+        task = asyncio.create_task(c.run(duration, ready))
+        while not ready.is_set() and not task.done():
+            await asyncio.sleep(0.05)
+        console.print(
+            f"수집 중 — UDP {c.udp_port or '-'}, TCP {c.tcp_port or '-'}, 전송분 {spool} (Ctrl+C로 멈춤)",
+            highlight=False,
+        )
+        await task
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        c.stop.set()
+    n = c.counters
+    console.print(f"받음 UDP {n['received_udp']:,} · TCP {n['received_tcp']:,} · HTTP {n['received_http']:,}; 저장 {n['stored']:,}, "
+                  f"읽지 못함 {n['dead']:,}, UDP 버림 {n['udp_dropped']:,}; 경보 {n['alerts']:,}, 새 사고 {n['incidents']:,}",
+                  highlight=False)  # fmt: skip

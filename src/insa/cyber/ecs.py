@@ -13,7 +13,6 @@ import datetime as dt
 import ipaddress
 import json
 import re
-import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -161,15 +160,37 @@ COMBINED = re.compile(
 )
 
 
+CLF_TIME = re.compile(
+    r"^(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$"
+)
+
+
+def _clf_time(text: str) -> dt.datetime:
+    """``10/Oct/2000:13:55:36 -0700`` (the common log format's time)."""
+    m = CLF_TIME.match(text)
+    if not m or m[2] not in MONTHS:
+        raise ParseError(f"접근 기록의 시각을 읽지 못했습니다: {text}")
+    offset = dt.timedelta(hours=int(m[8]), minutes=int(m[9])) * (1 if m[7] == "+" else -1)
+    try:
+        return dt.datetime(
+            int(m[3]),
+            MONTHS[m[2]],
+            int(m[1]),
+            int(m[4]),
+            int(m[5]),
+            int(m[6]),
+            tzinfo=dt.timezone(offset),
+        )
+    except ValueError:
+        raise ParseError(f"접근 기록의 시각이 없는 날짜입니다: {text}") from None
+
+
 def access(line: str) -> Event:
     """A combined-format access log line (nginx, Apache) as ECS ``web`` fields."""
     m = COMBINED.match(line)
     if not m:
         raise ParseError("웹 서버 접근 기록(combined 형식)이 아닙니다")
-    try:
-        at = dt.datetime.strptime(m["ts"], "%d/%b/%Y:%H:%M:%S %z")
-    except ValueError:
-        raise ParseError(f"접근 기록의 시각을 읽지 못했습니다: {m['ts']}") from None
+    at = _clf_time(m["ts"])
     out: Event = {"@timestamp": _utc(at), "event.category": "web", "event.dataset": "access",
                   "http.response.status_code": int(m["status"])}  # fmt: skip
     out["event.outcome"] = "failure" if int(m["status"]) >= 400 else "success"
@@ -246,16 +267,16 @@ KV_FIELDS = {
 DENY = {"deny", "denied", "drop", "dropped", "block", "blocked", "reject", "rejected", "close-deny"}
 ALLOW = {"accept", "accepted", "allow", "allowed", "pass", "permit", "permitted", "close"}
 PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp"}
+KV_PAIR = re.compile(r'(?<![^\s])([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')
 
 
 def kv(text: str) -> Event:
     """A firewall-style ``key=value`` line (FortiGate, iptables' ``SRC= DST=``, …) as ECS
     ``network`` fields; the keys it does not know are kept under ``kv.``."""
-    try:
-        tokens = shlex.split(text, posix=True)
-    except ValueError as exc:
-        raise ParseError(f"key=value 줄을 읽지 못했습니다 ({exc})") from None
-    pairs = [t.split("=", 1) for t in tokens if "=" in t and not t.startswith("=")]
+    pairs = [
+        (m[1], m[2][1:-1].replace('\\"', '"') if m[2].startswith('"') else m[2])
+        for m in KV_PAIR.finditer(text)
+    ]
     if len(pairs) < 2:
         raise ParseError("key=value 쌍이 둘 이상 있어야 합니다")
     out: Event = {"event.category": "network", "event.dataset": "firewall"}

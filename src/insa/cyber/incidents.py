@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from insa.cyber.sigma import Alert
+from insa.cyber.sigma import Alert, Ev
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Incident:
     level: str = "low"
     ministries: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
-    events: set[int] = field(default_factory=set)
+    events: set[Ev] = field(default_factory=set)  # (sequence number, ministry)
     groups: set[tuple[Any, ...]] = field(default_factory=set)
     alerts: int = 0
 
@@ -48,10 +48,16 @@ def _iso(at: dt.datetime) -> str:
 
 
 class Grouper:
-    def __init__(self, window_seconds: int = 1800) -> None:
+    def __init__(self, window_seconds: int = 1800, keep_closed: bool = True) -> None:
         self.window = dt.timedelta(seconds=window_seconds)
         self.open: list[Incident] = []
         self.closed: list[Incident] = []
+        self.keep_closed = (
+            keep_closed  # a replay keeps them to write them out; the collector has them stored
+        )
+        self.merges: list[
+            tuple[str, str]
+        ] = []  # (merged away, into), since the caller last took them
 
     def _keys(self, a: Alert) -> set[tuple[str, Any]]:
         keys: set[tuple[str, Any]] = {("ip", s) for s in a.sources}
@@ -72,6 +78,7 @@ class Grouper:
             for other in hits[1:]:  # the alert links them: one incident
                 self._merge(inc, other)
                 self.open.remove(other)
+                self.merges.append((other.id, inc.id))
         inc.last = max(inc.last, a.at)
         inc.first = min(inc.first, a.since)
         if a.rule not in inc.rules:
@@ -111,12 +118,17 @@ class Grouper:
     def _expire(self, now: dt.datetime) -> None:
         keep: list[Incident] = []
         for i in self.open:
-            (keep if now - i.last <= self.window else self.closed).append(i)
+            if now - i.last <= self.window:
+                keep.append(i)
+            elif self.keep_closed:
+                self.closed.append(i)
         self.open = keep
 
     @staticmethod
     def _new_id(a: Alert) -> str:
-        seed = f"{a.rule}|{a.at.isoformat()}|{min(a.events) if a.events else 0}|{sorted(a.sources)}"
+        seed = (
+            f"{a.rule}|{a.at.isoformat()}|{min(a.events)[0] if a.events else 0}|{sorted(a.sources)}"
+        )
         return "INC-" + hashlib.sha1(seed.encode()).hexdigest()[:12]  # noqa: S324 - a name, not a secret
 
     def all(self) -> list[Incident]:

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from insa.db.base import Base
@@ -86,3 +97,120 @@ class CyberCaseEvent(Base):
     action: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# -- the control tower (issue 15): incidents from the members' security events --------------
+
+INCIDENT_STATUSES = ("new", "investigating", "contained", "closed_true", "closed_false")
+INCIDENT_LABELS = {"new": "신규", "investigating": "조사 중", "contained": "차단·격리", "closed_true": "종결(실제 공격)",
+                   "closed_false": "종결(오탐)"}  # fmt: skip
+LEVEL_LABELS = {
+    "informational": "정보",
+    "low": "낮음",
+    "medium": "보통",
+    "high": "높음",
+    "critical": "심각",
+}
+MAX_EVENT_IDS = 1000  # the events kept by id for each ministry's part (the count is exact)
+
+
+class CyberIncident(Base):
+    """통합 관제 사고 — alerts on one source or one correlation group, across ministries."""
+
+    __tablename__ = "cyber_incidents"
+    __table_args__ = (Index("ix_cyber_incidents_last", "last_at"),)
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    level: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))  # the first rule's title
+    rules: Mapped[list[str]] = mapped_column(JSON, default=list)  # rule ids
+    titles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)  # MITRE ATT&CK (attack.t1110.003 …)
+    ministries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    joint: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    alerts: Mapped[int] = mapped_column(Integer, default=0)
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CyberIncidentPart(Base):
+    """A ministry's part of an incident: what its own staff see."""
+
+    __tablename__ = "cyber_incident_parts"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "ministry"),
+        Index("ix_cyber_incident_parts_agency", "agency_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(16), index=True)
+    ministry: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    event_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # the first MAX_EVENT_IDS
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CyberIncidentNote(Base):
+    """사고 경과 — notes, assignments, status changes."""
+
+    __tablename__ = "cyber_incident_notes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(16), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # opened, alert, note, assigned, status, notified
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class CyberAlert(Base):
+    """A rule's match (or a correlation's): the live feed."""
+
+    __tablename__ = "cyber_alerts"
+    __table_args__ = (Index("ix_cyber_alerts_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(16))
+    incident_id: Mapped[str] = mapped_column(String(16), index=True)
+    ministries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CyberRuleStat(Base):
+    """A rule's hits and last match, as the collector counts them."""
+
+    __tablename__ = "cyber_rule_stats"
+
+    rule_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))  # detection, event_count, value_count, temporal …
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    path: Mapped[str] = mapped_column(String(500), default="")
+    hits: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    last_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CyberCollectorStatus(Base):
+    """The collector's counters (one row a collector): what arrived, what was kept."""
+
+    __tablename__ = "cyber_collector_status"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    counters: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)

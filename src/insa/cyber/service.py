@@ -19,6 +19,7 @@ from insa.cyber.contacts import Contacts, ContactsError
 from insa.cyber.contacts import read as read_contacts
 from insa.cyber.models import STATUSES, CyberCase, CyberCaseEvent, CyberEvidence
 from insa.cyber.schemas import Assets, Finding
+from insa.cyber.tower import EVENTS, SEND, TRIAGE
 from insa.db.paging import Page, paginate
 from insa.people.models import Agency
 from insa.security.context import Ctx
@@ -27,11 +28,18 @@ from insa.security.principal import restrict_centre
 SCAN = "cyber.scan_domain"
 VIEW = "cyber.view_case"
 HANDLE = "cyber.handle_case"  # confirm, dismiss, request takedown, verify
-GRANTS = {"security_operator": {SCAN, VIEW, HANDLE}, "central_admin": {VIEW}}
+# the control tower's (issue 15, cyber/tower.py): see events, alerts and incidents; triage them; push events
+GRANTS = {
+    "security_operator": {SCAN, VIEW, HANDLE, EVENTS, TRIAGE, SEND},
+    "central_admin": {VIEW, EVENTS},
+}
 AUDIT_LABELS = {
     "cyber.scan": "사칭 도메인 검사", "cyber_scan": "사칭 도메인 검사", "cyber.view_case": "사칭 사건 조회",
     "cyber.confirm": "사칭 확인", "cyber.dismiss": "오탐 처리", "cyber.takedown": "차단 요청",
     "cyber.verify": "차단 확인", "cyber.download_request": "차단 요청서 내려받기", "cyber_case": "사칭 사건",
+    "cyber.contacts": "신고 창구 입력", "cyber.view_incident": "관제 사고 조회", "cyber.assign_incident": "관제 사고 담당 지정",
+    "cyber.incident_status": "관제 사고 상태 변경", "cyber.incident_note": "관제 사고 메모", "cyber.search_events": "보안 이벤트 검색",
+    "cyber.push_events": "보안 이벤트 전송", "cyber_incident": "관제 사고",
 }  # fmt: skip
 Ts = TypeVarTuple("Ts")
 

@@ -72,6 +72,7 @@ class Rule:
     match: Predicate
     path: str
     alerts: bool = True  # False: only feeds correlations (not ``generate``)
+    anchors: frozenset[str] | None = None  # see :func:`anchors`
 
     def applies(self, sources: set[tuple[str | None, str | None, str | None]]) -> bool:
         want = self.logsource
@@ -291,6 +292,46 @@ def compile_condition(node: Any) -> Predicate:
     raise RuleError(f"지원하지 않는 조건입니다: {type(node).__name__}")
 
 
+MIN_ANCHOR = 3  # a literal shorter than this tells too little to be worth looking for
+
+
+def anchors(node: Any) -> frozenset[str] | None:
+    """Literals (lower case) one of which must appear in an event's text — its raw message
+    and its values — for the condition to hold; None when there is no such set (a
+    negation, a number, a regular expression, a literal too short). The prefilter: a rule
+    is evaluated only for events whose text holds one of its anchors."""
+    from sigma.conditions import (
+        ConditionAND,
+        ConditionFieldEqualsValueExpression,
+        ConditionOR,
+        ConditionValueExpression,
+    )
+    from sigma.types import SigmaString, SpecialChars
+
+    if isinstance(node, ConditionAND):
+        best: frozenset[str] | None = None
+        for a in node.args:
+            got = anchors(a)
+            if got is not None and (best is None or min(map(len, got)) > min(map(len, best))):
+                best = got
+        return best
+    if isinstance(node, ConditionOR):
+        out: set[str] = set()
+        for a in node.args:
+            got = anchors(a)
+            if got is None:
+                return None
+            out |= got
+        return frozenset(out) if out else None
+    if isinstance(
+        node, ConditionFieldEqualsValueExpression | ConditionValueExpression
+    ) and isinstance(node.value, SigmaString):
+        plain = [str(p) for p in node.value.s if not isinstance(p, SpecialChars)]
+        longest = max(plain, key=len, default="").lower()
+        return frozenset({longest}) if len(longest) >= MIN_ANCHOR else None
+    return None
+
+
 # -- loading -------------------------------------------------------------------------------
 
 
@@ -380,13 +421,20 @@ def load(
         try:
             if isinstance(r, SigmaRule):
                 pipe.apply(r)
-                preds = [compile_condition(c.parsed) for c in r.detection.parsed_condition]
+                trees = [c.parsed for c in r.detection.parsed_condition]
+                preds = [compile_condition(t) for t in trees]
                 match = preds[0] if len(preds) == 1 else (lambda e, ps=preds: any(p(e) for p in ps))
+                found_anchors = [anchors(t) for t in trees]
+                anchor = (
+                    None
+                    if any(a is None for a in found_anchors)
+                    else frozenset(w for a in found_anchors for w in a or ())
+                )
                 rid = str(r.id or r.name or r.title)
                 ls = r.logsource
                 out.rules.append(Rule(rid, r.name or rid, r.title, str(r.level.name.lower() if r.level else "medium"),
                                       [str(t) for t in r.tags], (ls.category, ls.product, ls.service), match,
-                                      str(where[id(r)]), alerts=referenced.get(rid, True)))  # fmt: skip
+                                      str(where[id(r)]), alerts=referenced.get(rid, True), anchors=anchor))  # fmt: skip
             elif isinstance(r, SigmaCorrelationRule):
                 out.correlations.append(_correlation(r, str(where[id(r)]), referenced))
         except (SigmaError, RuleError, ValueError) as exc:
@@ -421,7 +469,7 @@ class Alert:
     level: str
     tags: list[str]
     at: dt.datetime
-    events: list[int]  # sequence numbers of the events behind it
+    events: list[Ev]  # the events behind it: (sequence number, ministry)
     ministries: set[str]
     sources: set[str]
     group: tuple[Any, ...] = ()
@@ -434,11 +482,14 @@ class Alert:
         return self.first or self.at
 
 
+Ev = tuple[int, str]  # an event as alerts refer to it: its sequence number and its ministry
+
+
 @dataclass
 class _Hit:
     at: dt.datetime
     rule: str
-    events: list[int]
+    events: list[Ev]
     values: Mapping[str, Any]  # the fields a correlation may group by
     ministries: set[str]
     sources: set[str]
@@ -446,6 +497,28 @@ class _Hit:
 
 OPS: dict[str, Callable[[int, int], bool]] = {"gte": lambda a, b: a >= b, "gt": lambda a, b: a > b,
     "lte": lambda a, b: a <= b, "lt": lambda a, b: a < b, "eq": lambda a, b: a == b, "neq": lambda a, b: a != b}  # fmt: skip
+
+
+class _Plan:
+    """The rules of one combination of log sources, with one Aho–Corasick automaton over
+    their anchors (pyahocorasick)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self.always = [r for r in rules if r.anchors is None]
+        self.automaton: Any = None
+        words: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(rules):
+            for w in r.anchors or ():
+                words[w].append(i)
+        if words:
+            import ahocorasick
+
+            a = ahocorasick.Automaton()
+            for w, ids in words.items():
+                a.add_word(w, tuple(ids))
+            a.make_automaton()
+            self.automaton = a
 
 
 class Engine:
@@ -462,13 +535,24 @@ class Engine:
         self._fired: dict[tuple[str, tuple[Any, ...]], dt.datetime] = {}
         self.hits: dict[str, int] = defaultdict(int)
         self.last: dict[str, dt.datetime] = {}
-        self._by_source: dict[frozenset[tuple[str | None, str | None, str | None]], list[Rule]] = {}
+        self._by_source: dict[frozenset[tuple[str | None, str | None, str | None]], _Plan] = {}
 
     def _rules_for(self, event: Mapping[str, Any]) -> list[Rule]:
+        """The rules of the event's log sources whose anchors its text holds (and those
+        without anchors), in the rule set's order."""
         key = frozenset(logsources(event))
-        if key not in self._by_source:
-            self._by_source[key] = [r for r in self.rules.rules if r.applies(set(key))]
-        return self._by_source[key]
+        plan = self._by_source.get(key)
+        if plan is None:
+            plan = self._by_source[key] = _Plan(
+                [r for r in self.rules.rules if r.applies(set(key))]
+            )
+        if plan.automaton is None:
+            return plan.rules
+        text = "\n".join([str(v) for v in event.values()]).lower()
+        hit = {i for _, ids in plan.automaton.iter(text) for i in ids}
+        if not hit:
+            return plan.always
+        return [r for i, r in enumerate(plan.rules) if i in hit or r.anchors is None]
 
     def feed(self, seq: int, event: Event) -> list[Alert]:
         out: list[Alert] = []
@@ -482,15 +566,22 @@ class Engine:
                 continue
             self.hits[rule.id] += 1
             self.last[rule.id] = at
-            ministries = {str(event.get("organization.id", ""))}
+            ministry = str(event.get("organization.id", ""))
             sources = {str(event["source.ip"])} if event.get("source.ip") else set()
             if rule.alerts:
                 out.append(
                     Alert(
-                        rule.id, rule.title, rule.level, rule.tags, at, [seq], ministries, sources
+                        rule.id,
+                        rule.title,
+                        rule.level,
+                        rule.tags,
+                        at,
+                        [(seq, ministry)],
+                        {ministry},
+                        sources,
                     )
                 )
-            out += self._correlate(_Hit(at, rule.id, [seq], event, ministries, sources))
+            out += self._correlate(_Hit(at, rule.id, [(seq, ministry)], event, {ministry}, sources))
         return out
 
     def _group(self, c: Correlation, hit: _Hit) -> tuple[Any, ...]:
@@ -523,7 +614,7 @@ class Engine:
             self._fired[(c.id, group)] = hit.at
             self.hits[c.id] += 1
             self.last[c.id] = hit.at
-            events = sorted({s for h in window for e in [h.events] for s in e})
+            events = sorted({ev for h in window for ev in h.events})
             ministries = set().union(*(h.ministries for h in window))
             sources = set().union(*(h.sources for h in window))
             values = dict(zip(c.group_by, group, strict=True))
