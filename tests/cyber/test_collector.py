@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from insa.cyber import sigma, store
-from insa.cyber.collector import Collector, Config, Sender, spool_batch, split_frames
+from insa.cyber.collector import Collector, Config, Sender, split_frames, spool_batch
 from insa.cyber.models import (
     CyberAlert,
     CyberCollectorStatus,
