@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 T0 = dt.datetime(2026, 11, 30, 23, 50, tzinfo=dt.UTC)
-MINISTRIES = ["MPM", "MOIS", "MOLEG", "MOEF", "MSIT", "MND"]
+MINISTRIES = ["MPM", "MPVA", "MOLEG", "NAACC", "KDCA", "SDIA"]  # the joint centres' six members
 
 
 def _iso(at: dt.datetime) -> str:
@@ -39,7 +39,7 @@ def raw(ministry: str, fmt: str, at: dt.datetime, message: str) -> dict[str, Any
 
 
 def spray(source: str = "203.0.113.77", start: dt.datetime = T0, users: int = 24,
-          ministries: tuple[str, ...] = ("MPM", "MOIS", "MOLEG")) -> list[dict[str, Any]]:  # fmt: skip
+          ministries: tuple[str, ...] = ("MPM", "MPVA", "MOLEG")) -> list[dict[str, Any]]:  # fmt: skip
     """One address trying one password for many user names, across three ministries:
     sshd at one, insa's own log-in at another, already-normalised events at the third."""
     out = []
@@ -70,7 +70,7 @@ def spray(source: str = "203.0.113.77", start: dt.datetime = T0, users: int = 24
     return out
 
 
-def brute_then_success(source: str = "198.51.100.23", ministry: str = "MOEF", user: str = "admin",
+def brute_then_success(source: str = "198.51.100.23", ministry: str = "KDCA", user: str = "admin",
                        start: dt.datetime = T0 + dt.timedelta(minutes=3)) -> list[dict[str, Any]]:  # fmt: skip
     out = []
     for i in range(12):
@@ -97,7 +97,7 @@ def brute_then_success(source: str = "198.51.100.23", ministry: str = "MOEF", us
     return out
 
 
-def web_scan(source: str = "192.0.2.150", ministry: str = "MSIT",
+def web_scan(source: str = "192.0.2.150", ministry: str = "NAACC",
              start: dt.datetime = T0 + dt.timedelta(minutes=6)) -> list[dict[str, Any]]:  # fmt: skip
     paths = ["/.env", "/wp-login.php", "/phpmyadmin/", "/admin/config.php", "/.git/config", "/server-status",
              "/backup.zip", "/cgi-bin/test.cgi", "/actuator/env", "/solr/admin/"]  # fmt: skip

@@ -57,7 +57,7 @@ def _collector(tmp: Path, db: Engine | None) -> Collector:
     cfg = Config(
         udp=("127.0.0.1", 0),
         tcp=("127.0.0.1", 0),
-        senders=[Sender("MOIS", [__import__("ipaddress").ip_network("127.0.0.1/32")])],
+        senders=[Sender("MPVA", [__import__("ipaddress").ip_network("127.0.0.1/32")])],
     )
     rules = sigma.load([sigma.shipped_dir()], placeholders())
     return Collector(cfg, rules, db, tmp / "events", tmp / "dead", tmp / "spool")
@@ -83,7 +83,7 @@ def test_syslog_and_pushes_become_one_joint_incident(tmp_path: Path, migrated: E
                 "event.outcome": "failure",
                 "source.ip": SOURCE,
                 "user.name": f"lee{k}{i:02d}",
-                "organization.id": "MOIS",
+                "organization.id": "MPVA",
             }
             for i in range(8)
         ]  # fmt: skip  (the body's ministry is not believed)
@@ -111,13 +111,13 @@ def test_syslog_and_pushes_become_one_joint_incident(tmp_path: Path, migrated: E
         status = db.get(CyberCollectorStatus, "collector")
     assert (
         inc.joint
-        and inc.ministries == ["MOIS", "MOLEG", "MPM"]
+        and inc.ministries == ["MOLEG", "MPM", "MPVA"]
         and inc.sources == [SOURCE]
         and inc.events == 25
     )
     assert (
-        set(parts) == {"MOIS", "MOLEG", "MPM"}
-        and parts["MOIS"].events == 9
+        set(parts) == {"MOLEG", "MPM", "MPVA"}
+        and parts["MPVA"].events == 9
         and len(parts["MPM"].event_ids) == 8
     )
     assert parts["MPM"].agency_id is not None

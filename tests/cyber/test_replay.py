@@ -51,17 +51,17 @@ def test_the_scenarios_become_the_expected_incidents(tmp_path: Path, rules: sigm
     assert joint is by_rule[SPRAY]  # one source: one incident, both rules
     assert (
         joint.joint
-        and joint.ministries == {"MPM", "MOIS", "MOLEG"}
+        and joint.ministries == {"MPM", "MPVA", "MOLEG"}
         and joint.sources == {"203.0.113.77"}
     )
     assert len(joint.events) == 24  # every failure of the spray, not only those at the alert
     brute = by_rule[BRUTE_OK]
-    assert brute is by_rule[BRUTE] and not brute.joint and brute.ministries == {"MOEF"}
+    assert brute is by_rule[BRUTE] and not brute.joint and brute.ministries == {"KDCA"}
     assert len(brute.events) == 13  # twelve failures and the success
     assert "attack.t1078" in brute.tags and brute.level == "critical"
     scan = by_rule[SCAN]
     assert (
-        scan.sources == {"192.0.2.150"} and scan.ministries == {"MSIT"} and len(scan.events) == 45
+        scan.sources == {"192.0.2.150"} and scan.ministries == {"NAACC"} and len(scan.events) == 45
     )
 
 
@@ -77,7 +77,7 @@ def test_noise_at_volume_makes_no_incident(tmp_path: Path, rules: sigma.RuleSet)
 def test_two_ministries_below_three_is_not_the_cross_ministry_rule(
     tmp_path: Path, rules: sigma.RuleSet
 ) -> None:
-    done = replay(_write(tmp_path, gen.spray(ministries=("MPM", "MOIS"), users=24)), rules)
+    done = replay(_write(tmp_path, gen.spray(ministries=("MPM", "MPVA"), users=24)), rules)
     (inc,) = done.incidents
     assert (
         inc.rules == [SPRAY] and inc.joint
@@ -86,9 +86,9 @@ def test_two_ministries_below_three_is_not_the_cross_ministry_rule(
 
 def test_a_lookalike_domain_in_a_proxy_log_alerts(tmp_path: Path, rules: sigma.RuleSet) -> None:
     at = gen._iso(gen.T0)
-    events = [{"@timestamp": at, "organization.id": "MOIS", "event.dataset": "proxy", "event.category": "web",
+    events = [{"@timestamp": at, "organization.id": "MPVA", "event.dataset": "proxy", "event.category": "web",
                "url.domain": "GOSI-KR.com", "source.ip": "10.2.3.4", "user.name": "lee"},
-              {"@timestamp": at, "organization.id": "MOIS", "event.dataset": "proxy", "event.category": "web",
+              {"@timestamp": at, "organization.id": "MPVA", "event.dataset": "proxy", "event.category": "web",
                "url.domain": "www.gosi.kr", "source.ip": "10.2.3.5"}]  # fmt: skip
     (inc,) = replay(_write(tmp_path, events), rules).incidents
     assert inc.rules == [LOOKALIKE_PROXY] and inc.sources == {
@@ -120,7 +120,7 @@ def test_the_replay_command_keeps_its_contract(tmp_path: Path) -> None:
         "joint",
     ]
     assert (
-        got["ministries"] == ["MOIS", "MOLEG", "MPM"]
+        got["ministries"] == ["MOLEG", "MPM", "MPVA"]
         and got["joint"] is True
         and got["events"] == 24
     )

@@ -27,9 +27,32 @@ PARAMS = {
     "incident_id": lambda w: _b_incident(w),
     "case_id": lambda w: _b_case(w)[0],
     "evidence_id": lambda w: _b_case(w)[1],
+    "tower_incident": lambda w: _b_tower_incident(w),
     "asset": lambda w: "gosi",  # an official page's picture: the centre's, not an agency officer's
     "n": lambda w: 0,
 }
+
+
+def _b_tower_incident(world: World) -> str:
+    """A control-tower incident whose only part is agency B's."""
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from insa.cyber.models import CyberIncident, CyberIncidentPart
+
+    now = dt.datetime.now(dt.UTC)
+    with world.engine.begin() as conn:
+        if (
+            conn.scalar(select(CyberIncident.id).where(CyberIncident.id == "INC-b000000000"))
+            is None
+        ):
+            conn.execute(insert(CyberIncident).values(id="INC-b000000000", status="new", level="high", title="b", rules=[],
+                                                      titles=["b"], tags=[], ministries=["B"], sources=[], joint=False,
+                                                      first_at=now, last_at=now, events=1, alerts=1, created_at=now))  # fmt: skip
+            conn.execute(insert(CyberIncidentPart).values(incident_id="INC-b000000000", ministry="B", agency_id=world.agency_b,
+                                                          events=1, event_ids=[], sources=[], first_at=now, last_at=now))  # fmt: skip
+    return "INC-b000000000"
 
 
 def _b_case(world: World) -> tuple[str, int]:

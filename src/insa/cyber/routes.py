@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from insa.cyber import service
+from insa.cyber import service, tower_routes
 from insa.cyber.models import EVENT_LABELS, STATUS_LABELS, STATUSES
 from insa.web.deps import (
     ApiCtxDep,
@@ -30,8 +30,10 @@ from insa.web.deps import (
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/cyber", tags=["cyber"])
-ROUTERS = (router, api_router)
-NAV = (NavItem("사칭 사이트", "/cyber/cases", lambda p: p.can(service.VIEW), order=69),)
+NAV = (
+    NavItem("사칭 사이트", "/cyber/cases", lambda p: p.can(service.VIEW), order=69),
+    *tower_routes.NAV,
+)
 LABELS = {"status": STATUS_LABELS, "event": EVENT_LABELS}
 MAX_DOMAINS = 10_000
 
@@ -180,3 +182,6 @@ async def api_score(body: ScoreIn, ctx: ApiCtxDep) -> JSONResponse:
         {**f.row(), "score": f.score, "reasons": list(f.reasons)} for f in findings
     ]
     return JSONResponse({"findings": items})
+
+
+ROUTERS = (router, api_router, tower_routes.router, tower_routes.api_router)

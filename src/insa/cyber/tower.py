@@ -33,7 +33,7 @@ from insa.security.context import Ctx
 from insa.security.principal import restrict_centre
 
 EVENTS = "cyber.view_events"  # the control tower's pages: events, alerts, incidents, rules
-TRIAGE = "cyber.triage"  # assign, annotate, change an incident's status
+TRIAGE = "cyber.triage_incident"  # assign, annotate, change an incident's status
 SEND = "cyber.send_events"  # push events over HTTP (a ministry's account: the ministry is its)
 COLLECTOR = "수집기"
 
@@ -205,9 +205,8 @@ def list_incidents(ctx: Ctx, *, status: str = "", joint: bool | None = None, min
                 select(CyberIncidentPart.incident_id).where(CyberIncidentPart.ministry == ministry)
             )
         )
-    return paginate(
-        ctx.db, stmt.order_by(CyberIncident.last_at.desc(), CyberIncident.id), page=page, size=size
-    )
+    return paginate(ctx.db, stmt.order_by(CyberIncident.last_at.desc(), CyberIncident.id), page=page, size=size,
+                    scalars=True)  # fmt: skip
 
 
 @dataclass
