@@ -479,7 +479,7 @@ def cyber_collect(
         dead, params["retention_days"]
     )
     c = Collector(cfg, found, get_engine(), events, dead, spool, queue_size=params["tcp_queue"],
-                  window_seconds=params["incident_window_seconds"])  # fmt: skip
+                  udp_queue=params["udp_queue"], window_seconds=params["incident_window_seconds"])  # fmt: skip
     console.print(f"규칙 {len(found.rules)}개, 상관 규칙 {len(found.correlations)}개"
                   + (f"; 보관 기간이 지난 {len(gone)}일치를 지웠습니다" if gone else ""), highlight=False)  # fmt: skip
 
@@ -504,3 +504,50 @@ def cyber_collect(
     console.print(f"받음 UDP {n['received_udp']:,} · TCP {n['received_tcp']:,} · HTTP {n['received_http']:,}; 저장 {n['stored']:,}, "
                   f"읽지 못함 {n['dead']:,}, UDP 버림 {n['udp_dropped']:,}; 경보 {n['alerts']:,}, 새 사고 {n['incidents']:,}",
                   highlight=False)  # fmt: skip
+
+
+events_app = typer.Typer(help="저장된 보안 이벤트 / Stored security events", no_args_is_help=True)
+cyber_app.add_typer(events_app, name="events")
+
+
+@events_app.command("bulk")
+def cyber_events_bulk(
+    start: str = typer.Option(
+        ..., "--from", help="부터 (ISO-8601; 시간대가 없으면 한국 시각) / from"
+    ),
+    end: str = typer.Option(..., "--to", help="까지 / to"),
+    out: Path = typer.Option(
+        ..., "-o", "--output", help="Elastic bulk 형식 파일 (NDJSON) / output"
+    ),
+    ministry: list[str] | None = typer.Option(
+        None, "--ministry", help="부처 (여러 번) / ministries"
+    ),
+    index: str = typer.Option(
+        "insa-events", "--index", help="인덱스 이름 앞부분 (날짜가 붙습니다) / index prefix"
+    ),
+) -> None:
+    """저장된 이벤트를 Elasticsearch·OpenSearch의 bulk 형식으로 씁니다 (SIEM 클러스터로 옮길 때)
+    / Write stored events in the Elastic bulk format, for a SIEM cluster."""
+    import datetime as dt
+
+    from insa.clikit import console, fail
+    from insa.clock import KST
+    from insa.cyber import store
+
+    try:
+        t0, t1 = (dt.datetime.fromisoformat(x) for x in (start, end))
+    except ValueError:
+        raise fail("--from, --to는 2026-12-02T09:00 꼴로 적으세요", 2) from None
+    t0, t1 = ((t if t.tzinfo else t.replace(tzinfo=KST)).astimezone(dt.UTC) for t in (t0, t1))
+    events, _, _ = tower_paths()
+    n = 0
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as f, console.status("이벤트를 쓰는 중…"):
+        for line in store.elastic_bulk(store.iter_events(events, t0, t1, ministry or None), index):
+            f.write(line + "\n")
+            n += 1
+    tmp.replace(out)
+    console.print(
+        f"이벤트 {n // 2:,}건을 bulk 형식으로 썼습니다: {out} (curl -H 'Content-Type: application/x-ndjson' --data-binary @{out.name} http://클러스터:9200/_bulk)",
+        highlight=False,
+    )

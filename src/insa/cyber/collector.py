@@ -38,6 +38,7 @@ from insa.cyber.sigma import Engine as RuleEngine
 
 log = logging.getLogger(__name__)
 BATCH = 5000
+CHUNK = 256  # lines a queue item holds, about
 FLUSH_SECONDS = 1.0
 MAX_FRAME = 64 * 1024
 
@@ -144,7 +145,7 @@ class SpoolFull(Exception):
     """Too many pushed batches wait: try again later."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Raw:
     line: str
     ministry: str | None
@@ -154,10 +155,18 @@ class Raw:
 
 class Collector:
     def __init__(self, cfg: Config, rules: RuleSet, db: Engine | None, events_dir: Path, dead_dir: Path, spool: Path,
-                 *, queue_size: int = 100_000, window_seconds: int = 1800) -> None:  # fmt: skip
+                 *, queue_size: int = 20_000, udp_queue: int = 100_000, window_seconds: int = 1800) -> None:  # fmt: skip
         self.cfg, self.rules, self.db = cfg, rules, db
         self.events_dir, self.dead_dir, self.spool = events_dir, dead_dir, spool
-        self.q: queue.Queue[Raw] = queue.Queue(maxsize=queue_size)
+        # chunks of lines (a TCP read, a few milliseconds of datagrams); at most ``queue_size`` lines wait
+        self.q: queue.Queue[list[Raw]] = queue.Queue()
+        self.queue_size = queue_size
+        self.udp_queue = (
+            udp_queue  # datagrams cannot wait: they may queue deeper before one is dropped
+        )
+        self._queued = 0
+        self._lock = threading.Lock()
+        self._udp: list[Raw] = []
         self.counters: Counter[str] = Counter()
         self.engine = RuleEngine(rules)
         self.grouper = Grouper(window_seconds, keep_closed=False)
@@ -197,12 +206,25 @@ class Collector:
             servers.append(server)
         return servers
 
-    def offer(self, raw: Raw) -> bool:
-        try:
-            self.q.put_nowait(raw)
-            return True
-        except queue.Full:
-            return False
+    def offer(self, raws: list[Raw], limit: int | None = None) -> bool:
+        """Queue the lines, unless that would put more than ``limit`` (``queue_size``) waiting
+        (a chunk is always taken when nothing waits)."""
+        with self._lock:
+            if self._queued and self._queued + len(raws) > (limit or self.queue_size):
+                return False
+            self._queued += len(raws)
+        self.q.put_nowait(raws)
+        return True
+
+    async def _flush_udp(self) -> None:
+        """The datagrams of the last few milliseconds as one chunk; dropped (and counted)
+        when the queue is full — UDP cannot wait."""
+        while not self.stop.is_set():
+            await asyncio.sleep(0.005)
+            if self._udp:
+                chunk, self._udp = self._udp, []
+                if not self.offer(chunk, self.udp_queue):
+                    self.counters["udp_dropped"] += len(chunk)
 
     async def _tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
@@ -223,17 +245,19 @@ class Collector:
                     self._dead_now(Raw(buf[:MAX_FRAME].decode("utf-8", "replace"), ministry, "tcp", dt.datetime.now(dt.UTC)),
                                    f"TCP 틀을 읽지 못했습니다: {exc}")  # fmt: skip
                     break
+                if not frames:
+                    continue
                 now = dt.datetime.now(dt.UTC)
-                for frame in frames:
-                    raw = Raw(frame.decode("utf-8", "replace"), ministry, "tcp", now)
-                    while not self.offer(raw):  # back-pressure: stop reading until there is room
-                        self.counters["tcp_waits"] += 1
-                        await asyncio.sleep(0.005)
+                lines = [Raw(f.decode("utf-8", "replace"), ministry, "tcp", now) for f in frames]
+                while not self.offer(lines):  # back-pressure: stop reading until there is room
+                    self.counters["tcp_waits"] += 1
+                    await asyncio.sleep(0.005)
                 self.counters["received_tcp"] += len(frames)
             if buf.strip():  # the last line, without its newline
-                self.offer(
-                    Raw(buf.decode("utf-8", "replace"), ministry, "tcp", dt.datetime.now(dt.UTC))
-                )
+                while not self.offer(
+                    [Raw(buf.decode("utf-8", "replace"), ministry, "tcp", dt.datetime.now(dt.UTC))]
+                ):
+                    await asyncio.sleep(0.005)
                 self.counters["received_tcp"] += 1
         except ConnectionError:
             pass
@@ -248,15 +272,18 @@ class Collector:
 
     # -- processing (a thread) ---------------------------------------------------------------
 
-    def _take(self) -> list[Raw]:
+    def _take(self, wait_for: float = FLUSH_SECONDS) -> list[Raw]:
         out: list[Raw] = []
-        deadline = time.monotonic() + FLUSH_SECONDS
+        deadline = time.monotonic() + wait_for
         while len(out) < BATCH:
             wait = deadline - time.monotonic()
             if wait <= 0:
                 break
             try:
-                out.append(self.q.get(timeout=min(wait, 0.05)) if not out else self.q.get_nowait())
+                got = self.q.get(timeout=min(wait, 0.05)) if not out else self.q.get_nowait()
+                with self._lock:
+                    self._queued -= len(got)
+                out += got
             except queue.Empty:
                 if out:
                     break
@@ -407,12 +434,15 @@ class Collector:
 
     def work(self) -> None:
         last_save = 0.0
+        spooled = 0
         while not self.stop.is_set() or not self.q.empty():
-            raws = self._take()
+            raws = self._take(
+                0.05 if spooled else FLUSH_SECONDS
+            )  # pushed batches waiting: do not wait for more lines
             if raws:
                 self.process(raws)
             spooled = self._spooled()
-            if time.monotonic() - last_save > 2 or (self.stop.is_set() and self.q.empty()):
+            if time.monotonic() - last_save > 1 or (self.stop.is_set() and self.q.empty()):
                 self._save()
                 last_save = time.monotonic()
             if not raws and not spooled and self.stop.is_set():
@@ -426,7 +456,12 @@ class Collector:
 
         hits = Counter({k: v - self._hits_saved.get(k, 0) for k, v in self.engine.hits.items()})
         counters = dict(self.counters)
-        counters["queue"] = self.q.qsize()
+        counters["queue"] = self._queued
+        if self.latencies:  # receipt → alert recorded, over the last 10,000 alerts
+            recent = sorted(self.latencies[-10_000:])
+            counters["latency_p95_ms"] = int(recent[int(0.95 * (len(recent) - 1))] * 1000)
+            counters["latency_max_ms"] = int(recent[-1] * 1000)
+            self.latencies = self.latencies[-10_000:]
         with session_scope(self.db) as db:
             tower.save_rules(db, self.rules, hits, self.engine.last)
             tower.save_status(db, self.cfg.name, self.started, counters)
@@ -436,6 +471,7 @@ class Collector:
         self, duration: float | None = None, ready: threading.Event | None = None
     ) -> None:
         servers = await self.serve()
+        flusher = asyncio.create_task(self._flush_udp())
         worker = threading.Thread(target=self.work, name="cyber-collector", daemon=True)
         worker.start()
         if ready is not None:
@@ -450,6 +486,7 @@ class Collector:
             for s in servers:
                 s.close()
             self.stop.set()
+            await flusher
             await asyncio.get_running_loop().run_in_executor(None, worker.join)
 
 
@@ -458,15 +495,19 @@ class _Udp(asyncio.DatagramProtocol):
         self.c = c
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        self.c.counters["received_udp"] += 1
-        raw = Raw(
-            data.decode("utf-8", "replace"),
-            self.c.cfg.ministry_of(str(addr[0])),
-            "udp",
-            dt.datetime.now(dt.UTC),
+        c = self.c
+        c.counters["received_udp"] += 1
+        if len(c._udp) >= c.udp_queue:  # the queue has not taken the last ones: UDP cannot wait
+            c.counters["udp_dropped"] += 1  # counted, never silent
+            return
+        c._udp.append(
+            Raw(
+                data.decode("utf-8", "replace"),
+                c.cfg.ministry_of(str(addr[0])),
+                "udp",
+                dt.datetime.now(dt.UTC),
+            )
         )
-        if not self.c.offer(raw):
-            self.c.counters["udp_dropped"] += 1  # UDP cannot wait: counted, never silent
 
 
 def split_frames(buf: bytes) -> tuple[list[bytes], bytes]:

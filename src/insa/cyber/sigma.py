@@ -293,6 +293,9 @@ def compile_condition(node: Any) -> Predicate:
 
 
 MIN_ANCHOR = 3  # a literal shorter than this tells too little to be worth looking for
+PREFILTER_FROM = (
+    8  # fewer rules than this for a log source: asking each is cheaper than the prefilter
+)
 
 
 def anchors(node: Any) -> frozenset[str] | None:
@@ -511,7 +514,7 @@ class _Plan:
         for i, r in enumerate(rules):
             for w in r.anchors or ():
                 words[w].append(i)
-        if words:
+        if words and len(rules) > PREFILTER_FROM:
             import ahocorasick
 
             a = ahocorasick.Automaton()
@@ -531,9 +534,10 @@ class Engine:
         for c in rules.correlations:
             for ref in c.rules:
                 self._readers[ref].append(c)
-        self._windows: dict[tuple[str, tuple[Any, ...]], deque[_Hit]] = defaultdict(deque)
+        self._windows: dict[tuple[str, tuple[Any, ...]], _Window] = {}
         self._fired: dict[tuple[str, tuple[Any, ...]], dt.datetime] = {}
         self.hits: dict[str, int] = defaultdict(int)
+        self._fed = 0
         self.last: dict[str, dt.datetime] = {}
         self._by_source: dict[frozenset[tuple[str | None, str | None, str | None]], _Plan] = {}
 
@@ -554,9 +558,13 @@ class Engine:
             return plan.always
         return [r for i, r in enumerate(plan.rules) if i in hit or r.anchors is None]
 
-    def feed(self, seq: int, event: Event) -> list[Alert]:
+    def feed(self, seq: int, event: Event, at: dt.datetime | None = None) -> list[Alert]:
+        """The alerts ``event`` raises (``at``: its time, when the caller has it parsed)."""
         out: list[Alert] = []
-        at = event_time(event)
+        at = at or event_time(event)
+        self._fed += 1
+        if self._fed % 10_000 == 0:
+            self.sweep(at)
         for rule in self._rules_for(event):
             try:
                 matched = rule.match(event)
@@ -591,54 +599,112 @@ class Engine:
             key.append(hit.values.get(f))
         return tuple(key)
 
+    def _value(self, c: Correlation, hit: _Hit) -> Any:
+        """What a window counts for ``hit``: the field's value (value_count), the rule
+        (temporal), nothing (event_count)."""
+        if c.kind == "value_count":
+            f = c.fieldref or ""
+            v = hit.values.get(c.aliases.get(f, {}).get(hit.rule, f))
+            return None if v is None else str(v)
+        if c.kind in ("temporal", "temporal_ordered"):
+            return hit.rule
+        return None
+
     def _correlate(self, hit: _Hit) -> list[Alert]:
         out: list[Alert] = []
         for c in self._readers.get(hit.rule, []):
             group = self._group(c, hit)
             if any(v is None for v in group):
                 continue
-            window = self._windows[(c.id, group)]
-            window.append(hit)
-            while window and (hit.at - window[0].at).total_seconds() > c.seconds:
-                window.popleft()
-            fired = self._fired.get((c.id, group))
+            key = (c.id, group)
+            window = self._windows.get(key)
+            if window is None:
+                window = self._windows[key] = _Window()
+            # the window keeps what it needs of the hit, not the event (memory: one window a group)
+            window.add(
+                _Hit(hit.at, hit.rule, hit.events, _NO_VALUES, hit.ministries, hit.sources),
+                self._value(c, hit),
+                c.seconds,
+            )
+            fired = self._fired.get(key)
             if fired is not None and (hit.at - fired).total_seconds() <= c.seconds:
                 # one alert a window for a group; the events that go on arriving belong to it
-                self._fired[(c.id, group)] = hit.at
+                self._fired[key] = hit.at
                 if c.alerts:
                     out.append(Alert(c.id, c.title, c.level, c.tags, hit.at, list(hit.events), set(hit.ministries),
                                      set(hit.sources), group, True, continued=True))  # fmt: skip
                 continue
             if not self._met(c, window):
                 continue
-            self._fired[(c.id, group)] = hit.at
+            self._fired[key] = hit.at
             self.hits[c.id] += 1
             self.last[c.id] = hit.at
-            events = sorted({ev for h in window for ev in h.events})
-            ministries = set().union(*(h.ministries for h in window))
-            sources = set().union(*(h.sources for h in window))
+            events = sorted({ev for h in window.hits for ev in h.events})
+            ministries = set().union(*(h.ministries for h in window.hits))
+            sources = set().union(*(h.sources for h in window.hits))
             values = dict(zip(c.group_by, group, strict=True))
             if c.alerts:
                 out.append(Alert(c.id, c.title, c.level, c.tags, hit.at, events, ministries, sources, group, True,
-                                 first=window[0].at))  # fmt: skip
+                                 first=window.hits[0].at))  # fmt: skip
             out += self._correlate(_Hit(hit.at, c.id, events, values, ministries, sources))
         return out
 
-    def _met(self, c: Correlation, window: deque[_Hit]) -> bool:
+    def sweep(self, now: dt.datetime) -> None:
+        """Forget the windows and the alerts of groups quiet for longer than their timespan
+        (memory stays bounded however many addresses come and go)."""
+        spans = {c.id: c.seconds for c in self.rules.correlations}
+        for key in [
+            k
+            for k, w in self._windows.items()
+            if (now - w.hits[-1].at).total_seconds() > spans.get(k[0], 0)
+        ]:
+            del self._windows[key]
+        for key in [
+            k for k, at in self._fired.items() if (now - at).total_seconds() > spans.get(k[0], 0)
+        ]:
+            del self._fired[key]
+
+    def _met(self, c: Correlation, window: _Window) -> bool:
         if c.kind == "event_count":
-            return OPS[c.op](len(window), c.count)
+            return OPS[c.op](len(window.hits), c.count)
         if c.kind == "value_count":
-            f = c.fieldref or ""
-            values = {str(h.values.get(c.aliases.get(f, {}).get(h.rule, f))) for h in window
-                      if h.values.get(c.aliases.get(f, {}).get(h.rule, f)) is not None}  # fmt: skip
-            return OPS[c.op](len(values), c.count)
-        if c.kind in ("temporal", "temporal_ordered"):
-            seen = [h.rule for h in window]
-            if c.kind == "temporal":  # every referenced rule within the timespan
-                return set(c.rules) <= set(seen)
+            return OPS[c.op](len(window.counts), c.count)
+        if c.kind == "temporal":  # every referenced rule within the timespan
+            return all(r in window.counts for r in c.rules)
+        if c.kind == "temporal_ordered":
             i = 0  # each referenced rule after the one before it
-            for r in seen:
-                if i < len(c.rules) and r == c.rules[i]:
+            for h in window.hits:
+                if i < len(c.rules) and h.rule == c.rules[i]:
                     i += 1
             return i == len(c.rules)
         raise RuleError(f"지원하지 않는 상관 규칙 유형입니다: {c.kind}")
+
+
+_NO_VALUES: Mapping[str, Any] = {}
+
+
+class _Window:
+    """A correlation's hits for one group within its timespan, with what they count kept as
+    they come and go (so a check is O(1))."""
+
+    __slots__ = ("hits", "values", "counts")
+
+    def __init__(self) -> None:
+        self.hits: deque[_Hit] = deque()
+        self.values: deque[Any] = deque()
+        self.counts: dict[Any, int] = {}
+
+    def add(self, hit: _Hit, value: Any, seconds: int) -> None:
+        self.hits.append(hit)
+        self.values.append(value)
+        if value is not None:
+            self.counts[value] = self.counts.get(value, 0) + 1
+        while self.hits and (hit.at - self.hits[0].at).total_seconds() > seconds:
+            self.hits.popleft()
+            old = self.values.popleft()
+            if old is not None:
+                left = self.counts[old] - 1
+                if left:
+                    self.counts[old] = left
+                else:
+                    del self.counts[old]

@@ -70,22 +70,34 @@ def _table(rows: Sequence[Event], schema: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-    arrays = []
-    for k, kind in COLUMNS.items():
-        values = [e.get(k) for e in rows]
-        if kind == "timestamp":
-            arrays.append(pc.cast(pa.array(values, pa.string()), pa.timestamp("ms", tz="UTC")))
-            continue
-        typ = pa.int64() if kind == "int" else pa.string()
-        try:
-            arrays.append(pa.array(values, typ))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            fixed = (
-                [_int(v) for v in values]
-                if kind == "int"
-                else [None if v is None else str(v) for v in values]
-            )
-            arrays.append(pa.array(fixed, typ))
+    text_schema = pa.schema(
+        [
+            pa.field(k, pa.string()) if kind == "timestamp" else schema.field(k)
+            for k, kind in COLUMNS.items()
+        ]
+    )
+    try:
+        table = pa.Table.from_pylist(list(rows), schema=text_schema)  # in C++, a row at a time
+        arrays = [table.column(k) for k in COLUMNS]
+    except (
+        pa.ArrowInvalid,
+        pa.ArrowTypeError,
+    ):  # a sender's odd type somewhere: a column at a time
+        arrays = []
+        for k, kind in COLUMNS.items():
+            values = [e.get(k) for e in rows]
+            typ = pa.string() if kind in ("string", "timestamp") else pa.int64()
+            try:
+                arrays.append(pa.array(values, typ))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                fixed = (
+                    [_int(v) for v in values]
+                    if kind == "int"
+                    else [None if v is None else str(v) for v in values]
+                )
+                arrays.append(pa.array(fixed, typ))
+    stamp = list(COLUMNS).index("@timestamp")
+    arrays[stamp] = pc.cast(arrays[stamp], pa.timestamp("ms", tz="UTC"))
     extra = []
     for e in rows:
         rest = {k: v for k, v in e.items() if k not in COLUMNS}
@@ -244,3 +256,62 @@ def dead_letters(root: Path, start: dt.datetime, end: dt.datetime, ministries: S
                           [files, start, end, limit])  # fmt: skip
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def iter_events(root: Path, start: dt.datetime, end: dt.datetime, ministries: Sequence[str] | None = None,
+                chunk: int = 10_000) -> Iterable[dict[str, Any]]:  # fmt: skip
+    """Every stored event between ``start`` and ``end``, oldest first, as ECS dotted keys
+    (the columns and ``extra`` together), a chunk at a time."""
+    import duckdb
+
+    files = _files(root, start, end, ministries, "part")
+    if not files:
+        return
+    with duckdb.connect() as con:
+        cur = con.execute('SELECT * FROM read_parquet(?, union_by_name=true) WHERE "@timestamp" >= ? AND "@timestamp" < ? '
+                          'ORDER BY "@timestamp", "event.id"', [files, start, end])  # fmt: skip
+        names = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(chunk):
+            for r in rows:
+                e = {
+                    k: v
+                    for k, v in zip(names, r, strict=True)
+                    if v is not None and k not in ("day", "ministry")
+                }
+                if e.get("extra"):
+                    e.update(json.loads(e.pop("extra")))
+                e.pop("extra", None)
+                at = e["@timestamp"]
+                e["@timestamp"] = (
+                    at.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+                )
+                yield e
+
+
+def elastic_bulk(events: Iterable[Mapping[str, Any]], index: str = "insa-events") -> Iterable[str]:
+    """The events in Elasticsearch's (and OpenSearch's) bulk format: an ``index`` action line
+    (a daily index, the event's id as the document's, so sending twice stores once) then the
+    document, its dotted keys nested as ECS objects."""
+    for e in events:
+        doc: dict[str, Any] = {}
+        for k, v in e.items():
+            if k == "@timestamp":
+                doc[k] = v
+                continue
+            node = doc
+            parts = k.split(".")
+            for p in parts[:-1]:
+                nxt = node.get(p)
+                if not isinstance(nxt, dict):
+                    nxt = node[p] = {} if nxt is None else {"value": nxt}
+                node = nxt
+            node[parts[-1]] = v
+        day = str(e["@timestamp"])[:10].replace("-", ".")
+        action = {
+            "index": {
+                "_index": f"{index}-{day}",
+                **({"_id": str(e["event.id"])} if e.get("event.id") else {}),
+            }
+        }
+        yield json.dumps(action, ensure_ascii=False)
+        yield json.dumps(doc, ensure_ascii=False, default=str)
