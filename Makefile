@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 WATCH_TARGET_PORT ?= 8091
+# examples/cyber/collector.yaml listens here (UDP and TCP)
+CYBER_SYSLOG_PORT ?= 5514
 WATCH_DB_PORT ?= 8092
 WATCH_ENV = INSA_DEMO=1 INSA_WATCH_BATCH_TOKEN=demo-batch-token INSA_WEB_URL=http://$(HOST):$(PORT) INSA_DEMO_TARGET=127.0.0.1:$(WATCH_TARGET_PORT) INSA_DEMO_DB=127.0.0.1:$(WATCH_DB_PORT)
 
@@ -50,12 +52,15 @@ demo: system-demo install
 	@echo "  insa demo → http://$(HOST):$(PORT)/   (all data is synthetic)"
 	@echo "  장애관제 → http://$(HOST):$(PORT)/watch (demo-ops) · 공개 상태 → http://$(HOST):$(PORT)/status/MOLEG"
 	@echo "  사칭 사이트 → http://$(HOST):$(PORT)/cyber/cases (demo-security)"
+	@echo "  통합 관제 → http://$(HOST):$(PORT)/cyber/soc (demo-security; 세 부처에 걸친 비밀번호 살포가 시작 뒤 곧 합동 사고로 나타납니다; 수집기 기록 var/cyber-collector.log)"
 	@echo "  (법제처 법령 DB 장애가 1분 뒤 3분간 연출됩니다; 점검기 기록 var/watch-checker.log, 사건 var/watch-events.jsonl)"
 	@INSA_DEMO=1 $(BIN)/insa users demo
 	@echo ""
 	@trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	  $(BIN)/insa watch demo-target --port $(WATCH_TARGET_PORT) --db-port $(WATCH_DB_PORT) > var/watch-target.log 2>&1 & \
 	  $(WATCH_ENV) $(BIN)/insa watch run examples/watch/demo.yaml --events-out var/watch-events.jsonl > var/watch-checker.log 2>&1 & \
+	  INSA_DEMO=1 $(BIN)/insa cyber collect examples/cyber/collector.yaml > var/cyber-collector.log 2>&1 & \
+	  INSA_DEMO=1 $(BIN)/insa cyber demo-events --web $(HOST):$(PORT) --syslog 127.0.0.1:$(CYBER_SYSLOG_PORT) > var/cyber-demo-events.log 2>&1 & \
 	  INSA_DEMO=1 $(BIN)/insa serve --host $(HOST) --port $(PORT)
 
 lint: install

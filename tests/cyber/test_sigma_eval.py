@@ -117,3 +117,23 @@ def test_a_rule_for_another_log_source_is_not_asked(tmp_path: Path) -> None:
     assert not engine.feed(
         1, {**BASE, "log.format": "sshd", "event.category": "authentication", "user.name": "kim"}
     )
+
+
+def test_correlation_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """However many addresses come and go, the groups kept are bounded: quiet groups are
+    forgotten after their timespan, and past the cap the least recently touched goes first."""
+    import datetime as dt
+
+    from insa.cyber.replay import placeholders
+
+    monkeypatch.setattr(sigma, "MAX_WINDOWS", 50)
+    engine = Engine(sigma.load([sigma.shipped_dir()], placeholders()))
+    t0 = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    for i in range(500):  # 500 addresses failing once each
+        e = {"@timestamp": (t0 + dt.timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z"), "organization.id": "MPM",
+             "event.category": "authentication", "event.outcome": "failure", "source.ip": f"10.0.{i // 250}.{i % 250}",
+             "user.name": "kim", "message": ""}  # fmt: skip
+        engine.feed(i, e)
+    assert len(engine._windows) <= 50 and engine.evicted > 0
+    engine.sweep(t0 + dt.timedelta(days=1))
+    assert len(engine._windows) == 0 and not engine._fired

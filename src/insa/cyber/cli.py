@@ -551,3 +551,39 @@ def cyber_events_bulk(
         f"이벤트 {n // 2:,}건을 bulk 형식으로 썼습니다: {out} (curl -H 'Content-Type: application/x-ndjson' --data-binary @{out.name} http://클러스터:9200/_bulk)",
         highlight=False,
     )
+
+
+@cyber_app.command("demo-events")
+def cyber_demo_events(
+    web: str = typer.Option("127.0.0.1:8000", "--web", help="웹 앱 호스트:포트 / the web app"),
+    syslog: str = typer.Option(
+        "127.0.0.1:5514", "--syslog", help="수집기 TCP syslog 호스트:포트 / the collector"
+    ),
+    wait: float = typer.Option(
+        120, "--wait", help="둘이 뜨기를 기다릴 최대 초 / seconds to wait for them"
+    ),
+) -> None:
+    """데모 보안 이벤트를 수집기와 웹 앱에 보냅니다 (세 부처에 걸친 비밀번호 살포 등, 합성)
+    / Send the demo's security events (a spray across three ministries, …), synthetic."""
+    from insa.clikit import console, fail
+    from insa.cyber.demo_events import run
+    from insa.db.engine import get_engine
+    from insa.security.demo import DEMO_PASSWORD
+
+    def hostport(v: str) -> tuple[str, int]:
+        h, _, p = v.rpartition(":")
+        if not h or not p.isdigit():
+            raise fail(f"호스트:포트가 아닙니다: {v}", 2)
+        return h, int(p)
+
+    try:
+        run(
+            get_engine(),
+            hostport(web),
+            hostport(syslog),
+            DEMO_PASSWORD,
+            wait,
+            say=lambda m: console.print(m, highlight=False),
+        )
+    except RuntimeError as exc:
+        raise fail(str(exc), 1) from None

@@ -457,6 +457,10 @@ class Collector:
         hits = Counter({k: v - self._hits_saved.get(k, 0) for k, v in self.engine.hits.items()})
         counters = dict(self.counters)
         counters["queue"] = self._queued
+        counters["windows"], counters["windows_evicted"] = (
+            len(self.engine._windows),
+            self.engine.evicted,
+        )
         if self.latencies:  # receipt → alert recorded, over the last 10,000 alerts
             recent = sorted(self.latencies[-10_000:])
             counters["latency_p95_ms"] = int(recent[int(0.95 * (len(recent) - 1))] * 1000)

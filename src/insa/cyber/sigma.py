@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -293,6 +293,7 @@ def compile_condition(node: Any) -> Predicate:
 
 
 MIN_ANCHOR = 3  # a literal shorter than this tells too little to be worth looking for
+MAX_WINDOWS = 100_000  # correlation groups kept at once (the quietest forgotten first: memory bounded)
 PREFILTER_FROM = (
     8  # fewer rules than this for a log source: asking each is cheaper than the prefilter
 )
@@ -534,7 +535,9 @@ class Engine:
         for c in rules.correlations:
             for ref in c.rules:
                 self._readers[ref].append(c)
-        self._windows: dict[tuple[str, tuple[Any, ...]], _Window] = {}
+        # a window a correlation group, the least recently touched first (evicted past MAX_WINDOWS)
+        self._windows: OrderedDict[tuple[str, tuple[Any, ...]], _Window] = OrderedDict()
+        self.evicted = 0
         self._fired: dict[tuple[str, tuple[Any, ...]], dt.datetime] = {}
         self.hits: dict[str, int] = defaultdict(int)
         self._fed = 0
@@ -620,6 +623,13 @@ class Engine:
             window = self._windows.get(key)
             if window is None:
                 window = self._windows[key] = _Window()
+                if (
+                    len(self._windows) > MAX_WINDOWS
+                ):  # memory stays bounded: the quietest group goes
+                    self._windows.popitem(last=False)
+                    self.evicted += 1
+            else:
+                self._windows.move_to_end(key)
             # the window keeps what it needs of the hit, not the event (memory: one window a group)
             window.add(
                 _Hit(hit.at, hit.rule, hit.events, _NO_VALUES, hit.ministries, hit.sources),
