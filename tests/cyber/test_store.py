@@ -32,14 +32,27 @@ def _events(n: int = 2000) -> list[dict[str, object]]:
 def test_partitions_search_and_one_copy(tmp_path: Path) -> None:
     events = _events()
     files = store.write_events(tmp_path, events, stem="b1")
-    assert {f.parent.parent.name for f in files} == {"day=2026-12-01"} and len({f.parent.name for f in files}) == 6
-    assert store.write_events(tmp_path, events, stem="b1") == []  # the same batch again: nothing more
+    assert {f.parent.parent.name for f in files} == {"day=2026-12-01"} and len(
+        {f.parent.name for f in files}
+    ) == 6
+    assert (
+        store.write_events(tmp_path, events, stem="b1") == []
+    )  # the same batch again: nothing more
     span = (NOW - dt.timedelta(days=2), NOW)
     every = store.search(tmp_path, *span, limit=5)
-    assert every.total == 2000 and len(every.rows) == 5 and every.rows[0]["@timestamp"] >= every.rows[1]["@timestamp"]
+    assert (
+        every.total == 2000
+        and len(every.rows) == 5
+        and every.rows[0]["@timestamp"] >= every.rows[1]["@timestamp"]
+    )
     mpm = store.search(tmp_path, *span, ministries=["MPM"])
     assert 0 < mpm.total < 2000 and {r["organization.id"] for r in mpm.rows} == {"MPM"}
-    fails = store.search(tmp_path, *span, fields={"event.outcome": "failure", "log.format": "sshd"}, text="FAILED password")
+    fails = store.search(
+        tmp_path,
+        *span,
+        fields={"event.outcome": "failure", "log.format": "sshd"},
+        text="FAILED password",
+    )
     assert fails.total > 0 and all("Failed password" in r["message"] for r in fails.rows)
     assert store.search(tmp_path, *span, fields={"http.response.status_code": "304"}).total > 0
     assert store.search(tmp_path, *span, text="100%_").total == 0  # LIKE's wildcards are text here
@@ -69,7 +82,9 @@ def test_events_in_the_elastic_bulk_format(tmp_path: Path, monkeypatch: pytest.M
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     actions, docs = lines[0::2], lines[1::2]
-    assert len(actions) == len(docs) > 0 and all(a["index"]["_index"] == "insa-events-2026.12.01" for a in actions)
+    assert len(actions) == len(docs) > 0 and all(
+        a["index"]["_index"] == "insa-events-2026.12.01" for a in actions
+    )
     assert len({a["index"]["_id"] for a in actions}) == len(actions)  # each event once, by its id
     assert all(d["organization"]["id"] == "MPM" and d["@timestamp"].endswith("Z") for d in docs)
     ssh = next(d for d in docs if d.get("log", {}).get("format") == "sshd")

@@ -293,7 +293,9 @@ def compile_condition(node: Any) -> Predicate:
 
 
 MIN_ANCHOR = 3  # a literal shorter than this tells too little to be worth looking for
-MAX_WINDOWS = 100_000  # correlation groups kept at once (the quietest forgotten first: memory bounded)
+MAX_WINDOWS = (
+    100_000  # correlation groups kept at once (the quietest forgotten first: memory bounded)
+)
 PREFILTER_FROM = (
     8  # fewer rules than this for a log source: asking each is cheaper than the prefilter
 )
