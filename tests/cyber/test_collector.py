@@ -188,3 +188,47 @@ def test_an_unknown_sender_and_an_unframable_stream_are_dead_letters(tmp_path: P
         raise AssertionError("a frame over the limit must be refused")
     except ValueError as exc:
         assert "최대" in str(exc)
+
+
+def test_dropped_files_and_a_new_incident_told_once(tmp_path: Path, migrated: Engine) -> None:
+    """A ministry's JSON lines files dropped into its folder are read (the folder's ministry,
+    not the lines'), moved to done/; each new incident is told once through the notification
+    path (a local webhook here)."""
+    import http.server
+    import json
+
+    got: list[dict[str, object]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    inbox = tmp_path / "inbox-mpm"
+    inbox.mkdir()
+    c = _collector(tmp_path, migrated)
+    c.cfg.files = [("MPM", inbox)]
+    c.cfg.notify = [f"json://127.0.0.1:{hook.server_address[1]}/hook"]
+    t = _start(c)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    rows = [{"@timestamp": (now + dt.timedelta(seconds=i)).isoformat(), "organization.id": "MOLEG", "event.category": "authentication",
+             "event.outcome": "failure", "source.ip": "198.51.100.9", "user.name": f"u{i:02d}"} for i in range(25)]  # fmt: skip
+    (inbox / ".part").write_text("\n".join(json.dumps(r) for r in rows) + "\n[1]\n", encoding="utf-8")
+    (inbox / ".part").rename(inbox / "2026-12-02.jsonl")  # written elsewhere, moved in whole
+    _wait(lambda: c.counters["stored"] >= 25 and got)
+    time.sleep(0.5)
+    c.stop.set()
+    t.join(10)
+    hook.shutdown()
+    assert (inbox / "done" / "2026-12-02.jsonl").exists() and not list(inbox.glob("*.jsonl"))
+    assert c.counters["received_file"] == 26 and c.counters["dead"] == 1  # the line that is no object
+    span = (now - dt.timedelta(hours=1), now + dt.timedelta(hours=1))
+    assert store.search(tmp_path / "events", *span, ministries=["MPM"]).total == 25
+    (told,) = got
+    assert "비밀번호 살포" in str(told["title"]) and "198.51.100.9" in str(told["message"]) and c.counters["notified"] == 1

@@ -17,6 +17,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import logging
+import os
 import queue
 import threading
 import time
@@ -63,6 +64,9 @@ class Config:
     indicators: Path | None = None
     notify: list[str] = field(default_factory=list)
     name: str = "collector"
+    files: list[tuple[str, Path]] = field(
+        default_factory=list
+    )  # (ministry, folder of JSON lines files)
 
     def ministry_of(self, addr: str) -> str | None:
         try:
@@ -95,7 +99,16 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: 읽지 못했습니다 ({exc.strerror})") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: 최상위는 매핑이어야 합니다")
-    unknown = set(doc) - {"listen", "ministry", "senders", "rules", "indicators", "notify", "name"}
+    unknown = set(doc) - {
+        "listen",
+        "ministry",
+        "senders",
+        "rules",
+        "indicators",
+        "notify",
+        "name",
+        "files",
+    }
     if unknown:
         raise ConfigError(f"{path}: 알 수 없는 항목입니다: {', '.join(sorted(unknown))}")
     listen = doc.get("listen") or {}
@@ -117,6 +130,10 @@ def load_config(path: Path) -> Config:
     if doc.get("indicators"):
         cfg.indicators = (base / str(doc["indicators"])).resolve()
     cfg.notify = [str(u) for u in doc.get("notify") or []]
+    for i, f in enumerate(doc.get("files") or []):
+        if not isinstance(f, dict) or not f.get("ministry") or not f.get("path"):
+            raise ConfigError(f"{path}: files[{i}]에 ministry와 path가 있어야 합니다")
+        cfg.files.append((str(f["ministry"]), (base / str(f["path"])).resolve()))
     return cfg
 
 
@@ -296,8 +313,10 @@ class Collector:
         raws: Sequence[Raw],
         stem: str | None = None,
         docs: Sequence[tuple[Mapping[str, Any], str]] = (),
+        source: str = "http",
     ) -> None:
-        """One batch: normalise, store, match, correlate, record."""
+        """One batch (lines, or JSON objects from ``source``): normalise, store, match,
+        correlate, record."""
         events: list[Event] = []
         dead: list[tuple[dt.datetime, str, str, str, str]] = []
         received: list[dt.datetime] = []
@@ -326,7 +345,7 @@ class Collector:
                 events.append(from_object(doc, ministry, now))
                 received.append(now)
             except ParseError as exc:
-                dead.append((now, ministry, "http", str(exc), orjson.dumps(doc).decode()[:65536]))
+                dead.append((now, ministry, source, str(exc), orjson.dumps(doc).decode()[:65536]))
         seqs = []
         for e in events:
             self.seq += 1
@@ -400,35 +419,47 @@ class Collector:
                     self.counters["notified"] += 1
                     break
 
-    def _spooled(self) -> int:
-        """Pushed batches waiting in the spool: each processed whole, then removed."""
-        done = 0
+    def _batches(self) -> list[tuple[Path, str, str]]:
+        """Files of events waiting: the pushed batches in the spool (their ministry in their
+        name) and the JSON lines files dropped into a configured folder (its ministry)."""
+        out = []
         for path in sorted(self.spool.glob("*.jsonl"))[:20]:
-            ministry = path.stem.split("-")[1] if path.stem.count("-") >= 2 else ""
+            out.append((path, path.stem.split("-")[1] if path.stem.count("-") >= 2 else "", "http"))
+        for ministry, folder in self.cfg.files:
+            for path in sorted(folder.glob("*.jsonl"))[:20]:
+                out.append((path, ministry, "file"))
+        return out
+
+    def _spooled(self) -> int:
+        """Each waiting file processed whole; a pushed batch then removed, a dropped file moved
+        to ``done/`` beside it. Processing one twice (a crash between) stores it once."""
+        done = 0
+        for path, ministry, source in self._batches():
             docs: list[tuple[Mapping[str, Any], str]] = []
             bad: list[Raw] = []
+            now = dt.datetime.now(dt.UTC)
             for line in path.read_bytes().splitlines():
                 if not line.strip():
                     continue
                 try:
                     doc = orjson.loads(line)
                 except orjson.JSONDecodeError:
-                    bad.append(
-                        Raw(
-                            line.decode("utf-8", "replace"),
-                            ministry,
-                            "http",
-                            dt.datetime.now(dt.UTC),
-                        )
-                    )
+                    bad.append(Raw(line.decode("utf-8", "replace"), ministry, source, now))
                     continue
                 if isinstance(doc, dict):
                     docs.append((doc, ministry))
-            self.counters["received_http"] += len(docs) + len(bad)
-            self.process([], stem=path.stem, docs=docs)
+                else:
+                    bad.append(Raw(line.decode("utf-8", "replace"), ministry, source, now))
+            self.counters[f"received_{source}"] += len(docs) + len(bad)
+            stem = path.stem if source == "http" else f"file-{ministry}-{path.stem}"
+            self.process([], stem=stem, docs=docs, source=source)
             for b in bad:
-                self._dead_now(b, "JSON을 읽지 못했습니다")
-            path.unlink()
+                self._dead_now(b, "JSON 객체가 아닙니다")
+            if source == "http":
+                path.unlink()
+            else:
+                (path.parent / "done").mkdir(exist_ok=True)
+                os.replace(path, path.parent / "done" / path.name)
             done += 1
         return done
 
