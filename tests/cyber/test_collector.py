@@ -219,7 +219,9 @@ def test_dropped_files_and_a_new_incident_told_once(tmp_path: Path, migrated: En
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     rows = [{"@timestamp": (now + dt.timedelta(seconds=i)).isoformat(), "organization.id": "MOLEG", "event.category": "authentication",
              "event.outcome": "failure", "source.ip": "198.51.100.9", "user.name": f"u{i:02d}"} for i in range(25)]  # fmt: skip
-    (inbox / ".part").write_text("\n".join(json.dumps(r) for r in rows) + "\n[1]\n", encoding="utf-8")
+    (inbox / ".part").write_text(
+        "\n".join(json.dumps(r) for r in rows) + "\n[1]\n", encoding="utf-8"
+    )
     (inbox / ".part").rename(inbox / "2026-12-02.jsonl")  # written elsewhere, moved in whole
     _wait(lambda: c.counters["stored"] >= 25 and got)
     time.sleep(0.5)
@@ -227,8 +229,14 @@ def test_dropped_files_and_a_new_incident_told_once(tmp_path: Path, migrated: En
     t.join(10)
     hook.shutdown()
     assert (inbox / "done" / "2026-12-02.jsonl").exists() and not list(inbox.glob("*.jsonl"))
-    assert c.counters["received_file"] == 26 and c.counters["dead"] == 1  # the line that is no object
+    assert (
+        c.counters["received_file"] == 26 and c.counters["dead"] == 1
+    )  # the line that is no object
     span = (now - dt.timedelta(hours=1), now + dt.timedelta(hours=1))
     assert store.search(tmp_path / "events", *span, ministries=["MPM"]).total == 25
     (told,) = got
-    assert "비밀번호 살포" in str(told["title"]) and "198.51.100.9" in str(told["message"]) and c.counters["notified"] == 1
+    assert (
+        "비밀번호 살포" in str(told["title"])
+        and "198.51.100.9" in str(told["message"])
+        and c.counters["notified"] == 1
+    )
