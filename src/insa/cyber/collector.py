@@ -67,6 +67,7 @@ class Config:
     files: list[tuple[str, Path]] = field(
         default_factory=list
     )  # (ministry, folder of JSON lines files)
+    retention_days: int | None = None  # None: params/events.yaml's
 
     def ministry_of(self, addr: str) -> str | None:
         try:
@@ -108,6 +109,7 @@ def load_config(path: Path) -> Config:
         "notify",
         "name",
         "files",
+        "retention_days",
     }
     if unknown:
         raise ConfigError(f"{path}: 알 수 없는 항목입니다: {', '.join(sorted(unknown))}")
@@ -130,6 +132,11 @@ def load_config(path: Path) -> Config:
     if doc.get("indicators"):
         cfg.indicators = (base / str(doc["indicators"])).resolve()
     cfg.notify = [str(u) for u in doc.get("notify") or []]
+    if doc.get("retention_days") is not None:
+        days = doc["retention_days"]
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise ConfigError(f"{path}: retention_days는 1 이상의 정수(일)입니다: {days}")
+        cfg.retention_days = days
     for i, f in enumerate(doc.get("files") or []):
         if not isinstance(f, dict) or not f.get("ministry") or not f.get("path"):
             raise ConfigError(f"{path}: files[{i}]에 ministry와 path가 있어야 합니다")
