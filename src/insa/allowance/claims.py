@@ -6,6 +6,11 @@ lowercase hex HMAC-SHA256 of the 13-digit resident registration number under the
 organisations share; ``dependent_key`` may be empty where an organisation has no resident
 numbers. Months are ``YYYY-MM``; an empty ``end_month`` means the claim is ongoing.
 
+At national scale an organisation sends a **delivery**: a directory named after it holding
+Parquet files with those columns and a ``manifest.json`` (organisation, period, row count,
+each file's name, rows and SHA-256), checked before anything is read — a delivery whose
+manifest does not match its files is refused whole.
+
 Files are read and validated in DuckDB (set-based, so millions of rows are checked in seconds);
 every bad value is reported as ``file:row:column: message`` (row = the line in a CSV, the
 header being line 1; the record number in a Parquet file).
@@ -100,32 +105,184 @@ class LoadReport:
     bad_files: dict[str, list[str]]  # file → its errors (skipped with skip_bad_files)
 
 
-def claim_files(directory: Path) -> list[Path]:
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What one organisation sent: a claims file, or a delivery (a directory of Parquet files
+    checked against its manifest)."""
+
+    name: str  # as errors name it: the file's name, or the delivery's directory
+    paths: tuple[Path, ...]
+    org: str | None = None  # a delivery's organisation: every row's source_org must be it
+
+    @property
+    def parquet(self) -> bool:
+        return self.paths[0].suffix.lower() == ".parquet"
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_delivery(folder: Path, as_of: str | None = None) -> tuple[Source | None, list[str]]:
+    """A delivery directory against its manifest, before any of its data is read: the
+    manifest's shape, the organisation (the directory's name), the period (``as_of``), every
+    listed file present with its SHA-256 and its row count (from the Parquet footer), no file
+    that is not listed, the total. Any mismatch refuses the delivery whole."""
+    import json
+
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    where = f"{folder.name}/{MANIFEST}"
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None, [f"{folder.name}: {MANIFEST} is missing (a delivery needs its manifest)",
+                      f"{folder.name}: the delivery is refused whole"]  # fmt: skip
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, [f"{where}: not JSON ({exc})", f"{folder.name}: the delivery is refused whole"]
+    errors: list[str] = []
+    if (
+        not isinstance(doc, dict)
+        or set(doc) - {"organisation", "period", "rows", "files"}
+        or not isinstance(doc.get("files"), list)
+    ):
+        return None, [f"{where}: must hold exactly organisation, period, rows, files",
+                      f"{folder.name}: the delivery is refused whole"]  # fmt: skip
+    org, period, rows = doc.get("organisation"), doc.get("period"), doc.get("rows")
+    if org != folder.name:
+        errors.append(f"{where}: organisation is {org!r}, the directory is {folder.name!r}")
+    if as_of is not None and period != as_of:
+        errors.append(f"{where}: period is {period!r}, this verification is as of {as_of}")
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        errors.append(f"{where}: rows must be a whole number")
+    listed: list[Path] = []
+    total = 0
+    for i, f in enumerate(doc["files"]):
+        if (
+            not isinstance(f, dict)
+            or set(f) != {"name", "rows", "sha256"}
+            or not isinstance(f.get("name"), str)
+        ):
+            errors.append(f"{where}: files[{i}] must hold exactly name, rows, sha256")
+            continue
+        name = f["name"]
+        p = folder / name
+        if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".parquet"):
+            errors.append(
+                f"{where}: files[{i}]: {name!r} is not a Parquet file's name in the delivery"
+            )
+            continue
+        if not p.is_file():
+            errors.append(f"{folder.name}/{name}: listed in the manifest but missing")
+            continue
+        listed.append(p)
+        digest = sha256_of(p)
+        if digest != str(f["sha256"]).lower():
+            errors.append(
+                f"{folder.name}/{name}: SHA-256 is {digest}, the manifest says {f['sha256']}"
+            )
+        try:
+            n = pq.read_metadata(p).num_rows
+        except Exception as exc:  # a file that is no Parquet  # noqa: BLE001
+            errors.append(f"{folder.name}/{name}: not a Parquet file ({str(exc).splitlines()[0]})")
+            continue
+        if n != f["rows"]:
+            errors.append(f"{folder.name}/{name}: {n:,} rows, the manifest says {f['rows']}")
+        total += n
+    unlisted = sorted(
+        p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST and p not in listed
+    )
+    errors += [f"{folder.name}/{name}: not listed in the manifest" for name in unlisted]
+    if isinstance(rows, int) and not errors and total != rows:
+        errors.append(f"{where}: rows is {rows:,}, the files hold {total:,}")
+    if not listed and not errors:
+        errors.append(f"{where}: lists no file")
+    if errors:
+        return None, [*errors, f"{folder.name}: the delivery is refused whole"]
+    return Source(folder.name, tuple(listed), org=str(org)), []
+
+
+def write_manifest(folder: Path, org: str, period: str) -> dict[str, Any]:
+    """The manifest of the Parquet files in ``folder`` (written whole, then renamed)."""
+    import json
+    import os
+
+    import pyarrow.parquet as pq
+
+    files: list[dict[str, Any]] = []
+    total = 0
+    for p in sorted(folder.glob("*.parquet")):
+        n = int(pq.read_metadata(p).num_rows)
+        total += n
+        files.append({"name": p.name, "rows": n, "sha256": sha256_of(p)})
+    doc = {"organisation": org, "period": period, "rows": total, "files": files}
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / MANIFEST)
+    return doc
+
+
+def claim_sources(
+    directory: Path, as_of: str | None = None
+) -> tuple[list[Source], dict[str, list[str]]]:
+    """The files and the deliveries in ``directory``, and the deliveries refused (by name,
+    with why)."""
     if not directory.is_dir():
         raise ClaimsError([f"{directory}: not a directory"])
-    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in (".csv", ".parquet"))
-    if not files:
-        raise ClaimsError([f"{directory}: no *.csv or *.parquet claim files"])
-    return files
+    out: list[Source] = []
+    refused: dict[str, list[str]] = {}
+    for p in sorted(directory.iterdir()):
+        if p.is_file() and p.suffix.lower() in (".csv", ".parquet"):
+            out.append(Source(p.name, (p,)))
+        elif p.is_dir() and not p.name.startswith("."):
+            src, errors = check_delivery(p, as_of)
+            if src is None:
+                refused[p.name] = errors
+            else:
+                out.append(src)
+    if not out and not refused:
+        raise ClaimsError(
+            [f"{directory}: no *.csv or *.parquet claim files, and no delivery directories"]
+        )
+    return out, refused
 
 
-def _source(path: Path) -> str:
-    p = str(path).replace("'", "''")
-    if path.suffix.lower() == ".parquet":
-        return f"read_parquet('{p}')"
+def claim_files(directory: Path) -> list[Path]:
+    """The single claims files in ``directory`` (deliveries aside)."""
+    return [s.paths[0] for s in claim_sources(directory)[0] if s.org is None]
+
+
+def _source(src: Source) -> str:
+    if src.parquet:
+        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in src.paths)
+        return f"read_parquet([{files}], filename=true)" if src.org else f"read_parquet({files})"
+    p = str(src.paths[0]).replace("'", "''")
     return (
         f"read_csv('{p}', header=true, all_varchar=true, delim=',', quote='\"', "
         "escape='\"', encoding='utf-8', null_padding=false, strict_mode=true)"
     )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
-    """Load one file as VARCHAR columns plus its line number into ``table``; return errors."""
-    name = path.name
+def _stage(con: duckdb.DuckDBPyConnection, src: Source, table: str) -> list[str]:
+    """Load one file (or delivery) as VARCHAR columns plus its line number into ``table``;
+    return errors."""
+    name = src.name
     try:
-        cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {_source(path)}").fetchall()]
+        cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {_source(src)}").fetchall()]
     except duckdb.Error as exc:
         return [f"{name}: cannot be read: {str(exc).splitlines()[0]}"]
+    if src.org:
+        cols = [c for c in cols if c != "filename"]
     missing = [c for c in COLUMNS if c not in cols]
     extra = [c for c in cols if c not in COLUMNS]
     if missing or extra:
@@ -135,27 +292,50 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
         if extra:
             parts.append(f"unknown column(s) {', '.join(extra)}")
         return [f"{name}:1: {'; '.join(parts)} (the header must be exactly: {','.join(COLUMNS)})"]
-    first = 2 if path.suffix.lower() == ".csv" else 1
+    first = 1 if src.parquet else 2
     select_cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in COLUMNS)
+    part = "regexp_extract(filename, '[^/\\\\]+$')" if src.org else "''"
+    order = "PARTITION BY filename" if src.org else ""
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, "
-            f"row_number() OVER () + {first - 1} AS _row FROM {_source(path)}"
+            f"row_number() OVER ({order}) + {first - 1} AS _row, {part} AS _part FROM {_source(src)}"
         )
     except duckdb.Error as exc:
         return [f"{name}: cannot be read: {str(exc).splitlines()[0]}"]
+    checks = list(_CHECKS)
+    if src.org:
+        org = src.org.replace("'", "''")
+        checks.append(
+            (
+                "source_org",
+                f"trim(source_org) <> '{org}'",
+                f"source_org is not the delivery's organisation {src.org}",
+            )
+        )
     errors: list[str] = []
-    for column, bad, message in _CHECKS:
+    for column, bad, message in checks:
         rows = con.execute(
-            f"SELECT _row FROM {table} WHERE {bad} ORDER BY _row LIMIT 1000"
+            f"SELECT _row, _part FROM {table} WHERE {bad} ORDER BY _part, _row LIMIT 1000"
         ).fetchall()
-        errors += [f"{name}:{r[0]}:{column}: {message}" for r in rows]
+        errors += [
+            f"{name}/{r[1]}:{r[0]}:{column}: {message}"
+            if r[1]
+            else f"{name}:{r[0]}:{column}: {message}"
+            for r in rows
+        ]
     dups = con.execute(
-        f"SELECT claim_id, min(_row), count(*) FROM {table} GROUP BY claim_id "
+        f"SELECT claim_id, min(_row), count(*), min(_part) FROM {table} GROUP BY claim_id "
         "HAVING count(*) > 1 ORDER BY 2 LIMIT 1000"
     ).fetchall()
-    errors += [f"{name}:{r[1]}:claim_id: {r[0]!r} appears {r[2]} times in this file" for r in dups]
-    errors.sort(key=lambda e: int(e.split(":")[1]) if e.split(":")[1].isdigit() else 0)
+    errors += [f"{name}{'/' + r[3] if r[3] else ''}:{r[1]}:claim_id: {r[0]!r} appears {r[2]} times in this "
+               f"{'delivery' if src.org else 'file'}" for r in dups]  # fmt: skip
+
+    def line(e: str) -> tuple[str, int]:
+        head = e.split(":")
+        return head[0], int(head[1]) if len(head) > 1 and head[1].isdigit() else 0
+
+    errors.sort(key=line)
     return errors
 
 
@@ -165,13 +345,15 @@ def load_claims(
     *,
     skip_bad_files: bool = False,
     on_file: Callable[[int, int, str], None] | None = None,
+    as_of: str | None = None,
 ) -> LoadReport:
-    """Read and validate every file into the typed table ``claims``.
+    """Read and validate every file and delivery into the typed table ``claims``.
 
-    A bad file stops the run (``ClaimsError`` with every error of every bad file) unless
+    A bad file, or a delivery whose manifest does not match (checked first, for the period
+    ``as_of`` when given), stops the run (``ClaimsError`` with every error) unless
     ``skip_bad_files``, when the run goes on without it and the report says which.
     """
-    files = claim_files(directory)
+    files, refused = claim_sources(directory, as_of)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE claims (claim_id VARCHAR, source_org VARCHAR, "
         "claimant_key VARCHAR, claimant_name VARCHAR, claimant_birth_date DATE, "
@@ -179,16 +361,16 @@ def load_claims(
         "relation VARCHAR, child_order INTEGER, start_m INTEGER, end_m INTEGER, "
         "monthly_amount BIGINT, file VARCHAR, line BIGINT)"
     )
-    bad: dict[str, list[str]] = {}
+    bad: dict[str, list[str]] = dict(refused)
     used: list[str] = []
-    for n, path in enumerate(files, start=1):
+    for n, src in enumerate(files, start=1):
         if on_file:
-            on_file(n - 1, len(files), path.name)
-        errors = _stage(con, path, "staged")
+            on_file(n - 1, len(files), src.name)
+        errors = _stage(con, src, "staged")
         if errors:
-            bad[path.name] = errors
+            bad[src.name] = errors
             continue
-        f = path.name.replace("'", "''")
+        f = src.name.replace("'", "''")
         con.execute(
             f"""INSERT INTO claims SELECT trim(claim_id), trim(source_org), claimant_key,
             trim(claimant_name), CAST(claimant_birth_date AS DATE),
@@ -197,9 +379,10 @@ def load_claims(
             CAST(nullif(coalesce(child_order, ''), '') AS INTEGER),
             {_month_index("start_month")},
             CASE WHEN coalesce(end_month, '') = '' THEN NULL ELSE {_month_index("end_month")} END,
-            CAST(monthly_amount AS BIGINT), '{f}', _row FROM staged"""
+            CAST(monthly_amount AS BIGINT),
+            '{f}' || CASE WHEN _part <> '' THEN '/' || _part ELSE '' END, _row FROM staged"""
         )
-        used.append(path.name)
+        used.append(src.name)
     if on_file:
         on_file(len(files), len(files), "")
     if bad and not skip_bad_files:

@@ -160,7 +160,7 @@ def allowance_verify(
         engine = clikit.engine()
     con = connect()
     t0 = time.perf_counter()
-    loaded = _load(con, sources, skip_bad_files)
+    loaded = _load(con, sources, skip_bad_files, as_of)
     with console.status("검증 중 / verifying…") as status:
         report = verify(
             con, as_of_idx, probabilistic=probabilistic, threshold=threshold,
@@ -195,9 +195,12 @@ def allowance_verify(
     )
 
 
-def _load(con: DuckDBPyConnection, sources: Path, skip_bad_files: bool) -> LoadReport:
-    """The claims files into ``con``'s ``claims`` table, with a progress bar on stderr; a bad
-    file fails the command unless ``skip_bad_files`` (then each skipped file is named)."""
+def _load(
+    con: DuckDBPyConnection, sources: Path, skip_bad_files: bool, as_of: str | None = None
+) -> LoadReport:
+    """The claims files and deliveries into ``con``'s ``claims`` table, with a progress bar on
+    stderr; a bad file or a refused delivery fails the command unless ``skip_bad_files`` (then
+    each skipped one is named)."""
     from insa.allowance.claims import ClaimsError, load_claims
 
     with Progress(
@@ -210,6 +213,7 @@ def _load(con: DuckDBPyConnection, sources: Path, skip_bad_files: bool) -> LoadR
                 con,
                 sources,
                 skip_bad_files=skip_bad_files,
+                as_of=as_of,
                 on_file=lambda d, t, name: progress.update(
                     task, completed=d, total=t, description=name
                 ),
@@ -265,4 +269,24 @@ def allowance_new_key(
         f.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() + "\n")
     console.print(
         f"[green]wrote[/] a new 256-bit key → {path} (share it only with the organisations)"
+    )
+
+
+@allowance_app.command("manifest")
+def allowance_manifest(
+    folder: Path = typer.Argument(
+        ..., help="기관의 Parquet 전달 폴더 (폴더 이름 = 기관 코드) / a delivery directory"
+    ),
+    period: str = typer.Option(..., "--period", help="전달 기준월 YYYY-MM / the delivery's month"),
+) -> None:
+    """전달 폴더의 manifest.json을 씁니다 (파일별 행 수와 SHA-256) / Write a delivery's manifest."""
+    from insa.allowance.claims import write_manifest
+
+    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+        raise fail(f"{folder}: Parquet 파일이 있는 폴더가 아닙니다 / no *.parquet files here", 2)
+    _as_of(period)
+    doc = write_manifest(folder, folder.name, period)
+    console.print(
+        f"{folder / 'manifest.json'}: {folder.name}, {period}, 파일 {len(doc['files'])}개, {doc['rows']:,}행",
+        highlight=False,
     )
