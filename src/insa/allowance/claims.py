@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -262,81 +262,149 @@ def claim_files(directory: Path) -> list[Path]:
     return [s.paths[0] for s in claim_sources(directory)[0] if s.org is None]
 
 
-def _source(src: Source) -> str:
-    if src.parquet:
-        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in src.paths)
-        return f"read_parquet([{files}], filename=true)" if src.org else f"read_parquet({files})"
-    p = str(src.paths[0]).replace("'", "''")
+def _header(path: Path) -> list[str]:
+    """The file's columns, read from its first line (CSV) or its footer (Parquet): no data."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return next(csv.reader([f.readline()]), [])
+
+
+def _read_many(paths: list[Path]) -> str:
+    """One scan over several files of one kind, each row with its file's name."""
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    if paths[0].suffix.lower() == ".parquet":
+        return f"read_parquet([{files}], filename=true, union_by_name=true)"
     return (
-        f"read_csv('{p}', header=true, all_varchar=true, delim=',', quote='\"', "
-        "escape='\"', encoding='utf-8', null_padding=false, strict_mode=true)"
+        f"read_csv([{files}], header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
+        "encoding='utf-8', null_padding=false, strict_mode=true, filename=true, union_by_name=true)"
     )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, src: Source, table: str) -> list[str]:
-    """Load one file (or delivery) as VARCHAR columns plus its line number into ``table``;
-    return errors."""
-    name = src.name
+@dataclass
+class _Group:
+    """Files staged together in one table (one scan): each file's name for errors, its first
+    row in the table and its first line in the file."""
+
+    table: str
+    names: dict[str, str]  # path → name
+    orgs: dict[str, str | None]  # path → the delivery's organisation
+    first: dict[str, int] = field(default_factory=dict)  # path → first rowid
+    line0: int = 2  # a CSV's first data row is line 2; a Parquet file's record 1
+
+
+def _header_errors(path: Path, name: str) -> list[str]:
     try:
-        cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {_source(src)}").fetchall()]
-    except duckdb.Error as exc:
+        cols = _header(path)
+    except Exception as exc:  # unreadable, or no Parquet  # noqa: BLE001
         return [f"{name}: cannot be read: {str(exc).splitlines()[0]}"]
-    if src.org:
-        cols = [c for c in cols if c != "filename"]
     missing = [c for c in COLUMNS if c not in cols]
     extra = [c for c in cols if c not in COLUMNS]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
-        if extra:
-            parts.append(f"unknown column(s) {', '.join(extra)}")
-        return [f"{name}:1: {'; '.join(parts)} (the header must be exactly: {','.join(COLUMNS)})"]
-    first = 1 if src.parquet else 2
+    if not (missing or extra):
+        return []
+    parts = []
+    if missing:
+        parts.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        parts.append(f"unknown column(s) {', '.join(extra)}")
+    return [f"{name}:1: {'; '.join(parts)} (the header must be exactly: {','.join(COLUMNS)})"]
+
+
+def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[str]]:
+    """The group's files into ``g.table`` in one scan; every check in one more pass, and the
+    rows of a check that fails looked up; duplicate ``claim_id`` within a file (or a
+    delivery). Errors by path (an empty list: the file is good)."""
+    paths = list(g.names)
     select_cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in COLUMNS)
-    part = "regexp_extract(filename, '[^/\\\\]+$')" if src.org else "''"
-    order = "PARTITION BY filename" if src.org else ""
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, "
-            f"row_number() OVER ({order}) + {first - 1} AS _row, {part} AS _part FROM {_source(src)}"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {g.table} AS SELECT {select_cols}, filename AS _file "
+                    f"FROM {_read_many([Path(p) for p in paths])}")  # fmt: skip
     except duckdb.Error as exc:
-        return [f"{name}: cannot be read: {str(exc).splitlines()[0]}"]
-    checks = list(_CHECKS)
-    if src.org:
-        org = src.org.replace("'", "''")
-        checks.append(
-            (
-                "source_org",
-                f"trim(source_org) <> '{org}'",
-                f"source_org is not the delivery's organisation {src.org}",
-            )
-        )
-    errors: list[str] = []
-    for column, bad, message in checks:
-        rows = con.execute(
-            f"SELECT _row, _part FROM {table} WHERE {bad} ORDER BY _part, _row LIMIT 1000"
+        if len(paths) == 1:
+            return {paths[0]: [f"{g.names[paths[0]]}: cannot be read: {str(exc).splitlines()[0]}"]}
+        out: dict[str, list[str]] = {}
+        for i, p in enumerate(paths):  # one file spoils the scan: find which, a file at a time
+            sub = _Group(f"{g.table}_{i}", {p: g.names[p]}, {p: g.orgs[p]}, line0=g.line0)
+            out.update(_stage_group(con, sub))
+            con.execute(f"DROP TABLE IF EXISTS {sub.table}")
+        return out
+    g.first = {
+        str(f): int(r)
+        for f, r in con.execute(
+            f"SELECT _file, min(rowid) FROM {g.table} GROUP BY _file"
         ).fetchall()
-        errors += [
-            f"{name}/{r[1]}:{r[0]}:{column}: {message}"
-            if r[1]
-            else f"{name}:{r[0]}:{column}: {message}"
-            for r in rows
-        ]
-    dups = con.execute(
-        f"SELECT claim_id, min(_row), count(*), min(_part) FROM {table} GROUP BY claim_id "
-        "HAVING count(*) > 1 ORDER BY 2 LIMIT 1000"
-    ).fetchall()
-    errors += [f"{name}{'/' + r[3] if r[3] else ''}:{r[1]}:claim_id: {r[0]!r} appears {r[2]} times in this "
-               f"{'delivery' if src.org else 'file'}" for r in dups]  # fmt: skip
-
-    def line(e: str) -> tuple[str, int]:
-        head = e.split(":")
-        return head[0], int(head[1]) if len(head) > 1 and head[1].isdigit() else 0
-
-    errors.sort(key=line)
+    }
+    # the files as DuckDB names them, to ours
+    by_file = {f: p for f in g.first for p in paths if f == p or f.endswith(p) or p.endswith(f)}
+    errors: dict[str, list[str]] = {p: [] for p in paths}
+    checks = list(_CHECKS)
+    orgs = {o for o in g.orgs.values() if o}
+    if orgs:
+        cases = " ".join(f"WHEN _file = '{f.replace(chr(39), chr(39) * 2)}' THEN '{(g.orgs[p] or '').replace(chr(39), chr(39) * 2)}'"
+                         for f, p in by_file.items() if g.orgs[p])  # fmt: skip
+        checks.append(("source_org", f"trim(source_org) <> (CASE {cases} ELSE trim(source_org) END)",
+                       "source_org is not the delivery's organisation"))  # fmt: skip
+    flags = ", ".join(f"count(*) FILTER (WHERE {bad})" for _, bad, _ in checks)
+    counts = con.execute(f"SELECT {flags} FROM {g.table}").fetchone() or ()
+    firsts = " ".join(
+        f"WHEN '{f.replace(chr(39), chr(39) * 2)}' THEN {r}" for f, r in g.first.items()
+    )
+    line = f"rowid - (CASE _file {firsts} END) + {g.line0}"
+    for (column, bad, message), n in zip(checks, counts, strict=True):
+        if not n:
+            continue
+        rows = con.execute(
+            f"SELECT _file, {line} FROM {g.table} WHERE {bad} ORDER BY rowid LIMIT 1000"
+        ).fetchall()
+        for f, ln in rows:
+            p = by_file[f]
+            org = g.orgs[p]
+            text = (
+                f"{message} {org}"
+                if column == "source_org" and org and message.endswith("organisation")
+                else message
+            )
+            errors[p].append(f"{g.names[p]}:{ln}:{column}: {text}")
+    # claim_id once in a file, and once in a delivery (whose files share one organisation)
+    scope = "coalesce(CASE " + " ".join(f"WHEN _file = '{f.replace(chr(39), chr(39) * 2)}' THEN '{(g.orgs[p] or '').replace(chr(39), chr(39) * 2)}'"
+                                        for f, p in by_file.items() if g.orgs[p]) + " END, _file)" if orgs else "_file"  # fmt: skip
+    dups = con.execute(f"SELECT {scope} AS s, claim_id, min(rowid), count(*) FROM {g.table} GROUP BY s, claim_id "
+                       "HAVING count(*) > 1 ORDER BY 3 LIMIT 1000").fetchall()  # fmt: skip
+    for _s, claim, rid, n in dups:
+        f = con.execute(f"SELECT _file, {line} FROM {g.table} WHERE rowid = {int(rid)}").fetchone()
+        if f is None:
+            continue
+        p = by_file[f[0]]
+        errors[p].append(f"{g.names[p]}:{f[1]}:claim_id: {claim!r} appears {n} times in this "
+                         f"{'delivery' if g.orgs[p] else 'file'}")  # fmt: skip
     return errors
+
+
+def _insert(con: duckdb.DuckDBPyConnection, g: _Group, good: list[str]) -> None:
+    """The group's good files' rows into the typed ``claims`` table, in one statement."""
+    by_file = {f: p for f in g.first for p in g.names if f == p or f.endswith(p) or p.endswith(f)}
+    keep = [f for f, p in by_file.items() if p in good]
+    if not keep:
+        return
+    q = chr(39)
+    names = " ".join(
+        f"WHEN '{f.replace(q, q * 2)}' THEN '{g.names[by_file[f]].replace(q, q * 2)}'" for f in keep
+    )
+    firsts = " ".join(f"WHEN '{f.replace(q, q * 2)}' THEN {g.first[f]}" for f in keep)
+    listed = ", ".join(f"'{f.replace(q, q * 2)}'" for f in keep)
+    con.execute(
+        f"""INSERT INTO claims SELECT trim(claim_id), trim(source_org), claimant_key,
+        trim(claimant_name), CAST(claimant_birth_date AS DATE),
+        nullif(coalesce(dependent_key, ''), ''), trim(dependent_name),
+        CAST(dependent_birth_date AS DATE), relation,
+        CAST(nullif(coalesce(child_order, ''), '') AS INTEGER),
+        {_month_index("start_month")},
+        CASE WHEN coalesce(end_month, '') = '' THEN NULL ELSE {_month_index("end_month")} END,
+        CAST(monthly_amount AS BIGINT), CASE _file {names} END, rowid - (CASE _file {firsts} END) + {g.line0}
+        FROM {g.table} WHERE _file IN ({listed})"""
+    )
 
 
 def load_claims(
@@ -363,26 +431,52 @@ def load_claims(
     )
     bad: dict[str, list[str]] = dict(refused)
     used: list[str] = []
-    for n, src in enumerate(files, start=1):
+    # the single files: one scan for the CSVs and one for the Parquet files; each delivery one
+    singles = [src for src in files if src.org is None]
+    groups: list[tuple[_Group, list[Source]]] = []
+    for kind, line0 in ((".csv", 2), (".parquet", 1)):
+        members = [src for src in singles if src.paths[0].suffix.lower() == kind]
+        if members:
+            groups.append((_Group(f"staged_{kind[1:]}", {str(m.paths[0]): m.name for m in members},
+                                  dict.fromkeys((str(m.paths[0]) for m in members), None), line0=line0), members))  # fmt: skip
+    for i, src in enumerate(s for s in files if s.org):
+        groups.append((_Group(f"staged_d{i}", {str(p): f"{src.name}/{p.name}" for p in src.paths},
+                              dict.fromkeys((str(p) for p in src.paths), src.org), line0=1), [src]))  # fmt: skip
+    done = 0
+    for g, members in groups:
         if on_file:
-            on_file(n - 1, len(files), src.name)
-        errors = _stage(con, src, "staged")
-        if errors:
-            bad[src.name] = errors
-            continue
-        f = src.name.replace("'", "''")
-        con.execute(
-            f"""INSERT INTO claims SELECT trim(claim_id), trim(source_org), claimant_key,
-            trim(claimant_name), CAST(claimant_birth_date AS DATE),
-            nullif(coalesce(dependent_key, ''), ''), trim(dependent_name),
-            CAST(dependent_birth_date AS DATE), relation,
-            CAST(nullif(coalesce(child_order, ''), '') AS INTEGER),
-            {_month_index("start_month")},
-            CASE WHEN coalesce(end_month, '') = '' THEN NULL ELSE {_month_index("end_month")} END,
-            CAST(monthly_amount AS BIGINT),
-            '{f}' || CASE WHEN _part <> '' THEN '/' || _part ELSE '' END, _row FROM staged"""
+            on_file(
+                done,
+                len(files),
+                ", ".join(m.name for m in members[:3]) + (" …" if len(members) > 3 else ""),
+            )
+        good: list[str] = []
+        for p, name in list(g.names.items()):  # a wrong header: the file is left out of the scan
+            wrong = _header_errors(Path(p), name)
+            if wrong:
+                src = next(m for m in members if str(p) in map(str, m.paths))
+                bad.setdefault(src.name, []).extend(wrong)
+                del g.names[p]
+        if g.names:
+            found = _stage_group(con, g)
+            for src in members:
+                errs = [e for p in map(str, src.paths) for e in found.get(p, [])]
+                if errs or src.name in bad:
+                    bad.setdefault(src.name, []).extend(errs)
+                else:
+                    good += [str(p) for p in src.paths]
+                    used.append(src.name)
+            _insert(con, g, good)
+            con.execute(f"DROP TABLE IF EXISTS {g.table}")
+        done += len(members)
+    for errs in bad.values():
+        errs.sort(
+            key=lambda e: (
+                e.split(":")[0],
+                int(e.split(":")[1]) if len(e.split(":")) > 1 and e.split(":")[1].isdigit() else 0,
+            )
         )
-        used.append(src.name)
+    used.sort()
     if on_file:
         on_file(len(files), len(files), "")
     if bad and not skip_bad_files:
