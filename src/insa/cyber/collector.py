@@ -165,6 +165,16 @@ def spool_batch(spool: Path, ministry: str, docs: Sequence[Mapping[str, Any]], l
     return final
 
 
+def _digest(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
 class SpoolFull(Exception):
     """Too many pushed batches wait: try again later."""
 
@@ -393,6 +403,17 @@ class Collector:
         alerts: list[tuple[Alert, Incident]],
         merges: list[tuple[str, str]],
     ) -> None:
+        """The batch's incidents and alerts into the database; when it is away, the events
+        are stored all the same and the failure is counted (``record_errors``)."""
+        assert self.db is not None
+        try:
+            self._write_record(incidents, alerts, merges)
+        except Exception:  # noqa: BLE001
+            log.exception("recording incidents failed")
+            self.counters["record_errors"] += 1
+
+    def _write_record(self, incidents: list[Incident], alerts: list[tuple[Alert, Incident]],
+                      merges: list[tuple[str, str]]) -> None:  # fmt: skip
         from insa.db.engine import session_scope
         from insa.people.models import Agency
 
@@ -458,7 +479,9 @@ class Collector:
                 else:
                     bad.append(Raw(line.decode("utf-8", "replace"), ministry, source, now))
             self.counters[f"received_{source}"] += len(docs) + len(bad)
-            stem = path.stem if source == "http" else f"file-{ministry}-{path.stem}"
+            # a dropped file's batch is named by its content too: a file of the same name dropped
+            # again another day is another batch (a pushed batch's name is unique already)
+            stem = path.stem if source == "http" else f"file-{ministry}-{path.stem}-{_digest(path)}"
             self.process([], stem=stem, docs=docs, source=source)
             for b in bad:
                 self._dead_now(b, "JSON 객체가 아닙니다")
@@ -466,7 +489,10 @@ class Collector:
                 path.unlink()
             else:
                 (path.parent / "done").mkdir(exist_ok=True)
-                os.replace(path, path.parent / "done" / path.name)
+                target, n = path.parent / "done" / path.name, 1
+                while target.exists():  # never over an earlier file of the same name
+                    target, n = path.parent / "done" / f"{path.stem}.{n}{path.suffix}", n + 1
+                os.replace(path, target)
             done += 1
         return done
 
@@ -478,10 +504,29 @@ class Collector:
                 0.05 if spooled else FLUSH_SECONDS
             )  # pushed batches waiting: do not wait for more lines
             if raws:
-                self.process(raws)
-            spooled = self._spooled()
+                try:
+                    self.process(raws)
+                except Exception as exc:  # noqa: BLE001 — a batch that cannot be processed: its lines dead letters
+                    log.exception("batch failed")
+                    self.counters["batch_errors"] += 1
+                    why = f"처리하지 못했습니다 ({type(exc).__name__}: {str(exc)[:120]})"
+                    store.write_dead(
+                        self.dead_dir,
+                        [(r.received, r.ministry or "", r.source, why, r.line) for r in raws],
+                    )
+                    self.counters["dead"] += len(raws)
+            try:
+                spooled = self._spooled()
+            except Exception:  # a batch left in the spool is tried again; the collector goes on
+                log.exception("spooled batch failed")
+                self.counters["batch_errors"] += 1
+                spooled = 0
             if time.monotonic() - last_save > 1 or (self.stop.is_set() and self.q.empty()):
-                self._save()
+                try:
+                    self._save()
+                except Exception:  # the database is away: the counters are saved next time
+                    log.exception("saving the counters failed")
+                    self.counters["save_errors"] += 1
                 last_save = time.monotonic()
             if not raws and not spooled and self.stop.is_set():
                 break
@@ -523,6 +568,12 @@ class Collector:
             while not self.stop.is_set():
                 await asyncio.sleep(0.2)
                 if duration is not None and time.monotonic() - began >= duration:
+                    break
+                if (
+                    not worker.is_alive()
+                ):  # it never should die; if it does, stop rather than queue forever
+                    log.error("the processing thread stopped")
+                    self.counters["worker_died"] += 1
                     break
         finally:
             for s in servers:

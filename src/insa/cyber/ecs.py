@@ -36,7 +36,7 @@ def _utc(at: dt.datetime) -> str:
 def parse_time(value: Any) -> dt.datetime:
     """An ISO-8601 time (``Z`` or an offset; none is UTC) or epoch seconds/milliseconds."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value / 1000 if value > 1e11 else value, dt.UTC)
+        return _from_epoch(value / 1000 if value > 1e11 else value)
     if not isinstance(value, str) or not value.strip():
         raise ParseError("@timestamp가 없거나 비어 있습니다")
     if (
@@ -55,20 +55,38 @@ def parse_time(value: Any) -> dt.datetime:
 
 def _epoch(digits: str) -> dt.datetime:
     """Epoch time in seconds, milliseconds, microseconds or nanoseconds (by its length)."""
+    if len(digits) > 19 or not digits.isascii():
+        raise ParseError(f"epoch 시각이 너무 큽니다: {digits[:30]}")
     scale = 10 ** max(0, min(9, (len(digits) - 10) // 3 * 3))
-    return dt.datetime.fromtimestamp(int(digits) / scale, dt.UTC)
+    return _from_epoch(int(digits) / scale)
+
+
+def _from_epoch(seconds: float) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ParseError(f"epoch 시각을 읽지 못했습니다: {seconds}") from None
 
 
 def event_time(event: Mapping[str, Any]) -> dt.datetime:
     return parse_time(event["@timestamp"])
 
 
+def _port(value: Any) -> int | None:
+    """A port number 0–65535, or None (digits of another script, or too large, are none)."""
+    text = str(value) if value is not None else ""
+    if not text.isascii() or not text.isdecimal() or len(text) > 5:
+        return None
+    n = int(text)
+    return n if n <= 65535 else None
+
+
 LEADING_ZERO = re.compile(r"(^|\.)0\d")
 
 
-def _ip(value: str | None) -> str | None:
+def _ip(value: Any) -> str | None:
     """An address in its canonical form, or None when it is not one (inet_pton: in C)."""
-    if not value or value == "-":
+    if not isinstance(value, str) or not value or value == "-":
         return None
     v = value.strip("[]")
     try:
@@ -89,15 +107,36 @@ RFC5424 = re.compile(
     r"(?P<sd>-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?P<msg>.*))?$",
     re.S,
 )
-RFC3164 = re.compile(
-    r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (?P<host>\S+) "
+RFC3164 = re.compile(  # the hostname may be missing; the day one or two digits, padded or not
+    r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts>[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d) (?:(?P<host>\S+) )?"
     r"(?P<tag>[^\s:\[]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$",
     re.S,
 )
+# rsyslog's RSYSLOG_ForwardFormat and the like: RFC 3164's shape with an RFC 3339 time
+RFC3339_HEADER = re.compile(
+    r"^<(?P<pri>\d{1,3})>(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?P<host>\S+) "
+    r"(?P<tag>[^\s:\[]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$",
+    re.S,
+)
+PRI_ONLY = re.compile(
+    r"^<(?P<pri>\d{1,3})>(?P<msg>(?![A-Z][a-z]{2} |\d{4}-|1 ).*)$", re.S
+)  # FortiGate: <189>date=…
 MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
-def syslog(line: str, received: dt.datetime) -> tuple[Event, str]:
+def _pri(out: Event, pri: str | None) -> None:
+    if pri:
+        n = int(pri)
+        out.update(
+            {
+                "log.syslog.priority": n,
+                "log.syslog.facility.code": n // 8,
+                "log.syslog.severity.code": n % 8,
+            }
+        )
+
+
+def syslog(line: str, received: dt.datetime, local: dt.tzinfo = dt.UTC) -> tuple[Event, str]:
     """The header of a syslog message (RFC 5424, else RFC 3164) as ECS fields, and its
     message. RFC 3164 has no year or zone: the year of ``received`` and UTC (its nearest
     year when the month is far off, around New Year)."""
@@ -116,7 +155,8 @@ def syslog(line: str, received: dt.datetime) -> tuple[Event, str]:
         msg = m["msg"] or ""
         return out, msg.removeprefix("\ufeff")
     if m := RFC3164.match(line):
-        month, day, clock = m["ts"][:3], int(m["ts"][4:6]), m["ts"][7:]
+        month, rest = m["ts"][:3], m["ts"][3:].split()
+        day, clock = int(rest[0]), rest[1]
         if month not in MONTHS:
             raise ParseError(f"syslog 시각의 달을 읽지 못했습니다: {month}")
         hh, mm, ss = (int(x) for x in clock.split(":"))
@@ -126,10 +166,12 @@ def syslog(line: str, received: dt.datetime) -> tuple[Event, str]:
         elif received.month - MONTHS[month] > 6:
             year += 1
         try:
-            at = dt.datetime(year, MONTHS[month], day, hh, mm, ss, tzinfo=dt.UTC)
+            at = dt.datetime(year, MONTHS[month], day, hh, mm, ss, tzinfo=local)
         except ValueError:
             raise ParseError(f"syslog 시각이 없는 날짜입니다: {m['ts']}") from None
-        out = {"@timestamp": _utc(at), "host.name": m["host"], "process.name": m["tag"]}
+        out = {"@timestamp": _utc(at), "process.name": m["tag"]}
+        if m["host"]:
+            out["host.name"] = m["host"]
         if m["pri"]:
             pri = int(m["pri"])
             out.update({"log.syslog.priority": pri, "log.syslog.facility.code": pri // 8,
@@ -137,15 +179,29 @@ def syslog(line: str, received: dt.datetime) -> tuple[Event, str]:
         if m["pid"]:
             out["process.pid"] = int(m["pid"])
         return out, m["msg"]
+    if m := RFC3339_HEADER.match(line):
+        out = {
+            "@timestamp": _utc(parse_time(m["ts"])),
+            "host.name": m["host"],
+            "process.name": m["tag"],
+        }
+        _pri(out, m["pri"])
+        if m["pid"]:
+            out["process.pid"] = int(m["pid"])
+        return out, m["msg"]
+    if m := PRI_ONLY.match(line):  # a priority and then the message itself (FortiGate's default)
+        out = {"@timestamp": _utc(received)}
+        _pri(out, m["pri"])
+        return out, m["msg"]
     raise ParseError("syslog 머리말(RFC 5424 또는 RFC 3164)을 읽지 못했습니다")
 
 
 # -- sshd ----------------------------------------------------------------------------------
 
 SSHD = [
-    (re.compile(r"^Failed (?P<method>\S+) for (?:invalid user )?(?P<user>\S*) from (?P<ip>\S+)(?: port (?P<port>\d+))?"), "failure"),
+    (re.compile(r"^Failed (?P<method>\S+) for (?:invalid user )?(?P<user>.*?) from (?P<ip>\S+)(?: port (?P<port>\d+))?"), "failure"),
     (re.compile(r"^Accepted (?P<method>\S+) for (?P<user>\S+) from (?P<ip>\S+)(?: port (?P<port>\d+))?"), "success"),
-    (re.compile(r"^Invalid user (?P<user>\S*) from (?P<ip>\S+)(?: port (?P<port>\d+))?"), "failure"),
+    (re.compile(r"^Invalid user (?P<user>.*?) from (?P<ip>\S+)(?: port (?P<port>\d+))?"), "failure"),
     (re.compile(r"^Connection closed by (?:authenticating |invalid )?user (?P<user>\S+) (?P<ip>\S+)(?: port (?P<port>\d+))?"), "failure"),
     (re.compile(r"^error: maximum authentication attempts exceeded for (?:invalid user )?(?P<user>\S+) from (?P<ip>\S+)(?: port (?P<port>\d+))?"), "failure"),
     (re.compile(r"^pam_unix\(sshd:auth\): authentication failure;.*?rhost=(?P<ip>\S+)(?:\s+user=(?P<user>\S+))?"), "failure"),
@@ -162,8 +218,8 @@ def sshd(msg: str) -> Event:
                         "event.outcome": outcome, "user.name": m["user"] or None})  # fmt: skip
             if ip := _ip(m["ip"]):
                 out["source.ip"] = ip
-            if m.groupdict().get("port"):
-                out["source.port"] = int(m["port"])
+            if (port := _port(m.groupdict().get("port"))) is not None:
+                out["source.port"] = port
             if m.groupdict().get("method"):
                 out["ssh.method"] = m["method"]
             return {k: v for k, v in out.items() if v is not None}
@@ -289,9 +345,10 @@ PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp"}
 KV_PAIR = re.compile(r'(?<![^\s])([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')
 
 
-def kv(text: str) -> Event:
+def kv(text: str, local: dt.tzinfo = dt.UTC) -> Event:
     """A firewall-style ``key=value`` line (FortiGate, iptables' ``SRC= DST=``, …) as ECS
-    ``network`` fields; the keys it does not know are kept under ``kv.``."""
+    ``network`` fields; the keys it does not know are kept under ``kv.``. ``date``/``time``
+    are in the line's ``tz`` (FortiGate's ``tz="+0900"``) or ``local``."""
     pairs = [
         (m[1], m[2][1:-1].replace('\\"', '"') if m[2].startswith('"') else m[2])
         for m in KV_PAIR.finditer(text)
@@ -319,8 +376,9 @@ def kv(text: str) -> Event:
             if field.endswith(".ip"):
                 if ip := _ip(value):
                     out[field] = ip
-            elif field.endswith(".port") and value.isdigit():
-                out[field] = int(value)
+            elif field.endswith(".port"):
+                if (port := _port(value)) is not None:
+                    out[field] = port
             elif field == "network.transport":
                 out[field] = PROTOCOLS.get(value, value.lower())
             else:
@@ -328,7 +386,17 @@ def kv(text: str) -> Event:
         else:
             out[f"kv.{k}"] = value
     if "@timestamp" not in out and date and clock:
-        out["@timestamp"] = _utc(parse_time(f"{date}T{clock}"))
+        zone = local
+        tz = str(out.get("kv.tz", ""))
+        if m := re.fullmatch(r"([+-])(\d\d):?(\d\d)", tz):
+            zone = dt.timezone(
+                (1 if m[1] == "+" else -1) * dt.timedelta(hours=int(m[2]), minutes=int(m[3]))
+            )
+        try:
+            at = dt.datetime.fromisoformat(f"{date}T{clock}")
+        except ValueError:
+            raise ParseError(f"date/time을 읽지 못했습니다: {date} {clock}") from None
+        out["@timestamp"] = _utc(at if at.tzinfo else at.replace(tzinfo=zone))
     if "dns.question.name" in out:
         out["event.category"] = "network"
         out["event.dataset"] = "dns"
@@ -338,9 +406,39 @@ def kv(text: str) -> Event:
 # -- dispatch ------------------------------------------------------------------------------
 
 
-def from_line(line: str, ministry: str, received: dt.datetime, fmt: str | None = None) -> Event:
+_UNEXPECTED = (
+    ValueError,
+    OverflowError,
+    OSError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    RecursionError,
+)
+
+
+def from_line(
+    line: str,
+    ministry: str,
+    received: dt.datetime,
+    fmt: str | None = None,
+    local: dt.tzinfo = dt.UTC,
+) -> Event:
     """A raw line (a syslog message, or a bare line of the given format) as an event of
-    ``ministry``."""
+    ``ministry`` (``local``: the zone of times written without one). Whatever is wrong with
+    it is a :class:`ParseError` (a dead letter), never another exception."""
+    try:
+        return _from_line(line, ministry, received, fmt, local)
+    except ParseError:
+        raise
+    except _UNEXPECTED as exc:
+        raise ParseError(f"줄을 읽지 못했습니다 ({type(exc).__name__}: {str(exc)[:100]})") from None
+
+
+def _from_line(
+    line: str, ministry: str, received: dt.datetime, fmt: str | None, local: dt.tzinfo
+) -> Event:
     if len(line) > MAX_LINE:
         raise ParseError(f"한 줄이 너무 깁니다 ({len(line):,}자, 최대 {MAX_LINE:,}자)")
     line = line.rstrip("\r\n")
@@ -348,9 +446,11 @@ def from_line(line: str, ministry: str, received: dt.datetime, fmt: str | None =
         raise ParseError("빈 줄입니다")
     head: Event = {}
     msg = line
-    if fmt in (None, "syslog") or (fmt == "sshd" and (line.startswith("<") or RFC3164.match(line))):
+    if fmt in (None, "syslog") or (
+        fmt in ("sshd", "kv") and (line.startswith("<") or RFC3164.match(line))
+    ):
         try:
-            head, msg = syslog(line, received)
+            head, msg = syslog(line, received, local)
         except ParseError:
             if fmt in (None, "syslog"):
                 raise
@@ -372,7 +472,7 @@ def from_line(line: str, ministry: str, received: dt.datetime, fmt: str | None =
     elif kind == "insa-audit":
         body = insa_audit(msg)
     elif kind == "kv":
-        body = kv(msg)
+        body = kv(msg, local)
     elif kind is None:
         body = {"event.category": "host"}
     else:
@@ -390,13 +490,25 @@ def from_line(line: str, ministry: str, received: dt.datetime, fmt: str | None =
 def from_object(doc: Mapping[str, Any], ministry: str | None, received: dt.datetime) -> Event:
     """A JSON line: a raw line with its ``log.format`` and ``message``, or an event already
     normalised (ECS dotted keys). ``ministry`` (a token's, a listener's) wins over the
-    object's ``organization.id``; without one the object's is used (a replayed file)."""
+    object's ``organization.id``; without one the object's is used (a replayed file).
+    Whatever is wrong with it is a :class:`ParseError`."""
+    try:
+        return _from_object(doc, ministry, received)
+    except ParseError:
+        raise
+    except _UNEXPECTED as exc:
+        raise ParseError(
+            f"이벤트를 읽지 못했습니다 ({type(exc).__name__}: {str(exc)[:100]})"
+        ) from None
+
+
+def _from_object(doc: Mapping[str, Any], ministry: str | None, received: dt.datetime) -> Event:
     org = ministry or doc.get("organization.id")
     if not org or not isinstance(org, str):
         raise ParseError("organization.id(부처)가 없습니다")
     if "message" in doc and doc.get("log.format"):
         received_at = parse_time(doc["@timestamp"]) if doc.get("@timestamp") else received
-        out = from_line(str(doc["message"]), org, received_at, str(doc["log.format"]))
+        out = _from_line(str(doc["message"]), org, received_at, str(doc["log.format"]), dt.UTC)
         if doc.get("@timestamp"):
             out["@timestamp"] = _utc(received_at)
         return out
@@ -407,11 +519,20 @@ def from_object(doc: Mapping[str, Any], ministry: str | None, received: dt.datet
     for key in ("source.ip", "destination.ip"):
         if key in flat and flat[key] is not None and _ip(str(flat[key])) is None:
             raise ParseError(f"{key}가 IP 주소가 아닙니다: {str(flat[key])[:40]}")
+    for key in ("source.port", "destination.port"):
+        if key in flat and flat[key] is not None:
+            port = _port(flat[key])
+            if port is None:
+                raise ParseError(f"{key}가 0–65535의 포트 번호가 아닙니다: {str(flat[key])[:20]}")
+            flat[key] = port
     if "http.response.status_code" in flat:
         try:
-            flat["http.response.status_code"] = int(flat["http.response.status_code"])
+            status = int(flat["http.response.status_code"])
         except (TypeError, ValueError):
             raise ParseError("http.response.status_code가 숫자가 아닙니다") from None
+        if not 100 <= status <= 999:
+            raise ParseError(f"http.response.status_code가 HTTP 상태가 아닙니다: {status}")
+        flat["http.response.status_code"] = status
     flat["organization.id"] = org
     if "message" not in flat:
         flat["message"] = orjson.dumps(doc, default=str).decode()[:MAX_LINE]

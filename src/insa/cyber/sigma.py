@@ -246,7 +246,7 @@ def compile_condition(node: Any) -> Predicate:
         ConditionOR,
         ConditionValueExpression,
     )
-    from sigma.types import SigmaCasedString, SigmaExists, SigmaNull, SigmaString
+    from sigma.types import SigmaCasedString, SigmaExists, SigmaExpansion, SigmaNull, SigmaString
 
     if isinstance(node, ConditionAND):
         parts = [compile_condition(a) for a in node.args]
@@ -258,7 +258,9 @@ def compile_condition(node: Any) -> Predicate:
         for a in node.args:
             if (isinstance(a, ConditionFieldEqualsValueExpression) and type(a.value) is SigmaString
                     and not a.value.contains_special()):  # fmt: skip
-                exact[a.field].add(a.value.to_plain().lower())
+                exact[a.field].add(
+                    "".join(str(p) for p in a.value.s).lower()
+                )  # not to_plain(): it re-escapes ? and *
             else:
                 rest.append(compile_condition(a))
         sets = [(f, frozenset(vs)) for f, vs in exact.items()]
@@ -274,6 +276,13 @@ def compile_condition(node: Any) -> Predicate:
     if isinstance(node, ConditionNOT):
         inner = compile_condition(node.args[0])
         return lambda e: not inner(e)
+    if isinstance(
+        node, ConditionFieldEqualsValueExpression | ConditionValueExpression
+    ) and isinstance(node.value, SigmaExpansion):
+        # |windash, |base64offset …: any of the values pySigma expanded
+        subs = [compile_condition(type(node)(node.field, v) if isinstance(node, ConditionFieldEqualsValueExpression)
+                                  else ConditionValueExpression(v)) for v in node.value.values]  # fmt: skip
+        return lambda e: any(p(e) for p in subs)
     if isinstance(node, ConditionFieldEqualsValueExpression):
         name = node.field
         if isinstance(node.value, SigmaExists):
@@ -312,7 +321,7 @@ def anchors(node: Any) -> frozenset[str] | None:
         ConditionOR,
         ConditionValueExpression,
     )
-    from sigma.types import SigmaString, SpecialChars
+    from sigma.types import SigmaExpansion
 
     if isinstance(node, ConditionAND):
         best: frozenset[str] | None = None
@@ -331,11 +340,29 @@ def anchors(node: Any) -> frozenset[str] | None:
         return frozenset(out) if out else None
     if isinstance(
         node, ConditionFieldEqualsValueExpression | ConditionValueExpression
-    ) and isinstance(node.value, SigmaString):
-        plain = [str(p) for p in node.value.s if not isinstance(p, SpecialChars)]
-        longest = max(plain, key=len, default="").lower()
-        return frozenset({longest}) if len(longest) >= MIN_ANCHOR else None
+    ) and isinstance(node.value, SigmaExpansion):
+        found: set[str] = set()
+        for v in node.value.values:
+            literal = _string_anchor(v)
+            if literal is None:
+                return None
+            found.add(literal)
+        return frozenset(found) if found else None
+    if isinstance(node, ConditionFieldEqualsValueExpression | ConditionValueExpression):
+        one = _string_anchor(node.value)
+        return frozenset({one}) if one is not None else None
     return None
+
+
+def _string_anchor(value: Any) -> str | None:
+    """A Sigma string's longest literal part, case-folded (None: too short, or no string)."""
+    from sigma.types import SigmaString, SpecialChars
+
+    if not isinstance(value, SigmaString):
+        return None
+    plain = [str(p) for p in value.s if not isinstance(p, SpecialChars)]
+    longest = max(plain, key=len, default="").casefold()
+    return longest if len(longest) >= MIN_ANCHOR else None
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -412,6 +439,12 @@ def load(
         out.problems.append(f"규칙 참조: {exc}")
         return out
     where = {id(r): p for r, p in docs}
+    names: dict[str, str] = {}
+    for r, _p in docs:
+        rid = str(r.id or r.name or r.title)
+        names[rid] = rid
+        if r.name:
+            names[str(r.name)] = rid
     referenced: dict[str, bool] = {}  # rule id → some correlation lets it alert (generate)
     pipe = pipeline(placeholders)
     for r, _path in docs:
@@ -442,27 +475,51 @@ def load(
                                       [str(t) for t in r.tags], (ls.category, ls.product, ls.service), match,
                                       str(where[id(r)]), alerts=referenced.get(rid, True), anchors=anchor))  # fmt: skip
             elif isinstance(r, SigmaCorrelationRule):
-                out.correlations.append(_correlation(r, str(where[id(r)]), referenced))
+                out.correlations.append(_correlation(r, str(where[id(r)]), referenced, names))
         except (SigmaError, RuleError, ValueError) as exc:
             out.problems.append(f"{path}: {r.title}: {exc}")
+        except Exception as exc:  # noqa: BLE001 — a rule this evaluator cannot take is named, the rest run
+            out.problems.append(
+                f"{path}: {r.title}: 이 규칙을 쓸 수 없습니다 ({type(exc).__name__}: {exc})"
+            )
     return out
 
 
-def _correlation(r: Any, path: str, referenced: Mapping[str, bool]) -> Correlation:
+STREAM_OPS = (
+    "gte",
+    "gt",
+    "eq",
+)  # conditions a stream can decide as hits arrive (lt/lte/neq need the window's end)
+
+
+def _correlation(
+    r: Any, path: str, referenced: Mapping[str, bool], names: Mapping[str, str]
+) -> Correlation:
+    """A parsed correlation rule; ``names``: a rule's name or id → its id (the aliases name
+    rules by either)."""
     rid = str(r.id or r.name or r.title)
     refs = [str(x.rule.id or x.rule.name) for x in r.rules]
     aliases: dict[str, dict[str, str]] = {}
     for alias in getattr(r.aliases, "aliases", {}).values() if r.aliases else []:
-        aliases[alias.alias] = {
-            str(k.rule.id or k.rule.name): TAXONOMY.get(v, v) for k, v in alias.mapping.items()
-        }
+        mapping: dict[str, str] = {}
+        for k, v in alias.mapping.items():
+            ref = str(getattr(k, "reference", k))
+            mapping[names.get(ref, ref)] = TAXONOMY.get(v, v)
+        aliases[alias.alias] = mapping
     cond = r.condition
+    op = cond.op.name.lower() if cond else "gte"
     kind = r.type.name.lower()
+    if kind in ("event_count", "value_count") and op not in STREAM_OPS:
+        raise RuleError(
+            f"조건 {op}는 스트림에서 판정할 수 없습니다 (gte, gt, eq만): 창이 끝나야 알 수 있는 조건입니다"
+        )
+    field_ref = cond.fieldref if cond and cond.fieldref else None
     return Correlation(rid, r.name or rid, r.title, str(r.level.name.lower() if r.level else "medium"),
-                       [str(t) for t in r.tags], kind, refs, [TAXONOMY.get(g, g) for g in r.group_by or []], aliases,
-                       int(r.timespan.seconds), cond.op.name.lower() if cond else "gte", int(cond.count) if cond else 1,
-                       TAXONOMY.get(cond.fieldref, cond.fieldref) if cond and cond.fieldref else None, path,
-                       alerts=referenced.get(rid, True))  # fmt: skip
+                       [str(t) for t in r.tags], kind, refs,
+                       [g if g in aliases else TAXONOMY.get(g, g) for g in r.group_by or []], aliases,
+                       int(r.timespan.seconds), op, int(cond.count) if cond else 1,
+                       (field_ref if field_ref in aliases else TAXONOMY.get(field_ref, field_ref)) if field_ref else None,
+                       path, alerts=referenced.get(rid, True))  # fmt: skip
 
 
 # -- matching and correlating ------------------------------------------------------------
@@ -557,7 +614,7 @@ class Engine:
             )
         if plan.automaton is None:
             return plan.rules
-        text = "\n".join([str(v) for v in event.values()]).lower()
+        text = "\n".join([str(v) for v in event.values()]).casefold()
         hit = {i for _, ids in plan.automaton.iter(text) for i in ids}
         if not hit:
             return plan.always
@@ -645,6 +702,20 @@ class Engine:
                 if c.alerts:
                     out.append(Alert(c.id, c.title, c.level, c.tags, hit.at, list(hit.events), set(hit.ministries),
                                      set(hit.sources), group, True, continued=True))  # fmt: skip
+                if self._readers.get(c.id) and self._met(
+                    c, window
+                ):  # the correlations reading this one still hear it
+                    values = dict(zip(c.group_by, group, strict=True))
+                    out += self._correlate(
+                        _Hit(
+                            hit.at,
+                            c.id,
+                            list(hit.events),
+                            values,
+                            set(hit.ministries),
+                            set(hit.sources),
+                        )
+                    )
                 continue
             if not self._met(c, window):
                 continue

@@ -108,7 +108,8 @@ def _table(rows: Sequence[Event], schema: Any) -> Any:
 
 def write_events(root: Path, events: Sequence[Event], stem: str | None = None) -> list[Path]:
     """The events, a file for each day and ministry among them. ``stem`` names the files
-    (``part-<stem>``) so that writing the same batch twice leaves one copy."""
+    (``part-<stem>``): writing the same batch again (after a crash) replaces its files, so one
+    copy is kept — the last, whose event ids the incidents refer to."""
 
     groups: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in events:  # normalised times are UTC ISO-8601: the day is their first ten characters
@@ -118,8 +119,6 @@ def write_events(root: Path, events: Sequence[Event], stem: str | None = None) -
     schema = _schema()
     for (day, ministry), rows in groups.items():
         folder = root / f"day={day}" / f"ministry={ministry}"
-        if (folder / f"part-{name}.parquet").exists():
-            continue  # this batch was written before a restart: once is enough
         table = _table(rows, schema)
         out.append(_write(table, folder, f"part-{name}"))
     return out
