@@ -240,3 +240,21 @@ def test_dropped_files_and_a_new_incident_told_once(tmp_path: Path, migrated: En
         and "198.51.100.9" in str(told["message"])
         and c.counters["notified"] == 1
     )
+
+
+def test_a_poisoned_event_does_not_stop_the_collector(tmp_path: Path) -> None:
+    """An event no parser can read (an epoch time past the year 9999, a port past 65535, an
+    address that is a number) is a dead letter; the events before and after it are stored."""
+    c = _collector(tmp_path, None)
+    t = _start(c)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    spool_batch(tmp_path / "spool", "MPM", [{"@timestamp": 1e20}, {"@timestamp": now.isoformat(), "source.port": 99999999},
+                                            {"@timestamp": now.isoformat(), "source.ip": 5},
+                                            {"@timestamp": now.isoformat(), "event.category": "web"}], limit=10)  # fmt: skip
+    with socket.create_connection(("127.0.0.1", c.tcp_port or 0)) as s:
+        s.sendall(_line(now, 1).encode() + b"\n")
+    _wait(lambda: c.counters["stored"] >= 2 and c.counters["dead"] >= 3)
+    c.stop.set()
+    t.join(10)
+    assert c.counters["stored"] == 2 and c.counters["dead"] == 3 and not c.counters["batch_errors"]
+    assert not list((tmp_path / "spool").glob("*.jsonl"))

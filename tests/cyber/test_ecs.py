@@ -8,6 +8,8 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from insa.cyber.ecs import ParseError, from_line, from_object, logsources
 
@@ -194,3 +196,103 @@ def test_normalised_events_nested_or_dotted_and_the_ministry_is_the_senders() ->
 def test_what_is_not_an_event_says_why(doc: dict[str, object], says: str) -> None:
     with pytest.raises(ParseError, match=says):
         from_object(doc, None, NOW)
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        # FortiGate's default: a priority, then key=value, no header; its tz honoured
+        (
+            '<189>date=2026-12-02 time=10:00:00 devname="FGT60E" tz="+0900" srcip=203.0.113.77 dstip=10.0.0.5 dstport=22 proto=6 action="deny"',
+            {
+                "@timestamp": "2026-12-02T01:00:00.000Z",
+                "log.format": "kv",
+                "source.ip": "203.0.113.77",
+                "event.outcome": "failure",
+            },
+        ),
+        # rsyslog's RSYSLOG_ForwardFormat: RFC 3164's shape with an RFC 3339 time
+        (
+            "<38>2026-12-02T10:00:00.123456+09:00 gw1 sshd[811]: Failed password for root from 10.0.0.1 port 22 ssh2",
+            {
+                "@timestamp": "2026-12-02T01:00:00.123Z",
+                "host.name": "gw1",
+                "user.name": "root",
+                "process.pid": 811,
+            },
+        ),
+        # RFC 3164 without a hostname, and with a one-digit day after one space
+        (
+            "<34>Dec 2 01:00:00 sshd[9]: Invalid user admin from 10.0.0.2 port 5",
+            {"@timestamp": "2026-12-02T01:00:00.000Z", "user.name": "admin"},
+        ),
+        # a user name with a space
+        (
+            "Dec  2 01:00:00 gw sshd[1]: Failed password for invalid user a b from 10.0.0.3 port 22 ssh2",
+            {"user.name": "a b", "source.ip": "10.0.0.3", "event.outcome": "failure"},
+        ),
+    ],
+)
+def test_more_real_syslog_shapes(line: str, want: dict[str, object]) -> None:
+    e = from_line(line, "MPM", NOW)
+    assert {k: e.get(k) for k in want} == want
+
+
+def test_a_zone_for_lines_that_write_none() -> None:
+    kst = dt.timezone(dt.timedelta(hours=9))
+    e = from_line(
+        "<34>Dec  2 10:00:00 gw sshd[1]: Accepted publickey for a from 10.0.0.1 port 2 ssh2",
+        "MPM",
+        NOW,
+        local=kst,
+    )
+    assert e["@timestamp"] == "2026-12-02T01:00:00.000Z"
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_no_line_raises_anything_but_a_parse_error(text: str) -> None:
+    for fmt in (None, "sshd", "nginx", "insa-audit", "kv", "syslog"):
+        try:
+            from_line(text, "MPM", NOW, fmt)
+        except ParseError:
+            pass
+
+
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                       lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=10), kids, max_size=3),
+                       max_leaves=8)  # fmt: skip
+KEYS = st.sampled_from(["@timestamp", "source.ip", "source.port", "destination.port", "http.response.status_code",
+                        "log.format", "message", "event.outcome", "source", "organization.id"])  # fmt: skip
+
+
+@given(
+    st.dictionaries(
+        KEYS,
+        JSONISH
+        | st.sampled_from(["2026-12-02T01:00:00Z", "sshd", "kv", "nginx", "99999999999999999999"]),
+        max_size=6,
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_no_object_raises_anything_but_a_parse_error(doc: dict[str, object]) -> None:
+    try:
+        e = from_object(
+            {"@timestamp": "2026-12-02T01:00:00Z", **doc} if len(doc) % 2 else doc, "MPM", NOW
+        )
+    except ParseError:
+        return
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from insa.cyber.store import write_events
+
+    assert e["organization.id"] == "MPM" and e["@timestamp"].endswith("Z")
+    if isinstance(e.get("source.port"), int):
+        assert 0 <= e["source.port"] <= 65535
+    root = Path(tempfile.mkdtemp())
+    try:
+        assert write_events(root, [e])  # what is accepted can be stored
+    finally:
+        shutil.rmtree(root)

@@ -158,3 +158,23 @@ level: low
     assert r.exit_code == 0, r.output
     (line,) = out.read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["rules"] == ["9f1b6a52-0000-4000-8000-000000000001"]
+
+
+def test_indicators_in_any_form_match_and_a_range_is_refused(tmp_path: Path) -> None:
+    from insa.cyber.replay import read_indicators
+
+    ind = tmp_path / "ind.yaml"
+    ind.write_text(
+        "ip: ['2001:0DB8:0000::0001', ' 203.0.113.9 ']\ndomain: [evil.example]\n", encoding="utf-8"
+    )
+    rules = sigma.load([sigma.shipped_dir()], placeholders((), read_indicators(ind)))
+    at = gen._iso(gen.T0)
+    events = [{"@timestamp": at, "organization.id": "MPM", "event.category": "network", "source.ip": "2001:db8::1"},
+              {"@timestamp": at, "organization.id": "MPM", "event.category": "network", "destination.ip": "203.0.113.9"}]  # fmt: skip
+    done = replay(_write(tmp_path, events), rules)
+    assert [a.title for a in done.alerts].count(
+        "공유 위협 지표 일치 (A shared indicator of the centre)"
+    ) == 2
+    ind.write_text("ip: [203.0.113.0/24]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"ip\[0\]"):
+        read_indicators(ind)

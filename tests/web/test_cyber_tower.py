@@ -191,3 +191,20 @@ def test_a_ministry_pushes_events_under_its_tokens_ministry(
         == 403
     )
     assert client.post("/api/v1/cyber/events", content=lines).status_code in (401, 403)
+
+
+def test_a_member_learns_nothing_of_the_other_ministries(as_user, spray: str) -> None:  # type: ignore[no-untyped-def]
+    """The feed, the per-ministry view and the incident filter give a member's staff their
+    own ministry and a count of the others, never which (the alerts' JSON is the feed's)."""
+    mpm: TestClient = as_user("sec-mpm")
+    soc = mpm.get("/cyber/soc").text
+    table = soc.split('data-testid="ministries"')[1].split("</table>")[0]
+    assert "인사혁신처" in table and "국가보훈부" not in table and "법제처" not in table
+    feed = soc.split('data-testid="feed"')[1].split("</ul>")[0]
+    assert "외 2개 부처" in feed and "국가보훈부" not in feed and "법제처" not in feed
+    assert "이벤트 24건" not in soc  # the whole incident's count is the centre's
+    filtered = mpm.get("/cyber/incidents", params={"ministry": "MOLEG", "status": ""}).text
+    mine = mpm.get("/cyber/incidents", params={"status": ""}).text
+    assert filtered.count("/cyber/incidents/INC-") == mine.count(
+        "/cyber/incidents/INC-"
+    )  # another's filter: ignored

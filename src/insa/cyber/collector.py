@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from collections import Counter
@@ -32,13 +33,14 @@ import yaml
 from sqlalchemy import Engine
 
 from insa.cyber import store, tower
-from insa.cyber.ecs import Event, ParseError, from_line, from_object
+from insa.cyber.ecs import Event, ParseError, event_time, from_line, from_object
 from insa.cyber.incidents import Grouper, Incident
 from insa.cyber.sigma import Alert, RuleSet
 from insa.cyber.sigma import Engine as RuleEngine
 
 log = logging.getLogger(__name__)
 BATCH = 5000
+FUTURE = dt.timedelta(minutes=5)  # how far ahead of its receipt an event's time is believed
 CHUNK = 256  # lines a queue item holds, about
 FLUSH_SECONDS = 1.0
 MAX_FRAME = 64 * 1024
@@ -68,6 +70,9 @@ class Config:
         default_factory=list
     )  # (ministry, folder of JSON lines files)
     retention_days: int | None = None  # None: params/events.yaml's
+    local: dt.tzinfo = (
+        dt.UTC
+    )  # the zone of times a line writes without one (RFC 3164, key=value date/time)
 
     def ministry_of(self, addr: str) -> str | None:
         try:
@@ -110,6 +115,7 @@ def load_config(path: Path) -> Config:
         "name",
         "files",
         "retention_days",
+        "timezone",
     }
     if unknown:
         raise ConfigError(f"{path}: 알 수 없는 항목입니다: {', '.join(sorted(unknown))}")
@@ -132,6 +138,13 @@ def load_config(path: Path) -> Config:
     if doc.get("indicators"):
         cfg.indicators = (base / str(doc["indicators"])).resolve()
     cfg.notify = [str(u) for u in doc.get("notify") or []]
+    if doc.get("timezone") is not None:
+        m = re.fullmatch(r"([+-])(\d\d):?(\d\d)", str(doc["timezone"]).strip())
+        if not m:
+            raise ConfigError(f"{path}: timezone은 +09:00 꼴입니다: {doc['timezone']}")
+        cfg.local = dt.timezone(
+            (1 if m[1] == "+" else -1) * dt.timedelta(hours=int(m[2]), minutes=int(m[3]))
+        )
     if doc.get("retention_days") is not None:
         days = doc["retention_days"]
         if not isinstance(days, int) or isinstance(days, bool) or days < 1:
@@ -350,7 +363,7 @@ class Collector:
                 )
                 continue
             try:
-                e = from_line(r.line, r.ministry, r.received)
+                e = from_line(r.line, r.ministry, r.received, local=self.cfg.local)
             except ParseError as exc:
                 dead.append((r.received, r.ministry, r.source, str(exc), r.line))
                 continue
@@ -377,11 +390,12 @@ class Collector:
         touched: dict[str, Incident] = {}
         alerts: list[tuple[Alert, Incident]] = []
         first_alert_at: list[dt.datetime] = []
-        order = sorted(
-            range(len(events)), key=lambda i: events[i]["@timestamp"]
-        )  # the events' own clock
+        # the events' own clock — but never ahead of their receipt by more than FUTURE: a device
+        # whose clock or zone is wrong must not close every window and incident before its time
+        clock = [min(event_time(e), received[i] + FUTURE) for i, e in enumerate(events)]
+        order = sorted(range(len(events)), key=lambda i: clock[i])
         for i in order:
-            for a in self.engine.feed(seqs[i], events[i]):
+            for a in self.engine.feed(seqs[i], events[i], clock[i]):
                 inc = self.grouper.add(a)
                 touched[inc.id] = inc
                 alerts.append((a, inc))

@@ -105,18 +105,31 @@ def placeholders(
     lookalikes: Iterable[str] = (), indicators: Mapping[str, Iterable[str]] | None = None
 ) -> dict[str, list[str]]:
     """The values the shipped rules' placeholders are filled with."""
+    import ipaddress
+
     ind = indicators or {}
     return {"lookalike_domains": sorted({d.strip().lower().rstrip(".") for d in lookalikes if d.strip()}),
-            "indicators_ip": sorted({str(x) for x in ind.get("ip", [])}),
+            # in the form the events carry them (2001:0DB8::0001 is 2001:db8::1)
+            "indicators_ip": sorted({str(ipaddress.ip_address(str(x).strip())) for x in ind.get("ip", [])}),
             "indicators_domain": sorted({str(x).lower() for x in ind.get("domain", [])}),
             "indicators_hash": sorted({str(x).lower() for x in ind.get("hash", [])})}  # fmt: skip
 
 
 def read_indicators(path: Path) -> dict[str, list[str]]:
     """The centre's shared indicators: YAML or JSON ``{ip: [...], domain: [...], hash: [...]}``."""
+    import ipaddress
+
     import yaml
 
     doc: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(doc, dict) or set(doc) - {"ip", "domain", "hash"}:
         raise ValueError(f"{path}: 지표 파일은 ip, domain, hash 목록만 가질 수 있습니다")
-    return {k: [str(x) for x in (doc.get(k) or [])] for k in ("ip", "domain", "hash")}
+    out = {k: [str(x).strip() for x in (doc.get(k) or [])] for k in ("ip", "domain", "hash")}
+    for i, x in enumerate(out["ip"]):
+        try:
+            ipaddress.ip_address(x)
+        except ValueError:
+            raise ValueError(
+                f"{path}: ip[{i}]는 주소 하나여야 합니다 (대역은 아직 받지 않습니다): {x}"
+            ) from None
+    return out

@@ -213,7 +213,7 @@ def _tower_paths() -> tuple[Any, Any, Any]:
 def soc_page(request: Request, ctx: CtxDep) -> Response:
     return render(request, "cyber/soc.html", alerts=tower.recent_alerts(ctx), labels=TOWER_LABELS,
                   ministries=tower.per_ministry(ctx), collectors=tower.collector_status(ctx),
-                  open=tower.list_incidents(ctx, status="open", size=10))  # fmt: skip
+                  open=tower.list_incidents(ctx, status="open", size=10), whole=tower.whole(ctx))  # fmt: skip
 
 
 @router.get("/cyber/soc/feed", response_class=HTMLResponse, dependencies=[page_gate(tower.EVENTS)])
@@ -390,7 +390,8 @@ async def api_events(request: Request, ctx: ApiCtxDep) -> JSONResponse:
 def api_alerts(ctx: ApiCtxDep, after: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
     """새 경보 (after 이후) / Alerts after an id."""
     items = [{"id": a.id, "at": a.at.isoformat(), "rule": a.rule_id, "title": a.title, "level": a.level,
-              "incident": a.incident_id, "ministries": a.ministries, "source.ip": a.sources, "events": a.events}
+              "incident": a.incident_id, "ministries": a.ministries, "other_ministries": a.others, "source.ip": a.sources,
+              "events": a.events}
              for a in tower.recent_alerts(ctx, after=after, limit=200)]  # fmt: skip
     return JSONResponse({"alerts": items})
 

@@ -296,11 +296,34 @@ def add_note(ctx: Ctx, incident_id: str, text: str) -> None:
     ctx.audit("cyber.incident_note", target_type="cyber_incident", target_id=inc.id)
 
 
-def recent_alerts(ctx: Ctx, after: int = 0, limit: int = 50) -> list[CyberAlert]:
+@dataclass(frozen=True)
+class AlertView:
+    """An alert as the caller may see it: a member's staff see their own ministry among its
+    ministries and how many others there are, not which."""
+
+    id: int
+    at: dt.datetime
+    rule_id: str
+    title: str
+    level: str
+    incident_id: str
+    ministries: list[str]
+    others: int
+    sources: list[str]
+    events: int
+
+
+def recent_alerts(ctx: Ctx, after: int = 0, limit: int = 50) -> list[AlertView]:
     stmt = select(CyberAlert).where(CyberAlert.incident_id.in_(_parts(ctx)))
     if after:
         stmt = stmt.where(CyberAlert.id > after)
-    return list(ctx.db.scalars(stmt.order_by(CyberAlert.id.desc()).limit(limit)))
+    mine = my_ministries(ctx)
+    out = []
+    for a in ctx.db.scalars(stmt.order_by(CyberAlert.id.desc()).limit(limit)):
+        shown = list(a.ministries) if mine is None else [m for m in a.ministries if m in mine]
+        out.append(AlertView(a.id, a.at, a.rule_id, a.title, a.level, a.incident_id, shown,
+                             len(a.ministries) - len(shown), list(a.sources), a.events))  # fmt: skip
+    return out
 
 
 def rule_stats(ctx: Ctx) -> list[CyberRuleStat]:
@@ -323,10 +346,13 @@ def per_ministry(ctx: Ctx) -> list[dict[str, Any]]:
     """Open incidents and alerts of the last 24 hours by ministry (the caller's)."""
     since = utc_now() - dt.timedelta(hours=24)
     mine = my_ministries(ctx)
+    own = (
+        [] if mine is None else [CyberIncidentPart.ministry.in_(mine)]
+    )  # a member: its own row only
     stmt = (select(CyberIncidentPart.ministry, func.count(func.distinct(CyberIncidentPart.incident_id)),
                    func.sum(CyberIncidentPart.events))
             .join(CyberIncident, CyberIncident.id == CyberIncidentPart.incident_id)
-            .where(CyberIncident.status.in_(("new", "investigating", "contained")), CyberIncidentPart.incident_id.in_(_parts(ctx)))
+            .where(CyberIncident.status.in_(("new", "investigating", "contained")), CyberIncidentPart.incident_id.in_(_parts(ctx)), *own)
             .group_by(CyberIncidentPart.ministry))  # fmt: skip
     open_ = {m: (int(n), int(e or 0)) for m, n, e in ctx.db.execute(stmt)}
     recent = dict(
@@ -335,7 +361,9 @@ def per_ministry(ctx: Ctx) -> list[dict[str, Any]]:
                 CyberIncidentPart.ministry, func.count(func.distinct(CyberIncidentPart.incident_id))
             )
             .join(CyberIncident, CyberIncident.id == CyberIncidentPart.incident_id)
-            .where(CyberIncident.last_at >= since, CyberIncidentPart.incident_id.in_(_parts(ctx)))
+            .where(
+                CyberIncident.last_at >= since, CyberIncidentPart.incident_id.in_(_parts(ctx)), *own
+            )
             .group_by(CyberIncidentPart.ministry)
         ).all()  # fmt: skip
     )
