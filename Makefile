@@ -41,6 +41,7 @@ demo: system-demo install
 	INSA_DEMO=1 $(BIN)/insa allowance new-key var/exchange.key --if-missing
 	INSA_DEMO=1 $(BIN)/insa allowance export-claims var/claims --key-file var/exchange.key --as-of 2025-12
 	INSA_DEMO=1 $(BIN)/insa allowance verify var/claims --as-of 2025-12 --reports var/allowance-reports
+	INSA_DEMO=1 $(BIN)/insa allowance check-entitlement --as-of 2025-12
 	INSA_DEMO=1 $(BIN)/insa users demo > /dev/null
 	INSA_DEMO=1 $(BIN)/insa travel demo-data var/travel-tickets.jsonl
 	INSA_DEMO=1 $(BIN)/insa travel import-tickets var/travel-tickets.jsonl

@@ -175,3 +175,39 @@ def test_the_history_migration_rebuilds_it_from_the_runs_and_the_audit_log(
     with world.engine.connect() as conn:
         after = conn.execute(select(*cols).order_by(FindingEvent.id)).all()
     assert after == [(None, "open", "t", None, None), *before]
+
+
+def test_an_entitlement_finding_is_resolved_with_its_recoverable_part(
+    as_user, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    fid = add_finding(world, "e000000000000001", "KNPA", "", "KNPA", 2_880_000)
+    with world.engine.begin() as conn:
+        conn.execute(update(Finding).where(Finding.finding_id == fid).values(
+            kind="income", match="rules", claim_b="", org_b="", agency_b_id=None, overlap_start="2020-01",
+            overlap_end="2025-12", overlap_months=72, recoverable_amount=2_400_000, time_barred_amount=480_000))  # fmt: skip
+    client: TestClient = as_user("hr-a")
+    listing = client.get("/allowance/findings")
+    assert fid in listing.text and "소득 기준 초과" in listing.text
+    page = client.get(f"/allowance/findings/{fid}")
+    assert page.status_code == 200 and 'data-testid="claim-b"' not in page.text
+    assert "2020-01" in page.text.split('data-testid="stop-month"')[1].split("</dd>")[0]
+    assert (
+        "2,400,000" in page.text.split('data-testid="recoverable"')[1].split("</dd>")[0]
+        and "제96조" in page.text
+    )
+    token = csrf_of(page.text)
+    too_much = client.post(
+        f"/allowance/findings/{fid}",
+        data={"csrf_token": token, "action": "recovered", "amount": "2,500,000"},
+    )
+    assert too_much.status_code == 422 and "소멸시효" in too_much.text
+    ok = client.post(
+        f"/allowance/findings/{fid}",
+        data={"csrf_token": token, "action": "recovered", "amount": "2,400,000"},
+    )
+    assert ok.status_code in (200, 303)
+    with world.engine.connect() as conn:
+        row = conn.execute(
+            select(Finding.status, Finding.recovered_amount).where(Finding.finding_id == fid)
+        ).one()
+    assert tuple(row) == ("recovered", 2_400_000)

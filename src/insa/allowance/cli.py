@@ -290,3 +290,63 @@ def allowance_manifest(
         f"{folder / 'manifest.json'}: {folder.name}, {period}, 파일 {len(doc['files'])}개, {doc['rows']:,}행",
         highlight=False,
     )
+
+
+ENTITLEMENT_COLUMNS = ("finding_id", "kind", "claim", "dependent_name", "relation", "stop_month", "last_month",
+                       "months", "overpaid_amount", "recoverable_amount", "time_barred_amount")  # fmt: skip
+
+
+@allowance_app.command("check-entitlement")
+def allowance_check_entitlement(
+    as_of: str = typer.Option(..., "--as-of", help="기준월 YYYY-MM / up to this month"),
+    agency: str | None = typer.Option(None, "--agency", help="기관코드 / agency code"),
+    out: Path | None = typer.Option(None, "-o", "--output", help="발견 CSV / findings CSV"),
+    store: bool = typer.Option(
+        True, "--store/--no-store", help="발견을 DB에 저장 (처리 상태 유지) / keep findings"
+    ),
+) -> None:
+    """지급 요건 점검: 연령 초과·소득 초과·별거·4명 초과·자녀 순위 변동으로 더 지급된 가족수당을
+    지급을 멈췄어야 할 달부터 찾아, 환수할 수 있는 금액과 소멸시효가 지난 금액으로 나눕니다
+    / The entitlement check: overpayments by reason, with the recoverable part."""
+    from insa import clikit
+    from insa.allowance import service
+    from insa.allowance.models import KIND_LABELS
+
+    _as_of(as_of)
+    with clikit.session(keys=False) as ctx:
+        report, stored = service.check_entitlement(
+            ctx, as_of, agency_id(ctx.connection, agency), store=store
+        )
+    t = Table(title=f"가족수당 지급 요건 점검 — {as_of}까지")
+    for c in (
+        "사유 / reason",
+        "건수 / findings",
+        "과지급 / overpaid",
+        "환수 가능 / recoverable",
+        "시효 경과 / time-barred",
+    ):
+        t.add_column(c, justify="right" if "/" in c and c[0] != "사" else "left")
+    by: dict[str, list[int]] = {}
+    for f in report.findings:
+        rec, barred = report.amounts[f.finding_id]
+        x = by.setdefault(f.kind, [0, 0, 0, 0])
+        x[0] += 1
+        x[1] += f.overpaid_amount
+        x[2] += rec
+        x[3] += barred
+    for kind, (n, over, rec, barred) in sorted(by.items()):
+        t.add_row(
+            KIND_LABELS.get(kind, kind), f"{n:,}", f"{over:,}원", f"{rec:,}원", f"{barred:,}원"
+        )
+    console.print(t)
+    if stored:
+        console.print(
+            f"저장: 새 발견 {stored.new:,}건, 다시 본 발견 {stored.seen_again:,}건 (처리 상태 유지)"
+        )
+    if out:
+        from insa.allowance.claims import write_csv_atomic
+
+        write_csv_atomic(out, ENTITLEMENT_COLUMNS, ([f.finding_id, f.kind, f.claim_a, f.dependent_name, f.relation,
+                                                    f.overlap_start, f.overlap_end, f.overlap_months, f.overpaid_amount,
+                                                    *report.amounts[f.finding_id]] for f in report.findings))  # fmt: skip
+        console.print(f"[green]wrote[/] {len(report.findings):,} rows → {out}")

@@ -37,7 +37,7 @@ class Family:
     arrays: DependentArrays
 
 
-def _family(conn: Connection, agency_id: int | None) -> Family:
+def _family(conn: Connection, agency_id: int | None, support: bool = False) -> Family:
     es = select(
         Employee.id, Employee.employee_no, Agency.code, Employee.name, Employee.rrn_encrypted,
         Employee.birth_date,
@@ -60,6 +60,12 @@ def _family(conn: Connection, agency_id: int | None) -> Family:
 
     arrays = DependentArrays(
         employee=np.asarray([index[d.employee_id] for d in deps], dtype=np.int64),
+        income=np.asarray([int(d.annual_income or 0) for d in deps], dtype=np.int64)
+        if support
+        else None,
+        same_household=np.asarray([bool(d.same_household) for d in deps], dtype=bool)
+        if support
+        else None,
         relation=np.asarray([REL[d.relation] for d in deps], dtype=np.int8),
         birth_ord=ords([d.birth_date for d in deps]),
         female=np.asarray([d.sex == "F" for d in deps], dtype=bool),
@@ -91,6 +97,37 @@ def differences(conn: Connection, year: int, agency_id: int | None) -> list[Diff
         e = fam.employees[int(i)]
         out.append(Difference(e[1], e[2], int(m) + 1, int(paid[i, m]), int(due[i, m])))
     return out
+
+
+def entitlement_findings(
+    conn: Connection, as_of: str, agency_id: int | None, checked_on: dt.date
+) -> VerifyReport:
+    """The entitlement check as findings of a run (kind: why; match ``rules``): each run of
+    months up to ``as_of`` in which a dependent was paid more than the rules allowed, from the
+    month the payment should have stopped, with the amount and what of it may still be
+    recovered on ``checked_on`` (the rest past the limitation)."""
+    from insa.allowance.entitle import first_claim_year, overpayments
+    from insa.allowance.verify import Finding as Found
+    from insa.allowance.verify import finding_id
+    from insa.security.names import mask_name
+
+    fam = _family(conn, agency_id, support=True)
+    first = first_claim_year(fam.arrays)
+    found: list[Found] = []
+    amounts: dict[str, tuple[int, int]] = {}
+    if first is not None:
+        for o in overpayments(fam.arrays, len(fam.employees), first, as_of, checked_on):
+            d = fam.deps[o.dependent]
+            e = fam.employees[int(fam.arrays.employee[o.dependent])]
+            claim = f"{e[2]}:{e[1]}-{d.id}"
+            fid = finding_id(o.reason, claim, o.stop_month)
+            found.append(Found(finding_id=fid, kind=o.reason, match="rules", probability=1.0, claim_a=claim, claim_b="",
+                               dependent_key="", overlap_start=o.stop_month, overlap_end=o.last_month,
+                               overlap_months=o.months, overpaid_amount=o.amount, recover_from=claim, org_a=e[2],
+                               org_b="", dependent_name=mask_name(d.name), relation=EXCHANGE_RELATION[d.relation],
+                               claimant_a_name=mask_name(e[3])))  # fmt: skip
+            amounts[fid] = (o.recoverable, o.time_barred)
+    return VerifyReport(as_of, len(fam.deps), found, amounts=amounts)
 
 
 def claims_by_agency(
@@ -189,6 +226,9 @@ def store(
             "recover_org": f.recover_org,
             "last_seen_run": run_id,
         }  # fmt: skip
+        split = report.amounts.get(f.finding_id)
+        if split is not None:  # an entitlement finding: recoverable, past the limitation
+            values["recoverable_amount"], values["time_barred_amount"] = split
         if f.finding_id in existing:
             updates.append({"fid": f.finding_id, **values})
         else:

@@ -29,8 +29,19 @@ KIND_LABELS = {
     "double_claim": "동일 부양가족 중복 청구",
     "open_transfer": "전출 후 미종료 청구",
     "duplicate_claim": "동일 기관 중복 청구",
+    # the entitlement check (insa allowance check-entitlement)
+    "age_limit": "연령 초과 (자녀 등)",
+    "income": "소득 기준 초과",
+    "living_apart": "별거 (주민등록 세대 밖)",
+    "dependent_cap": "부양가족 4명 초과",
+    "child_order": "자녀 순위 변동",
 }
-MATCH_LABELS = {"exact": "확정(키 일치)", "probable": "추정(이름·생년월일)"}
+ENTITLEMENT_KINDS = ("age_limit", "income", "living_apart", "dependent_cap", "child_order")
+MATCH_LABELS = {
+    "exact": "확정(키 일치)",
+    "probable": "추정(이름·생년월일)",
+    "rules": "지급 요건 점검",
+}
 RELATION_LABELS = {
     "spouse": "배우자",
     "child": "자녀",
@@ -80,6 +91,9 @@ class Finding(Base):
     overlap_months: Mapped[int] = mapped_column(Integer)
     overpaid_amount: Mapped[int] = mapped_column(Money)
     recover_from: Mapped[str] = mapped_column(String(120))
+    # an entitlement finding: what may still be recovered, what is past the limitation (§96①)
+    recoverable_amount: Mapped[int | None] = mapped_column(Money)
+    time_barred_amount: Mapped[int | None] = mapped_column(Money)
     recover_org: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(12), default="open")
     reason: Mapped[str | None] = mapped_column(Text)

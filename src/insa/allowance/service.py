@@ -34,7 +34,7 @@ GRANTS = {
 AUDIT_LABELS = {  # what the audit page shows for this package's actions and targets
     "allowance.verify": "이중수급 검증", "allowance.list_findings": "검증 결과 목록 조회",
     "allowance.view_finding": "검증 결과 조회", "allowance.resolve_finding": "검증 결과 처리",
-    "allowance.entitlement": "가족수당 지급 점검", "allowance.export_claims": "청구 자료 내보내기",
+    "allowance.entitlement": "가족수당 지급 점검", "allowance.check_entitlement": "가족수당 지급 요건 점검", "allowance.export_claims": "청구 자료 내보내기",
     "allowance_finding": "이중수급 검증 결과",
 }  # fmt: skip
 Ts = TypeVarTuple("Ts")
@@ -184,6 +184,9 @@ def resolve(ctx: Ctx, finding: Finding, action: str, *, reason: str = "", amount
         recovered = int(text)
         if recovered > finding.overpaid_amount:
             raise ResolutionError(f"환수액이 과지급액({finding.overpaid_amount:,}원)보다 많습니다.")
+        if finding.recoverable_amount is not None and recovered > finding.recoverable_amount:
+            raise ResolutionError(f"환수액이 환수할 수 있는 금액({finding.recoverable_amount:,}원)보다 많습니다: "
+                                  f"나머지 {finding.time_barred_amount or 0:,}원은 소멸시효(국가재정법 제96조)가 지났습니다.")  # fmt: skip
     if action not in STATUSES:
         raise ResolutionError("알 수 없는 처리입니다.")
     recovering = (
@@ -225,6 +228,23 @@ def entitlement(ctx: Ctx, year: int, agency_id: int | None = None) -> list[Diffe
         "allowance.entitlement", agency_id=aid, detail={"year": year, "differences": len(diffs)}
     )
     return diffs
+
+
+def check_entitlement(ctx: Ctx, as_of: str, agency_id: int | None = None, *, store: bool = True,
+                      checked_on: dt.date | None = None) -> tuple[VerifyReport, StoreReport | None]:  # fmt: skip
+    """The entitlement check of ``agency_id`` (None: every agency, for whoever sees all) up
+    to ``as_of``: findings in the double claims' workflow, stored unless ``store`` is False."""
+    from insa.allowance import exchange
+
+    aid = ctx.principal.scope_agency(agency_id)
+    report = exchange.entitlement_findings(
+        ctx.connection, as_of, aid, checked_on or dt.date.today()
+    )
+    stored = exchange.store(ctx.connection, report, files=0, actor=ctx.principal.username,
+                            actor_role=ctx.principal.role) if store else None  # fmt: skip
+    ctx.audit("allowance.check_entitlement", agency_id=aid, detail={"as_of": as_of, "findings": len(report.findings),
+                                                                    "new": stored.new if stored else None})  # fmt: skip
+    return report, stored
 
 
 def export_claims(

@@ -66,6 +66,8 @@ class VerifyReport:
     claims: int
     findings: list[Finding]
     seconds: dict[str, float] = field(default_factory=dict)
+    # an entitlement check's findings: finding_id → (recoverable, past the limitation)
+    amounts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def counts(self) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}

@@ -68,6 +68,20 @@ def eligible(
     return np.asarray(ok, dtype=bool)
 
 
+def supported(deps: DependentArrays, on: dt.date) -> BoolA:
+    """(n,) mask: the dependent passes the support tests — income at most the limit, and on
+    the official's household unless the relation may live apart (``family_allowance.support``)."""
+    n = len(deps.relation)
+    p = load("rules").get("family_allowance.support", on)
+    ok = np.ones(n, dtype=bool)
+    if deps.income is not None:
+        ok &= deps.income <= int(p["income_limit"])
+    if deps.same_household is not None:
+        may_live_apart = np.isin(deps.relation, [REL[r] for r in p["apart_allowed_relations"]])
+        ok &= deps.same_household | may_live_apart
+    return ok
+
+
 @dataclass(frozen=True)
 class DependentArrays:
     """One row per dependent; ``employee`` indexes the employees (0..n_employees-1)."""
@@ -79,6 +93,9 @@ class DependentArrays:
     disabled: BoolA
     claim_from: npt.NDArray[np.int64]
     claim_until: npt.NDArray[np.int64]
+    # the support tests (Art. 10②), where known: the annual income amount, on the official's household
+    income: npt.NDArray[np.int64] | None = None
+    same_household: BoolA | None = None
 
 
 def _group_rank(emp_sorted: npt.NDArray[np.int64], mask: BoolA) -> I64:
@@ -109,6 +126,7 @@ def monthly_amounts(
     active = claim_active(deps.claim_from, deps.claim_until, year)
     if enforce_eligibility:
         active &= eligible(deps.relation, deps.female, deps.disabled, ages, on)
+        active &= supported(deps, on)[:, None]
     # children under 19 are paid by birth order; without enforcement (what payroll paid on
     # the claims as recorded) a claimed child stays on the child rate whatever the age
     is_child = (deps.relation == REL["child"])[:, None] & (
