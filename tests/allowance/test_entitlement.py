@@ -31,13 +31,22 @@ def o(y: int, m: int, d: int) -> int:
 
 def _deps(**over: object) -> DependentArrays:
     base = {"employee": np.array([0, 0, 0, 0]),
-            "relation": np.array([REL["child"], REL["parent"], REL["spouse"], REL["child"]], dtype=np.int8),
-            "birth_ord": np.array([o(2003, 3, 15), o(1950, 1, 1), o(1980, 1, 1), o(2012, 5, 5)]),
+            "relation": np.array([REL["child"], REL["parent"], REL["parent"], REL["child"]], dtype=np.int8),
+            "birth_ord": np.array([o(2003, 3, 15), o(1950, 1, 1), o(1952, 1, 1), o(2012, 5, 5)]),
             "female": np.array([False, True, True, False]), "disabled": np.zeros(4, dtype=bool),
             "claim_from": np.array([o(2010, 1, 1), o(2022, 1, 1), o(2015, 1, 1), o(2012, 6, 1)]),
             "claim_until": np.zeros(4, dtype=np.int64), "income": np.array([0, 0, 5_000_000, 0]),
             "same_household": np.array([True, False, True, True])}  # fmt: skip
     return DependentArrays(**{**base, **over})  # type: ignore[arg-type]
+
+
+def test_a_spouse_is_paid_whatever_the_income() -> None:
+    spouse = _deps(
+        relation=np.array([REL["child"], REL["parent"], REL["spouse"], REL["child"]], dtype=np.int8)
+    )
+    assert "income" not in {
+        x.reason for x in overpayments(spouse, 1, 2010, "2025-12", dt.date(2025, 12, 31))
+    }
 
 
 def test_each_reason_from_the_month_it_should_have_stopped() -> None:
@@ -56,14 +65,14 @@ def test_each_reason_from_the_month_it_should_have_stopped() -> None:
         "living_apart"
     ]  # a mother not on the household: 20,000 a month from the claim's start
     assert (apart.stop_month, apart.amount) == ("2022-01", 48 * 20_000)
-    spouse = got[
+    father = got[
         "income"
-    ]  # priced from the first dated amounts (2020); 2020's twelve months are past the limitation
-    assert (spouse.stop_month, spouse.amount, spouse.time_barred, spouse.recoverable) == (
+    ]  # a father with income over the limit, priced from the first dated amounts (2020); 2020's twelve months are past the limitation
+    assert (father.stop_month, father.amount, father.time_barred, father.recoverable) == (
         "2020-01",
-        72 * 40_000,
-        12 * 40_000,
-        60 * 40_000,
+        72 * 20_000,
+        12 * 20_000,
+        60 * 20_000,
     )
     order = got[
         "child_order"
@@ -101,7 +110,7 @@ def test_the_limitation_runs_five_years_from_each_payday() -> None:
         if y.reason == "income"
     ]
     assert (
-        x.time_barred == 11 * 40_000
+        x.time_barred == 11 * 20_000
     )  # on 19 December 2025 the December 2020 payment has a day left
 
 

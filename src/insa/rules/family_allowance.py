@@ -75,7 +75,8 @@ def supported(deps: DependentArrays, on: dt.date) -> BoolA:
     p = load("rules").get("family_allowance.support", on)
     ok = np.ones(n, dtype=bool)
     if deps.income is not None:
-        ok &= deps.income <= int(p["income_limit"])
+        exempt = np.isin(deps.relation, [REL[r] for r in p.get("income_exempt_relations", [])])
+        ok &= (deps.income <= int(p["income_limit"])) | exempt
     if deps.same_household is not None:
         may_live_apart = np.isin(deps.relation, [REL[r] for r in p["apart_allowed_relations"]])
         ok &= deps.same_household | may_live_apart
