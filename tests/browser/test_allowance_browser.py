@@ -71,3 +71,59 @@ def test_hr_officer_confirms_and_dismisses_findings(
     )
     page.get_by_role("link", name="목록으로").click()
     expect(page.locator(".cards")).to_contain_text("해당 없음")
+
+
+def test_hr_officer_recovers_an_entitlement_finding_within_the_limitation(
+    server: str, browser: Browser, migrated: Engine
+) -> None:
+    """Done-when of issue 16's second point: an HR officer sees an entitlement finding (a
+    child past the age limit) with the month the payment should have stopped and the
+    recoverable amount (part of it past the limitation), and records the recovery — refused
+    above the recoverable part."""
+    import datetime as dt
+
+    from insa.allowance.models import Finding
+    from insa.allowance.service import check_entitlement
+
+    with session_scope(migrated) as db:
+        ctx = Ctx.command_line(db)
+        report, _ = check_entitlement(ctx, "2025-12", checked_on=dt.date(2026, 12, 2))
+        assert report.findings
+    with session_scope(migrated) as db:
+        f = db.scalar(
+            select(Finding)
+            .where(
+                Finding.match == "rules",
+                Finding.recoverable_amount > 0,
+                Finding.time_barred_amount > 0,
+            )
+            .order_by(Finding.finding_id)
+        )
+        assert f is not None
+        fid, org, recoverable = f.finding_id, f.org_a, int(f.recoverable_amount or 0)
+        create_user(
+            Ctx.command_line(db),
+            username="hr-entitle",
+            role="hr_officer",
+            password=PASSWORD,
+            agency_code=org,
+        )
+    page = browser.new_page(viewport={"width": 360, "height": 780}, locale="ko-KR")
+    page.goto(f"{server}/allowance/findings/{fid}")
+    page.get_by_label("아이디").fill("hr-entitle")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_label("비밀번호").press("Enter")
+    page.goto(f"{server}/allowance/findings/{fid}")
+    expect(page.get_by_test_id("stop-month")).to_be_visible()
+    expect(page.get_by_test_id("recoverable")).to_contain_text(f"{recoverable:,}원")
+    page.get_by_label("환수 완료 (금액 필수)").check()
+    page.locator("#amount").fill(
+        f"{recoverable + 1:,}"
+    )  # a won past the recoverable part (not past the overpayment)
+    page.get_by_role("button", name="저장").click()
+    expect(page.get_by_role("alert")).to_contain_text("소멸시효")
+    page.get_by_label("환수 완료 (금액 필수)").check()
+    page.locator("#amount").fill(f"{recoverable:,}")
+    page.get_by_role("button", name="저장").click()
+    expect(page.get_by_test_id("status")).to_contain_text(f"환수 {recoverable:,}원")
+    page.screenshot(path=str(SHOTS / "allowance-entitlement-360.png"), full_page=True)
