@@ -43,7 +43,7 @@ MAX_MONTHLY = 10_000_000  # far above any family allowance; guards the integer a
 _HEX64 = "regexp_full_match({c}, '[0-9a-f]{{64}}')"
 _MONTH = "regexp_full_match({c}, '[0-9]{{4}}-(0[1-9]|1[0-2])')"
 _DATE = "(regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND try_strptime({c}, '%Y-%m-%d') IS NOT NULL)"
-_FORMULA = "regexp_matches(coalesce(trim({c}), ''), '^[=+@＝＋＠\\-－]')"
+_FORMULA = "left(ltrim(coalesce({c}, '')), 1) IN ('=', '+', '@', '＝', '＋', '＠', '-', '－')"
 _CHECKS: tuple[tuple[str, str, str], ...] = (
     ("claim_id", "coalesce(trim(claim_id), '') = ''", "claim_id is empty"),
     ("source_org", "coalesce(trim(source_org), '') = ''", "source_org is empty"),
