@@ -21,6 +21,7 @@ command -v g++ >/dev/null 2>&1 || need+=(g++)
 if [ "$mode" = test ]; then
   command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)  # Playwright drives Debian's Chromium
+  command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)  # pyspark's local mode (allowance --engine spark)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
