@@ -171,11 +171,13 @@ def allowance_verify(
         raise fail("--engine은 duckdb 또는 spark입니다", 2)
     with console.status("검증 중 / verifying…") as status:
         report = verify(
-            con, as_of_idx, probabilistic=probabilistic, threshold=threshold,
+            con, as_of_idx, probabilistic=probabilistic and run_on == "duckdb", threshold=threshold,
             on_step=lambda s: status.update(f"검증 중 / verifying: {s}"),
         )  # fmt: skip
-        if run_on == "spark":  # the exact passes again, on Spark: its findings replace DuckDB's
-            report = _on_spark(con, report, as_of_idx, spark_master, lambda s: status.update(s))
+        if run_on == "spark":  # both passes on Spark: its findings replace DuckDB's
+            report = _on_spark(
+                con, report, as_of_idx, spark_master, probabilistic, threshold, status.update
+            )
     if output:
         write_findings_csv(output, report)
     if reports:
@@ -205,11 +207,10 @@ def allowance_verify(
     )
 
 
-def _on_spark(
-    con: DuckDBPyConnection, report: Any, as_of: int, master: str | None, say: Any
-) -> Any:
-    """The exact passes run by Spark over the validated claims (as Parquet); the probable
-    findings stay DuckDB's (Splink on Spark: not yet, docs/allowance.md)."""
+def _on_spark(con: DuckDBPyConnection, report: Any, as_of: int, master: str | None, probabilistic: bool,
+              threshold: float | None, say: Any) -> Any:  # fmt: skip
+    """The exact passes by Spark SQL over the validated claims (as Parquet), and the probable
+    pass by Splink's Spark backend, with the settings of the DuckDB engine."""
     import tempfile
 
     try:
@@ -223,9 +224,18 @@ def _on_spark(
             f"COPY claims TO '{str(parquet).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
         )
         with session(master) as spark:
-            exact = exact_findings(spark, parquet, as_of)
-    report.findings = sorted(exact + [f for f in report.findings if f.match != "exact"],
-                             key=lambda f: (f.kind, f.match, f.claim_a, f.claim_b))  # fmt: skip
+            found = exact_findings(spark, parquet, as_of)
+            if probabilistic:
+                from insa.allowance.linkage import match_rules
+                from insa.allowance.spark import probable_pairs
+                from insa.allowance.verify import _finding
+
+                say("검증 중 / verifying: Spark (Splink)")
+                found += [
+                    _finding(r, "probable", p)
+                    for r, p in probable_pairs(con, spark, threshold or match_rules()[0], Path(tmp))
+                ]
+    report.findings = sorted(found, key=lambda f: (f.kind, f.match, f.claim_a, f.claim_b))
     return report
 
 

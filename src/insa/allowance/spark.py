@@ -27,7 +27,10 @@ def session(master: str | None = None) -> Iterator[Any]:
     if master and master.startswith("sc://"):
         spark = SparkSession.builder.remote(master).getOrCreate()
     else:
+        from splink.backends.spark import similarity_jar_location
+
         builder = (SparkSession.builder.master(master or "local[*]").appName("insa allowance verify")
+                   .config("spark.jars", similarity_jar_location())  # Splink's string similarities
                    .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                    .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "8"))  # fmt: skip
         spark = builder.getOrCreate()
@@ -48,3 +51,47 @@ def exact_findings(spark: Any, claims: Path, as_of: int) -> list[Finding]:
         (_finding(r, "exact", 1.0) for r in rows),
         key=lambda f: (f.kind, f.match, f.claim_a, f.claim_b),
     )
+
+
+def probable_pairs(
+    con: Any, spark: Any, threshold: float, tmp: Path
+) -> list[tuple[dict[str, Any], float]]:
+    """The probable pass on Spark: the candidates prepared as for DuckDB (the jamo columns
+    computed there), then Splink's Spark backend with the same settings; the pairs at or above
+    ``threshold`` that overlap in time, as verify rows."""
+    from splink import Linker, SparkAPI
+
+    from insa.allowance.linkage import _prepare, _settings
+    from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
+
+    keyless, total = _prepare(con)
+    if keyless == 0:
+        return []
+    path = tmp / "link_input.parquet"
+    con.execute(f"COPY link_input TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+    spark.sparkContext.setCheckpointDir(
+        str(tmp / "checkpoints")
+    )  # Splink checkpoints its intermediate tables
+    df = spark.read.parquet(str(path))
+    db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+    table = db_api.register(df, dataset_display_name="link_candidates")
+    linker = Linker(table, _settings(keyless, total))
+    pred = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
+    pairs = [(r["unique_id_l"], r["unique_id_r"], float(r["match_probability"])) for r in pred.select(
+        "unique_id_l", "unique_id_r", "match_probability", "dependent_key_l", "dependent_key_r", "start_m_l", "start_m_r",
+        "stop_m_l", "stop_m_r").where("(dependent_key_l IS NULL OR dependent_key_r IS NULL) AND "
+                                       "greatest(start_m_l, start_m_r) <= least(stop_m_l, stop_m_r)").collect()]  # fmt: skip
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE probable (probability DOUBLE, ref_a VARCHAR, ref_b VARCHAR)"
+    )
+    if pairs:
+        con.executemany(
+            "INSERT INTO probable VALUES (?, ?, ?)",
+            [(p, min(a, b), max(a, b)) for a, b, p in pairs],
+        )
+    rows = pair_rows(
+        con,
+        f"""SELECT {PAIR_COLUMNS}, p.probability FROM probable p
+        JOIN active a ON a.ref = p.ref_a JOIN active b ON b.ref = p.ref_b ORDER BY a.ref, b.ref""",
+    )
+    return [(r, float(r["probability"])) for r in rows]
