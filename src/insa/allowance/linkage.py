@@ -177,7 +177,13 @@ def _comparisons() -> list[Any]:
     relation = cl.ExactMatch("relation").configure(
         m_probabilities=[0.95, 0.05], u_probabilities=[0.43, 0.57]
     )
-    return [_name_comparison(), _birth_date_comparison(), relation]
+    # the claimant, keyed on both sides: a claim of the same claimant at another organisation
+    # is an open transfer far more often than two different dependents of one claimant share a
+    # birth date and a syllable (twins); different claimants are the double claims' case
+    claimant = cl.ExactMatch("claimant_key").configure(
+        m_probabilities=[0.3, 0.7], u_probabilities=[2e-5, 1 - 2e-5]
+    )
+    return [_name_comparison(), _birth_date_comparison(), relation, claimant]
 
 
 def _settings(keyless: int, total: int) -> Any:
