@@ -130,3 +130,22 @@ def test_dependents_failing_before_their_dependency_is_checked_again_wait_for_it
             )
         else:
             assert [(e.monitor, e.event) for e in events] == [("svc", "open")]
+
+
+def test_a_dependency_check_that_began_before_the_failure_is_no_news() -> None:
+    """Under load a database check that began before the outage comes back good after its
+    services began failing: it says nothing of the outage, so they keep waiting — its next
+    check, begun after, decides (the checker's harness test once saw a service open its own
+    incident here)."""
+    book = _book(
+        Rule("db", failure_threshold=1), Rule("svc", failure_threshold=2, depends_on=("db",))
+    )
+    assert book.record("db", True, "", _at(0)) == []
+    assert book.record("svc", False, "503", _at(2), started=_at(2)) == []
+    # db's check began at 1 (before the outage), came back at 3: still good, old news
+    assert book.record("db", True, "", _at(3), started=_at(1)) == []
+    assert book.record("svc", False, "503", _at(4), started=_at(4)) == []  # the threshold: waits
+    events = book.record("db", False, "refused", _at(6), started=_at(5))
+    assert [(e.monitor, e.event) for e in events] == [("db", "open")] and book.state(
+        "svc"
+    ) == "inhibited"

@@ -350,6 +350,7 @@ class Checker:
     async def _one(self, m: Monitor, due: float) -> None:
         async with self.limit:
             late = max(0, int((time.monotonic() - due) * 1000))
+            started = self.now()
             seen = await check(m, self.clients)
         ok, failed = outcome(m, seen)
         at = self.now()
@@ -360,7 +361,11 @@ class Checker:
             self.on_result(m, ok, seen.observation.response_time_ms)
         cause = "; ".join(failed)[:500]
         self.pending.append((at, m.key, ok, seen.observation.response_time_ms, cause))
-        await self._keep(self.book.record(m.key, ok, cause, at, suppressed=self.suppressed(m, at)))
+        await self._keep(
+            self.book.record(
+                m.key, ok, cause, at, suppressed=self.suppressed(m, at), started=started
+            )
+        )
 
     async def run(self, duration: float | None = None) -> Stats:
         """Until cancelled, or for ``duration`` seconds."""

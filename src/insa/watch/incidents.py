@@ -49,8 +49,10 @@ class Track:
     cause: str = ""  # of the last failed check
     incident: str | None = None  # its own open incident
     affected_by: str | None = None  # the dependency's incident it is listed on
-    last_at: dt.datetime | None = None  # its latest check
-    failing_since: dt.datetime | None = None  # the first of its current failures
+    last_at: dt.datetime | None = None  # its latest check (when it began)
+    failing_since: dt.datetime | None = (
+        None  # the first of its current failures (when that check began)
+    )
 
 
 @dataclass
@@ -108,11 +110,15 @@ class Book:
                         self.tracks[k].affected_by = inc.id
 
     def record(self, key: str, ok: bool, cause: str, at: dt.datetime, *,
-               suppressed: bool = False) -> list[Event]:  # fmt: skip
-        """One check's result; the events it causes (in order)."""
+               suppressed: bool = False, started: dt.datetime | None = None) -> list[Event]:  # fmt: skip
+        """One check's result (``at`` when it came back, ``started`` when it began); the
+        events it causes (in order). A dependency's check is fresh news for a dependent only
+        if it *began* after the dependent began failing: one that began before (a slow check
+        of a database that went down meanwhile) says nothing of the outage."""
         track, rule = self.tracks[key], self.rules[key]
+        began = started or at
         track.checked = True
-        track.last_at = at
+        track.last_at = began
         if ok:
             track.successes, track.failures = track.successes + 1, 0
             track.failing_since = None
@@ -120,7 +126,7 @@ class Book:
             track.failures, track.successes = track.failures + 1, 0
             track.cause = cause
             if track.failing_since is None:
-                track.failing_since = at
+                track.failing_since = began
         events: list[Event] = []
         if track.incident is not None and track.successes >= rule.success_threshold:
             events += self._resolve(track.incident, at)
