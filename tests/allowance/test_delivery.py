@@ -137,3 +137,14 @@ def test_the_command_verifies_deliveries(sources: Path, tmp_path: Path) -> None:
         ["allowance", "verify", str(sources), "--as-of", "2025-07", "-o", str(out), "--no-store"],
     )
     assert r.exit_code == 1 and "refused whole" in r.output
+
+
+def test_a_file_that_spoils_the_scan_leaves_the_others_loaded(sources: Path) -> None:
+    """A CSV the reader cannot parse (an unclosed quote) is named; the files read with it in
+    one scan are still loaded, every row of them."""
+    (sources / "NEC.csv").write_text(",".join(COLUMNS) + '\n"b1,NEC\n', encoding="utf-8")
+    con = duckdb.connect()
+    report = load_claims(con, sources, as_of="2025-06", skip_bad_files=True)
+    assert set(report.bad_files) == {"NEC.csv"} and "MOE.csv" in report.files
+    moe = con.execute("SELECT count(*) FROM claims WHERE source_org = 'MOE'").fetchone()
+    assert moe == (1,) and report.rows == 4

@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from insa.errors import RowErrors
+from insa.files import sha256_file
 from insa.security.crypto import pseudonym
 from insa.security.rrn import RRN, InvalidRRN
 from insa.spreadsheets import csv_writer
@@ -122,16 +123,6 @@ class Source:
         return self.paths[0].suffix.lower() == ".parquet"
 
 
-def sha256_of(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def check_delivery(folder: Path, as_of: str | None = None) -> tuple[Source | None, list[str]]:
     """A delivery directory against its manifest, before any of its data is read: the
     manifest's shape, the organisation (the directory's name), the period (``as_of``), every
@@ -186,7 +177,7 @@ def check_delivery(folder: Path, as_of: str | None = None) -> tuple[Source | Non
             errors.append(f"{folder.name}/{name}: listed in the manifest but missing")
             continue
         listed.append(p)
-        digest = sha256_of(p)
+        digest = sha256_file(p)
         if digest != str(f["sha256"]).lower():
             errors.append(
                 f"{folder.name}/{name}: SHA-256 is {digest}, the manifest says {f['sha256']}"
@@ -224,7 +215,7 @@ def write_manifest(folder: Path, org: str, period: str) -> dict[str, Any]:
     for p in sorted(folder.glob("*.parquet")):
         n = int(pq.read_metadata(p).num_rows)
         total += n
-        files.append({"name": p.name, "rows": n, "sha256": sha256_of(p)})
+        files.append({"name": p.name, "rows": n, "sha256": sha256_file(p)})
     doc = {"organisation": org, "period": period, "rows": total, "files": files}
     tmp = folder / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -291,7 +282,11 @@ class _Group:
     table: str
     names: dict[str, str]  # path → name
     orgs: dict[str, str | None]  # path → the delivery's organisation
-    first: dict[str, int] = field(default_factory=dict)  # path → first rowid
+    first: dict[str, int] = field(default_factory=dict)  # file as DuckDB names it → first rowid
+    files: dict[str, str] = field(default_factory=dict)  # file as DuckDB names it → path
+    subs: list[_Group] = field(
+        default_factory=list
+    )  # when one file spoiled the scan: a group a file
     line0: int = 2  # a CSV's first data row is line 2; a Parquet file's record 1
 
 
@@ -328,7 +323,7 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[st
         for i, p in enumerate(paths):  # one file spoils the scan: find which, a file at a time
             sub = _Group(f"{g.table}_{i}", {p: g.names[p]}, {p: g.orgs[p]}, line0=g.line0)
             out.update(_stage_group(con, sub))
-            con.execute(f"DROP TABLE IF EXISTS {sub.table}")
+            g.subs.append(sub)  # kept for the insert: the good files among them are read from there
         return out
     g.first = {
         str(f): int(r)
@@ -336,8 +331,10 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[st
             f"SELECT _file, min(rowid) FROM {g.table} GROUP BY _file"
         ).fetchall()
     }
-    # the files as DuckDB names them, to ours
-    by_file = {f: p for f in g.first for p in paths if f == p or f.endswith(p) or p.endswith(f)}
+    # the files as DuckDB names them, to ours (once: the insert reads it too)
+    g.files = by_file = {
+        f: p for f in g.first for p in paths if f == p or f.endswith(p) or p.endswith(f)
+    }
     errors: dict[str, list[str]] = {p: [] for p in paths}
     checks = list(_CHECKS)
     orgs = {o for o in g.orgs.values() if o}
@@ -384,7 +381,9 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[st
 
 def _insert(con: duckdb.DuckDBPyConnection, g: _Group, good: list[str]) -> None:
     """The group's good files' rows into the typed ``claims`` table, in one statement."""
-    by_file = {f: p for f in g.first for p in g.names if f == p or f.endswith(p) or p.endswith(f)}
+    for sub in g.subs:
+        _insert(con, sub, good)
+    by_file = g.files
     keep = [f for f, p in by_file.items() if p in good]
     if not keep:
         return
@@ -467,7 +466,8 @@ def load_claims(
                     good += [str(p) for p in src.paths]
                     used.append(src.name)
             _insert(con, g, good)
-            con.execute(f"DROP TABLE IF EXISTS {g.table}")
+            for t in [g.table, *(sub.table for sub in g.subs)]:
+                con.execute(f"DROP TABLE IF EXISTS {t}")
         done += len(members)
     for errs in bad.values():
         errs.sort(

@@ -37,6 +37,7 @@ from insa.cyber.ecs import Event, ParseError, event_time, from_line, from_object
 from insa.cyber.incidents import Grouper, Incident
 from insa.cyber.sigma import Alert, RuleSet
 from insa.cyber.sigma import Engine as RuleEngine
+from insa.files import sha256_file
 
 log = logging.getLogger(__name__)
 BATCH = 5000
@@ -176,16 +177,6 @@ def spool_batch(spool: Path, ministry: str, docs: Sequence[Mapping[str, Any]], l
     final = spool / f"{name}.jsonl"
     os.replace(tmp, final)
     return final
-
-
-def _digest(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()[:16]
 
 
 class SpoolFull(Exception):
@@ -495,7 +486,11 @@ class Collector:
             self.counters[f"received_{source}"] += len(docs) + len(bad)
             # a dropped file's batch is named by its content too: a file of the same name dropped
             # again another day is another batch (a pushed batch's name is unique already)
-            stem = path.stem if source == "http" else f"file-{ministry}-{path.stem}-{_digest(path)}"
+            stem = (
+                path.stem
+                if source == "http"
+                else f"file-{ministry}-{path.stem}-{sha256_file(path)[:16]}"
+            )
             self.process([], stem=stem, docs=docs, source=source)
             for b in bad:
                 self._dead_now(b, "JSON 객체가 아닙니다")
