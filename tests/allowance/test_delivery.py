@@ -76,18 +76,18 @@ def test_a_delivery_is_read_with_its_manifest(sources: Path) -> None:
                 [row("s9", "LG-SEOUL", "y", "c", "가", "2016-08-08", "child", "2024-01")] * 1
                 + [row("s8", "LG-SEOUL", "y", "d", "나", "2016-08-08", "child", "2024-01")],
             ),
-            "SHA-256",
+            "SHA-256이",
         ),
         (
             lambda d: shutil.copy(d / "part-1.parquet", d / "part-2.parquet"),
-            "not listed in the manifest",
+            "목록에 없는 파일입니다",
         ),
-        (lambda d: (d / "part-1.parquet").unlink(), "listed in the manifest but missing"),
-        (lambda d: (d / "manifest.json").unlink(), "manifest.json is missing"),
-        (lambda d: (d / "manifest.json").write_text("{", encoding="utf-8"), "not JSON"),
-        (lambda d: _edit(d, period="2025-05"), "this verification is as of 2025-06"),
-        (lambda d: _edit(d, organisation="LG-BUSAN"), "the directory is 'LG-SEOUL'"),
-        (lambda d: _edit(d, rows=4), "the files hold 3"),
+        (lambda d: (d / "part-1.parquet").unlink(), "목록에 있으나 파일이 없습니다"),
+        (lambda d: (d / "manifest.json").unlink(), "manifest.json이 없습니다"),
+        (lambda d: (d / "manifest.json").write_text("{", encoding="utf-8"), "JSON이 아닙니다"),
+        (lambda d: _edit(d, period="2025-05"), "기준월은 2025-06입니다"),
+        (lambda d: _edit(d, organisation="LG-BUSAN"), "폴더는 'LG-SEOUL'입니다"),
+        (lambda d: _edit(d, rows=4), "파일에는 3행이 있습니다"),
     ],
 )
 def test_a_delivery_that_does_not_match_is_refused_whole(
@@ -96,7 +96,7 @@ def test_a_delivery_that_does_not_match_is_refused_whole(
     spoil(sources / "LG-SEOUL")  # type: ignore[operator]
     src, errors = check_delivery(sources / "LG-SEOUL", "2025-06")
     assert src is None and any(says in e for e in errors), errors
-    assert errors[-1] == "LG-SEOUL: the delivery is refused whole"
+    assert errors[-1] == "LG-SEOUL: 전달분 전체를 받지 않습니다"
     with pytest.raises(ClaimsError):
         _findings(sources)
     found, loaded = _findings(sources, skip_bad_files=True)  # the rest goes on, without any of it
@@ -119,7 +119,7 @@ def test_rows_of_another_organisation_in_a_delivery_are_named(sources: Path) -> 
     with pytest.raises(ClaimsError) as got:
         _findings(sources)
     assert (
-        "LG-SEOUL/part-1.parquet:1:source_org: source_org is not the delivery's organisation LG-SEOUL"
+        "LG-SEOUL/part-1.parquet:1:source_org: source_org가 전달 기관이 아닙니다: LG-SEOUL"
         in got.value.errors
     )
 
@@ -136,7 +136,7 @@ def test_the_command_verifies_deliveries(sources: Path, tmp_path: Path) -> None:
         app,
         ["allowance", "verify", str(sources), "--as-of", "2025-07", "-o", str(out), "--no-store"],
     )
-    assert r.exit_code == 1 and "refused whole" in r.output
+    assert r.exit_code == 1 and "전달분 전체를 받지 않습니다" in r.output
 
 
 def test_a_file_that_spoils_the_scan_leaves_the_others_loaded(sources: Path) -> None:

@@ -135,27 +135,30 @@ def check_delivery(folder: Path, as_of: str | None = None) -> tuple[Source | Non
     where = f"{folder.name}/{MANIFEST}"
     path = folder / MANIFEST
     if not path.is_file():
-        return None, [f"{folder.name}: {MANIFEST} is missing (a delivery needs its manifest)",
-                      f"{folder.name}: the delivery is refused whole"]  # fmt: skip
+        return None, [f"{folder.name}: {MANIFEST}이 없습니다 (전달 폴더에는 파일 목록이 있어야 합니다)",
+                      f"{folder.name}: 전달분 전체를 받지 않습니다"]  # fmt: skip
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, [f"{where}: not JSON ({exc})", f"{folder.name}: the delivery is refused whole"]
+        return None, [
+            f"{where}: JSON이 아닙니다 ({exc})",
+            f"{folder.name}: 전달분 전체를 받지 않습니다",
+        ]
     errors: list[str] = []
     if (
         not isinstance(doc, dict)
         or set(doc) - {"organisation", "period", "rows", "files"}
         or not isinstance(doc.get("files"), list)
     ):
-        return None, [f"{where}: must hold exactly organisation, period, rows, files",
-                      f"{folder.name}: the delivery is refused whole"]  # fmt: skip
+        return None, [f"{where}: organisation, period, rows, files만 있어야 합니다",
+                      f"{folder.name}: 전달분 전체를 받지 않습니다"]  # fmt: skip
     org, period, rows = doc.get("organisation"), doc.get("period"), doc.get("rows")
     if org != folder.name:
-        errors.append(f"{where}: organisation is {org!r}, the directory is {folder.name!r}")
+        errors.append(f"{where}: organisation이 {org!r}인데 폴더는 {folder.name!r}입니다")
     if as_of is not None and period != as_of:
-        errors.append(f"{where}: period is {period!r}, this verification is as of {as_of}")
+        errors.append(f"{where}: period가 {period!r}인데 이번 검증의 기준월은 {as_of}입니다")
     if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-        errors.append(f"{where}: rows must be a whole number")
+        errors.append(f"{where}: rows는 정수여야 합니다")
     listed: list[Path] = []
     total = 0
     for i, f in enumerate(doc["files"]):
@@ -164,42 +167,44 @@ def check_delivery(folder: Path, as_of: str | None = None) -> tuple[Source | Non
             or set(f) != {"name", "rows", "sha256"}
             or not isinstance(f.get("name"), str)
         ):
-            errors.append(f"{where}: files[{i}] must hold exactly name, rows, sha256")
+            errors.append(f"{where}: files[{i}]에는 name, rows, sha256만 있어야 합니다")
             continue
         name = f["name"]
         p = folder / name
         if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".parquet"):
             errors.append(
-                f"{where}: files[{i}]: {name!r} is not a Parquet file's name in the delivery"
+                f"{where}: files[{i}]: {name!r}는 전달 폴더 안 Parquet 파일의 이름이 아닙니다"
             )
             continue
         if not p.is_file():
-            errors.append(f"{folder.name}/{name}: listed in the manifest but missing")
+            errors.append(f"{folder.name}/{name}: 목록에 있으나 파일이 없습니다")
             continue
         listed.append(p)
         digest = sha256_file(p)
         if digest != str(f["sha256"]).lower():
             errors.append(
-                f"{folder.name}/{name}: SHA-256 is {digest}, the manifest says {f['sha256']}"
+                f"{folder.name}/{name}: SHA-256이 {digest}인데 목록에는 {f['sha256']}입니다"
             )
         try:
             n = pq.read_metadata(p).num_rows
         except Exception as exc:  # a file that is no Parquet  # noqa: BLE001
-            errors.append(f"{folder.name}/{name}: not a Parquet file ({str(exc).splitlines()[0]})")
+            errors.append(
+                f"{folder.name}/{name}: Parquet 파일이 아닙니다 ({str(exc).splitlines()[0]})"
+            )
             continue
         if n != f["rows"]:
-            errors.append(f"{folder.name}/{name}: {n:,} rows, the manifest says {f['rows']}")
+            errors.append(f"{folder.name}/{name}: {n:,}행인데 목록에는 {f['rows']}행입니다")
         total += n
     unlisted = sorted(
         p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST and p not in listed
     )
-    errors += [f"{folder.name}/{name}: not listed in the manifest" for name in unlisted]
+    errors += [f"{folder.name}/{name}: 목록에 없는 파일입니다" for name in unlisted]
     if isinstance(rows, int) and not errors and total != rows:
-        errors.append(f"{where}: rows is {rows:,}, the files hold {total:,}")
+        errors.append(f"{where}: rows가 {rows:,}인데 파일에는 {total:,}행이 있습니다")
     if not listed and not errors:
-        errors.append(f"{where}: lists no file")
+        errors.append(f"{where}: 파일을 하나도 싣지 않았습니다")
     if errors:
-        return None, [*errors, f"{folder.name}: the delivery is refused whole"]
+        return None, [*errors, f"{folder.name}: 전달분 전체를 받지 않습니다"]
     return Source(folder.name, tuple(listed), org=str(org)), []
 
 
@@ -242,9 +247,7 @@ def claim_sources(
             else:
                 out.append(src)
     if not out and not refused:
-        raise ClaimsError(
-            [f"{directory}: no *.csv or *.parquet claim files, and no delivery directories"]
-        )
+        raise ClaimsError([f"{directory}: 청구 파일(*.csv, *.parquet)도 전달 폴더도 없습니다"])
     return out, refused
 
 
@@ -342,7 +345,7 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[st
         cases = " ".join(f"WHEN _file = '{f.replace(chr(39), chr(39) * 2)}' THEN '{(g.orgs[p] or '').replace(chr(39), chr(39) * 2)}'"
                          for f, p in by_file.items() if g.orgs[p])  # fmt: skip
         checks.append(("source_org", f"trim(source_org) <> (CASE {cases} ELSE trim(source_org) END)",
-                       "source_org is not the delivery's organisation"))  # fmt: skip
+                       "source_org가 전달 기관이 아닙니다:"))  # fmt: skip
     flags = ", ".join(f"count(*) FILTER (WHERE {bad})" for _, bad, _ in checks)
     counts = con.execute(f"SELECT {flags} FROM {g.table}").fetchone() or ()
     firsts = " ".join(
@@ -360,7 +363,7 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[st
             org = g.orgs[p]
             text = (
                 f"{message} {org}"
-                if column == "source_org" and org and message.endswith("organisation")
+                if column == "source_org" and org and message.endswith(":")
                 else message
             )
             errors[p].append(f"{g.names[p]}:{ln}:{column}: {text}")
