@@ -274,6 +274,16 @@ def cyber_demo_data(
     console.print(f"데모 사건 {n}건을 넣었습니다" if n else "사건이 이미 있습니다: 그대로 둡니다")
 
 
+# options several commands share
+RULES_OPT = typer.Option(None, "--rules", help="Sigma 규칙 폴더 (기본: 내장 규칙) / rules folder")
+LOOKALIKES_OPT = typer.Option(
+    None, "--lookalikes", help="사칭 도메인 목록 (한 줄에 하나) / look-alike domains"
+)
+INDICATORS_OPT = typer.Option(
+    None, "--indicators", help="공유 지표 YAML {ip, domain, hash} / indicators"
+)
+
+
 def _rules_dirs(given: list[Path] | None) -> list[Path]:
     from insa.cyber.sigma import shipped_dir
 
@@ -316,15 +326,9 @@ def cyber_replay(
         ..., help="사건 파일 (JSON lines: ECS 필드 또는 log.format+message) / events file"
     ),
     out: Path = typer.Option(..., "-o", "--output", help="사고 파일 (JSON lines) / incidents file"),
-    rules: list[Path] | None = typer.Option(
-        None, "--rules", help="Sigma 규칙 폴더 (기본: 내장 규칙) / rules folder"
-    ),
-    lookalikes: Path | None = typer.Option(
-        None, "--lookalikes", help="사칭 도메인 목록 (한 줄에 하나) / look-alike domains"
-    ),
-    indicators: Path | None = typer.Option(
-        None, "--indicators", help="공유 지표 YAML {ip, domain, hash} / indicators"
-    ),
+    rules: list[Path] | None = RULES_OPT,
+    lookalikes: Path | None = LOOKALIKES_OPT,
+    indicators: Path | None = INDICATORS_OPT,
     cases: bool = typer.Option(
         False, "--cases", help="데이터베이스의 사칭 사건 도메인도 / the database's look-alike cases"
     ),
@@ -374,20 +378,14 @@ def cyber_rules_export(
     out: Path | None = typer.Option(
         None, "-o", "--output", help="쓸 파일 (기본: 표준 출력) / output file"
     ),
-    rules: list[Path] | None = typer.Option(
-        None, "--rules", help="Sigma 규칙 폴더 (기본: 내장 규칙) / rules folder"
-    ),
-    lookalikes: Path | None = typer.Option(
-        None, "--lookalikes", help="사칭 도메인 목록 / look-alike domains"
-    ),
-    indicators: Path | None = typer.Option(
-        None, "--indicators", help="공유 지표 YAML / indicators"
-    ),
+    rules: list[Path] | None = RULES_OPT,
+    lookalikes: Path | None = LOOKALIKES_OPT,
+    indicators: Path | None = INDICATORS_OPT,
 ) -> None:
     """규칙을 SIEM 클러스터의 질의로 바꿉니다 (pySigma 백엔드) / Convert the rules for a SIEM cluster."""
     import sys
 
-    from insa.clikit import console, fail
+    from insa.clikit import console, err, fail
     from insa.cyber.export import TARGETS, export
 
     if target not in TARGETS:
@@ -399,22 +397,18 @@ def cyber_rules_export(
         tmp = out.with_name(f".{out.name}.tmp")
         tmp.write_text(done.text, encoding="utf-8")
         tmp.replace(out)
-    err = (
-        console
-        if out is not None
-        else __import__("rich.console", fromlist=["Console"]).Console(stderr=True)
-    )
+    say = (
+        console if out is not None else err
+    )  # standard output carries the rules: the rest to stderr
     for name, why in done.skipped:
-        err.print(f"[yellow]건너뜀[/] {name}: {why}", highlight=False)
-    err.print(f"규칙 {len(done.converted)}개를 {target} 질의로 바꿨습니다" + (f" ({len(done.skipped)}개 건너뜀)" if done.skipped else "")
+        say.print(f"[yellow]건너뜀[/] {name}: {why}", highlight=False)
+    say.print(f"규칙 {len(done.converted)}개를 {target} 질의로 바꿨습니다" + (f" ({len(done.skipped)}개 건너뜀)" if done.skipped else "")
               + (f": {out}" if out else ""), highlight=False)  # fmt: skip
 
 
 @rules_app.command("check")
 def cyber_rules_check(
-    rules: list[Path] | None = typer.Option(
-        None, "--rules", help="Sigma 규칙 폴더 (기본: 내장 규칙) / rules folder"
-    ),
+    rules: list[Path] | None = RULES_OPT,
 ) -> None:
     """규칙 폴더를 읽어 봅니다: 읽지 못한 규칙을 파일과 함께 알려 줍니다 / Check a rules folder."""
     from insa.clikit import console, fail
@@ -448,9 +442,7 @@ def cyber_collect(
     duration: float | None = typer.Option(
         None, "--duration", help="이 시간(초) 뒤 멈춤 / stop after seconds"
     ),
-    lookalikes: Path | None = typer.Option(
-        None, "--lookalikes", help="사칭 도메인 목록 (사건 외에) / more look-alike domains"
-    ),
+    lookalikes: Path | None = LOOKALIKES_OPT,
 ) -> None:
     """통합 관제 수집기: syslog(UDP·TCP)와 HTTP 전송분을 받아 저장하고 Sigma 규칙으로 탐지합니다
     / The control tower's collector: receive, store, detect, group into incidents."""
