@@ -5,15 +5,18 @@ pairs with at least one side lacking a key are generated — two keyed records n
 here, so namesakes with different keys are never reported — and pairs of the same claimant
 at the same organisation are left out.
 
-The model is fixed, not trained at run time: m and u probabilities per comparison level, set
-below from judgement and from ``estimate_u_using_random_sampling`` on generated data, so a
-run is deterministic and needs no labelled data. Names are compared on Hangul letters (jamo):
-one syllable is three letters, so 김민준/김민중 differ by one letter where a syllable-level
-distance would see a third of the name changed; common spelling confusions (ㅐ/ㅔ, tense and
-plain consonants, final ㄴ/ㅇ) are folded before comparing.
+The model is trained on each run's candidates (:func:`train`): u by random sampling, m from
+the exact matches (keyed pairs of one dependent as labels) and, for the names, by expectation
+maximisation over keyless pairs; the prior from the exact matches' share. Beyond the
+dependent's name, birth date and relation it compares the claimants (the same one, their
+ages, an age unfit for the relation), the other dependents of each household claimed at each
+organisation, the child order and the claimants' surnames (docs/allowance.md). Names are
+compared on Hangul letters (jamo): one syllable is three letters, so 김민준/김민중 differ by one
+letter where a syllable-level distance would see a third of the name changed; common
+spelling confusions (ㅐ/ㅔ, tense and plain consonants, final ㄴ/ㅇ) are folded before
+comparing; a Latin spelling meets a Hangul one by its sound skeleton (:mod:`roman`).
 
-On Spark, the same settings run through ``splink.SparkAPI(spark_session=…)`` in place of
-``DuckDBAPI`` (see docs/allowance.md); the jamo columns are then precomputed.
+On Spark the model trained in DuckDB predicts through ``splink.SparkAPI`` (:func:`apply_model`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ from insa.allowance.hangul import (
     jamo_fold,
 )
 from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
+from insa.allowance.roman import latin_key, skeleton_translate
 from insa.params import fraction, load
+
+log = logging.getLogger(__name__)
 
 # Hangul syllable → conjoining jamo (the same result as Unicode NFD), in SQL.
 _S0, _LAST = HANGUL0, HANGUL0 + N_SYLLABLES - 1
@@ -50,14 +56,6 @@ _JAMO_MACRO = f"""CREATE OR REPLACE TEMP MACRO hangul_jamo(s) AS (
 # plain initials; ㅐ/ㅔ ㅒ/ㅖ ㅙ ㅞ/ㅚ ㅢ/ㅣ; finals ㅇ/ㄴ ㄲ/ㄱ ㅆ/ㅅ
 _FOLD_FROM, _FOLD_TO = jamo_fold()
 
-# The prior is per pair of claims, so it shrinks as the data grows: the same name, birth date
-# and relation score about 0.99 among 60,000 claims and about 0.6 among 5,000,000 — where they
-# are also less conclusive, since namesakes born the same day exist nationally. Probable
-# findings are a review list: at 0.5, precision 0.96 and recall 1.0 on 60,000 generated claims;
-# at national scale 0.5 keeps exact-name matches, and a lower --threshold (0.15) also keeps
-# spelling confusions and missing syllables (docs/allowance.md). Both figures are parameters
-# (``allowance/params/verification/probable_match.yaml``).
-
 
 def match_rules(on: dt.date | None = None) -> tuple[float, float]:
     """(threshold, duplicate share) in force on ``on`` (today by default)."""
@@ -65,28 +63,75 @@ def match_rules(on: dt.date | None = None) -> tuple[float, float]:
     return float(fraction(p["threshold"])), float(fraction(p["duplicate_share"]))
 
 
+_SKEL_FROM, _SKEL_TO = skeleton_translate()
+# a claimant's age against the dependent's that the relation allows (days)
+_YEAR = 365
+_GAP_OK = f"""CASE a.relation
+  WHEN 'child' THEN a.dbd - a.cbd BETWEEN {15 * _YEAR} AND {60 * _YEAR}
+  WHEN 'lineal_ascendant' THEN a.cbd - a.dbd BETWEEN {15 * _YEAR} AND {60 * _YEAR}
+  WHEN 'spouse' THEN abs(a.dbd - a.cbd) <= {30 * _YEAR}
+  ELSE true END"""
+
+
 def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The candidates (``link_input``): every keyless claim in force, and the keyed ones born
+    on a day some keyless claim is; with what the comparisons read. Names are prepared once
+    per distinct name (a national file repeats its popular names thousands of times)."""
     con.execute(_JAMO_MACRO)
     con.execute(
+        """CREATE OR REPLACE TEMP TABLE cand AS
+        WITH born AS (SELECT DISTINCT dependent_birth_date FROM active WHERE dependent_key IS NULL)
+        SELECT * FROM active
+        WHERE dependent_key IS NULL OR dependent_birth_date IN (SELECT * FROM born)"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE name_forms AS
+        WITH d AS (SELECT DISTINCT dependent_name AS raw FROM active),
+        n AS (SELECT raw, regexp_replace(nfc_normalize(raw), '[\\s·.\\-]+', '', 'g') AS nm,
+                     regexp_matches(raw, '[A-Za-z]') AS latin FROM d),
+        j AS (SELECT *, hangul_jamo(nm) AS jamo FROM n)
+        SELECT raw, nm AS dependent_name, latin, jamo AS name_jamo,
+          translate(jamo, '{_FOLD_FROM}', '{_FOLD_TO}') AS name_fold,
+          translate(hangul_jamo(left(nm, 1)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_first,
+          translate(hangul_jamo(right(nm, 1)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_last,
+          translate(jamo, '{_SKEL_FROM}', '{_SKEL_TO}') AS skel
+        FROM j"""
+    )
+    latin = [r[0] for r in con.execute("SELECT raw FROM name_forms WHERE latin").fetchall()]
+    if latin:
+        keys = [(raw, *latin_key(raw)) for raw in latin]
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE latin_forms (raw VARCHAR, nm VARCHAR, skel VARCHAR)"
+        )
+        con.executemany("INSERT INTO latin_forms VALUES (?, ?, ?)", keys)
+        con.execute(
+            """UPDATE name_forms SET dependent_name = l.nm, name_jamo = l.nm, name_fold = l.nm,
+                 fold_first = left(l.nm, 1), fold_last = right(l.nm, 1), skel = l.skel
+            FROM latin_forms l WHERE name_forms.raw = l.raw"""
+        )
+    con.execute(
         f"""CREATE OR REPLACE TEMP TABLE link_input AS
-        WITH t AS (
-          SELECT ref AS unique_id, source_org, claimant_key, dependent_key,
-                 regexp_replace(nfc_normalize(dependent_name), '\\s+', '', 'g') AS dependent_name,
-                 strftime(dependent_birth_date, '%Y-%m-%d') AS dependent_birth_date, relation,
-                 start_m, stop_m, monthly_amount
-          FROM active),
-        j AS (
-          SELECT *, hangul_jamo(dependent_name) AS name_jamo,
-                 translate(hangul_jamo(dependent_name), '{_FOLD_FROM}', '{_FOLD_TO}') AS name_fold,
-                 translate(hangul_jamo(left(dependent_name, 1)), '{_FOLD_FROM}', '{_FOLD_TO}')
-                   AS fold_first,
-                 translate(hangul_jamo(right(dependent_name, 1)), '{_FOLD_FROM}', '{_FOLD_TO}')
-                   AS fold_last
-          FROM t)
-        SELECT * FROM j
-        -- a keyed claim can only pair with a keyless one of the same birth date
-        WHERE dependent_key IS NULL
-          OR dependent_birth_date IN (SELECT dependent_birth_date FROM j WHERE dependent_key IS NULL)"""
+        WITH kin AS (
+          SELECT c.claimant_key, c.source_org,
+                 list(strftime(c.dependent_birth_date, '%Y-%m-%d') || ' ' || f.name_fold) AS kin
+          FROM active c JOIN name_forms f ON f.raw = c.dependent_name
+          GROUP BY c.claimant_key, c.source_org),
+        a AS (
+          SELECT c.*, datediff('day', DATE '1970-01-01', c.claimant_birth_date) AS cbd,
+                 datediff('day', DATE '1970-01-01', c.dependent_birth_date) AS dbd
+          FROM cand c)
+        SELECT a.ref AS unique_id, a.source_org, a.claimant_key, hash(a.claimant_key) AS claimant_hash,
+          a.dependent_key,
+          f.dependent_name, strftime(a.dependent_birth_date, '%Y-%m-%d') AS dependent_birth_date,
+          a.relation, a.child_order, a.start_m, a.stop_m, a.monthly_amount,
+          f.latin, f.name_jamo, f.name_fold, f.fold_first, f.fold_last, f.skel,
+          a.cbd AS claimant_born, ({_GAP_OK}) AS age_fits,
+          CASE WHEN f.latin THEN NULL
+               ELSE (left(a.claimant_name, 1) = left(f.dependent_name, 1))::INTEGER END AS same_surname,
+          list_filter(k.kin, lambda x: x <> strftime(a.dependent_birth_date, '%Y-%m-%d') || ' ' || f.name_fold)
+            AS kin
+        FROM a JOIN name_forms f ON f.raw = a.dependent_name
+        JOIN kin k ON k.claimant_key = a.claimant_key AND k.source_org = a.source_org"""
     )
     row = con.execute(
         "SELECT count(*) FILTER (WHERE dependent_key IS NULL), count(*) FROM link_input"
@@ -100,7 +145,9 @@ def _level(level: Any, m: float, u: float) -> Any:
 
 def _name_comparison() -> Any:
     """Dependent names: exact, then the spelling confusions folded, a missing syllable, one
-    other letter, two letters (on jamo), else different."""
+    other letter (on jamo), the same sound across scripts (a Latin spelling and a Hangul
+    one), two letters, else different. The m and u here are starting values; a run trains
+    them (:func:`_train`)."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -108,12 +155,17 @@ def _name_comparison() -> Any:
         output_column_name="dependent_name",
         comparison_levels=[
             cll.NullLevel("dependent_name"),
-            _level(cll.ExactMatchLevel("dependent_name"), 0.80, 3e-4),
+            # weighted by how common the name is: two 김민준 born the same day are far likelier
+            # namesakes than two 남궁별 (term frequency adjustment, from the candidates' names)
+            _level(
+                cll.ExactMatchLevel("dependent_name", term_frequency_adjustments=True), 0.80, 3e-4
+            ),
             _level(cll.CustomLevel("name_fold_l = name_fold_r", "spelling confusion"), 0.08, 2e-4),
             _level(
                 cll.CustomLevel(
-                    "abs(length(dependent_name_l) - length(dependent_name_r)) = 1 "
-                    "AND levenshtein(dependent_name_l, dependent_name_r) = 1",
+                    "NOT latin_l AND NOT latin_r"
+                    " AND abs(length(dependent_name_l) - length(dependent_name_r)) = 1"
+                    " AND levenshtein(dependent_name_l, dependent_name_r) = 1",
                     "one syllable missing",
                 ),
                 0.06,
@@ -127,11 +179,22 @@ def _name_comparison() -> Any:
                 1e-3,
             ),
             _level(
-                cll.CustomLevel("levenshtein(name_fold_l, name_fold_r) <= 2", "two letters"),
+                cll.CustomLevel(
+                    "latin_l <> latin_r AND skel_l = skel_r AND length(skel_l) >= 2",
+                    "same sound in another script",
+                ),
+                0.02,
+                1e-4,
+            ),
+            _level(
+                cll.CustomLevel(
+                    "NOT latin_l AND NOT latin_r AND levenshtein(name_fold_l, name_fold_r) <= 2",
+                    "two letters",
+                ),
                 0.01,
                 6e-3,
             ),
-            _level(cll.ElseLevel(), 0.02, 0.9905),
+            _level(cll.ElseLevel(), 0.02, 0.99),
         ],
     )
 
@@ -170,52 +233,309 @@ def _birth_date_comparison() -> Any:
     )
 
 
-def _comparisons() -> list[Any]:
-    """The fixed model: name, birth date and relation, with their m and u probabilities."""
+def _claimant_comparison() -> Any:
+    """The two claimants: the same person (an open transfer), a claimant whose age does not
+    fit the relation (a parent younger than the child), born within 3 years of each other
+    (spouses, siblings), within 10, else."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name="claimant",
+        comparison_levels=[
+            _level(cll.ExactMatchLevel("claimant_key"), 0.3, 1e-5),
+            _level(cll.CustomLevel("NOT (age_fits_l AND age_fits_r)", "an age unfit for the relation"), 0.005, 0.3),
+            _level(cll.CustomLevel(f"abs(claimant_born_l - claimant_born_r) <= {3 * _YEAR}", "born within 3 years"), 0.45, 0.15),
+            _level(cll.CustomLevel(f"abs(claimant_born_l - claimant_born_r) <= {10 * _YEAR}", "born within 10 years"), 0.2, 0.3),
+            _level(cll.ElseLevel(), 0.045, 0.25),
+        ],
+    )  # fmt: skip
+
+
+def _household_comparison(dialect: str = "duckdb") -> Any:
+    """The other dependents each claimant claims at that organisation, by birth date: two or
+    more in common (the household's other children claimed on both sides), one, none — no
+    evidence either way when a side claims no one else."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    size = "size" if dialect == "spark" else "len"
+    inter = "array_intersect" if dialect == "spark" else "list_intersect"
+    shared = f"{size}({inter}(kin_l, kin_r))"
+    return cl.CustomComparison(
+        output_column_name="household",
+        comparison_levels=[
+            cll.CustomLevel(
+                f"claimant_key_l = claimant_key_r OR {size}(kin_l) = 0 OR {size}(kin_r) = 0",
+                "the same claimant, or no other dependent",
+            ).configure(is_null_level=True),
+            _level(cll.CustomLevel(f"{shared} >= 2", "two or more in common"), 0.3, 1e-5),
+            _level(cll.CustomLevel(f"{shared} = 1", "one in common"), 0.4, 1e-3),
+            _level(cll.ElseLevel(), 0.3, 0.999),
+        ],
+    )  # fmt: skip
+
+
+def _child_order_comparison() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name="child_order",
+        comparison_levels=[
+            cll.NullLevel("child_order"),
+            _level(cll.ExactMatchLevel("child_order"), 0.95, 0.5),
+            _level(cll.ElseLevel(), 0.05, 0.5),
+        ],
+    )
+
+
+def _surname_comparison() -> Any:
+    """How many of the two claimants share the dependent's surname: a child's two parents
+    usually one (the father), two namesakes' claimants as it happens."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    both = "same_surname_l + same_surname_r"
+    return cl.CustomComparison(
+        output_column_name="surnames",
+        comparison_levels=[
+            cll.CustomLevel(
+                "claimant_key_l = claimant_key_r OR same_surname_l IS NULL OR same_surname_r IS NULL",
+                "the same claimant, or unknown",
+            ).configure(is_null_level=True),
+            _level(cll.CustomLevel(f"{both} = 2", "both"), 0.3, 0.3),
+            _level(cll.CustomLevel(f"{both} = 1", "one"), 0.6, 0.4),
+            _level(cll.ElseLevel(), 0.1, 0.3),
+        ],
+    )  # fmt: skip
+
+
+def _comparisons(dialect: str = "duckdb") -> list[Any]:
+    """The model's comparisons, with starting m and u probabilities."""
     import splink.comparison_library as cl
 
     relation = cl.ExactMatch("relation").configure(
         m_probabilities=[0.95, 0.05], u_probabilities=[0.43, 0.57]
     )
-    # the claimant, keyed on both sides: a claim of the same claimant at another organisation
-    # is an open transfer far more often than two different dependents of one claimant share a
-    # birth date and a syllable (twins); different claimants are the double claims' case
-    claimant = cl.ExactMatch("claimant_key").configure(
-        m_probabilities=[0.3, 0.7], u_probabilities=[2e-5, 1 - 2e-5]
-    )
-    return [_name_comparison(), _birth_date_comparison(), relation, claimant]
+    return [
+        _name_comparison(), _birth_date_comparison(), relation, _claimant_comparison(),
+        _household_comparison(dialect), _child_order_comparison(), _surname_comparison(),
+    ]  # fmt: skip
 
 
-def _settings(keyless: int, total: int) -> Any:
-    """The Splink settings for ``keyless`` claims without a key among ``total``: the fixed
-    comparisons, the prior from the duplicate share in force, and the blocking rules."""
-    from splink import SettingsCreator, block_on
+_ONE_KEYLESS = "l.dependent_key IS NULL OR r.dependent_key IS NULL"
+_NOT_SAME_PLACE = "NOT (l.claimant_key = r.claimant_key AND l.source_org = r.source_org)"
+
+
+def _blocking() -> list[Any]:
+    """Same birth date and the same first or last syllable (spelling confusions folded), or
+    the same sound skeleton (a name in Latin letters against Hangul), one side keyless, not
+    the same claimant at the same organisation."""
+    from splink import block_on
     from splink.blocking_rule_library import And, CustomRule
 
-    pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
-    _threshold, duplicate_share = match_rules()
-    prior = min(max(duplicate_share * keyless / max(pairs, 1.0), 1e-12), 0.5)
-    one_keyless = CustomRule("l.dependent_key IS NULL OR r.dependent_key IS NULL")
-    not_same_place = CustomRule(
-        "NOT (l.claimant_key = r.claimant_key AND l.source_org = r.source_org)"
-    )
+    one_keyless, not_same = CustomRule(_ONE_KEYLESS), CustomRule(_NOT_SAME_PLACE)
+    return [
+        And(block_on("dependent_birth_date", "fold_first"), one_keyless, not_same),
+        And(block_on("dependent_birth_date", "fold_last"), one_keyless, not_same),
+        And(block_on("dependent_birth_date", "skel"), one_keyless, not_same),
+    ]
+
+
+def _settings(keyless: int, total: int, prior: float | None = None, dialect: str = "duckdb") -> Any:
+    """The Splink settings for ``keyless`` claims without a key among ``total``."""
+    from splink import SettingsCreator
+
+    if prior is None:
+        pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
+        _threshold, duplicate_share = match_rules()
+        prior = duplicate_share * keyless / max(pairs, 1.0)
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=_comparisons(),
-        # same birth date and the same first or last syllable (spelling confusions folded):
-        # covers exact names, spelling confusions and a missing syllable, at a few comparisons
-        # per keyless claim even at national scale
-        blocking_rules_to_generate_predictions=[
-            And(block_on("dependent_birth_date", "fold_first"), one_keyless, not_same_place),
-            And(block_on("dependent_birth_date", "fold_last"), one_keyless, not_same_place),
-        ],
-        probability_two_random_records_match=prior,
+        comparisons=_comparisons(dialect),
+        blocking_rules_to_generate_predictions=_blocking(),
+        probability_two_random_records_match=min(max(prior, 1e-12), 0.5),
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=[
             "dependent_key", "source_org", "claimant_key", "start_m", "stop_m", "monthly_amount",
         ],
     )  # fmt: skip
+
+
+# how many pairs the training reads: u from random pairs of candidates, m by EM over
+# blocked pairs of a record sample (the counts are what Splink's estimates settle with at
+# national scale, within a few seconds)
+U_PAIRS = 3_000_000
+EM_PAIRS = 2_000_000
+MIN_LABELLED = 30  # keyed pairs of one dependent needed to learn m from them
+MIN_EM_KEYLESS = 1_000  # keyless claims needed to learn how they type names
+MIN_U_CANDIDATES = 5_000  # candidates needed for random pairs to show the rare levels
+# the comparisons whose m the exact matches cannot teach: keyed organisations copy names from
+# the resident register, so how a keyless organisation types them is learnt by EM
+_EM_ONLY = {"dependent_name"}
+_M_FLOOR = 1e-4  # no level is impossible among matches
+_RARE_AMONG_RANDOM = {"household": {"two or more in common": 0.01, "one in common": 1.0}}
+
+
+def _prior(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> float | None:
+    """The chance that a pair of candidates (a side keyless) is one dependent, from the data:
+    the share of keyed claims in force that the exact pass pairs (a claim's partner is keyed
+    as often as claims are), carried over to the keyless ones. None when too few keyed
+    pairs exist to tell (the parameter's share is used)."""
+    keyed, paired = con.execute(
+        """SELECT (SELECT count(*) FROM active WHERE dependent_key IS NOT NULL),
+          (SELECT count(DISTINCT a.ref) FROM active a JOIN active b
+             ON a.dependent_key = b.dependent_key AND a.ref <> b.ref
+           WHERE greatest(a.start_m, b.start_m) <= least(a.stop_m, b.stop_m))"""
+    ).fetchall()[0]
+    if paired < MIN_LABELLED or not keyed:
+        return None
+    active = keyed + keyless
+    k = keyless / active
+    share = (paired / keyed) / max(1 - k, 1e-9)  # of claims with a twin paid alongside
+    expected = share * keyless * (1 - k / 2)
+    pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
+    return float(expected / max(pairs, 1.0))
+
+
+def _unseen_u(linker: Any) -> None:
+    """Levels never seen among the random pairs: rarer than one in ``U_PAIRS`` where rarity
+    is their point (a household in common; two members a hundred times rarer still), else no
+    evidence either way (u = m)."""
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            seen = [
+                t
+                for t in level._trained_u_probabilities
+                if isinstance(t["probability"], int | float)
+            ]
+            if seen:
+                level.u_probability = max(float(level.u_probability), 1e-9)
+            elif comparison.output_column_name in _RARE_AMONG_RANDOM:
+                level.u_probability = (
+                    _RARE_AMONG_RANDOM[comparison.output_column_name].get(
+                        level.label_for_charts, 1.0
+                    )
+                    / U_PAIRS
+                )
+            else:
+                level.u_probability = level.m_probability
+
+
+def _last(trained: list[dict[str, Any]], default: float | None) -> float:
+    """The latest trained value of a level (else its starting value)."""
+    vals = [t["probability"] for t in trained if isinstance(t["probability"], int | float)]
+    return float(vals[-1] if vals else (default if default is not None else _M_FLOOR))
+
+
+def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str, Any]:
+    """The model trained on this run's candidates (``link_input``): u by random sampling; m
+    from the exact matches (two keyed claims of one dependent, the label) and by expectation
+    maximisation over keyless pairs blocked on birth date and first syllable; the prior from
+    the exact matches' share. Returns Splink's settings as a dict, for either backend."""
+    from splink import DuckDBAPI, Linker, block_on
+    from splink.blocking_rule_library import And, CustomRule
+
+    db_api = DuckDBAPI(con)
+    table = db_api.register("link_input", dataset_display_name="claims")
+    prior = _prior(con, keyless, total)
+    linker = Linker(table, _settings(keyless, total, prior), log_level=logging.WARNING)
+    start_m = {
+        (c.output_column_name, lv.label_for_charts): lv.m_probability
+        for c in linker._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
+    }  # fmt: skip
+    if total >= MIN_U_CANDIDATES:  # else too few pairs to count rare levels: the starting u
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
+        _unseen_u(linker)
+    labelled = int(
+        con.execute(
+            """SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
+            (SELECT count(*) AS n FROM link_input WHERE dependent_key IS NOT NULL
+             GROUP BY dependent_key HAVING count(*) > 1)"""
+        ).fetchall()[0][0]
+    )
+    if labelled >= MIN_LABELLED:
+        linker.training.estimate_m_from_label_column("dependent_key")
+    taught = labelled >= MIN_LABELLED
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name in _EM_ONLY or not taught:
+            for level in comparison._comparison_levels_excluding_null:  # EM from the start
+                level.m_probability = start_m[
+                    (comparison.output_column_name, level.label_for_charts)
+                ]
+            continue
+        for level in comparison._comparison_levels_excluding_null:  # the labels' m, kept
+            level.m_probability = max(
+                _last(level._trained_m_probabilities, level.m_probability), _M_FLOOR
+            )
+            level._fix_m_probability = True
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            level._fix_u_probability = comparison.output_column_name not in _EM_ONLY
+    # EM over keyless pairs of different claimants (one claimant's twins moved to another
+    # organisation would read as matches with different names)
+    em = And(
+        block_on("dependent_birth_date", "fold_first"),
+        CustomRule(_ONE_KEYLESS),
+        # not on claimant_key itself: Splink would take the rule to imply the claimant
+        # comparison's first level and raise the prior for the blocked pairs by its weight
+        CustomRule("l.claimant_hash <> r.claimant_hash"),
+    )
+    # the names' u too, among EM's pairs: they share a birth date and a first syllable, so two
+    # different names there are closer than two random ones; the random pairs' u is put back
+    # for the prediction, which multiplies by the prior of all pairs
+    random_u = {
+        (c.output_column_name, lv.label_for_charts): lv.u_probability
+        for c in linker._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
+    }  # fmt: skip
+    before_em = linker.misc.save_model_to_json()
+    try:
+        if keyless < MIN_EM_KEYLESS:  # too few pairs to learn from: the starting m stay
+            raise ValueError(f"{keyless} keyless claims")
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            em, max_pairs=EM_PAIRS, fix_u_probabilities=False
+        )
+    except ValueError as e:  # or a level's m driven to 0 on a small file
+        log.info("no EM (%s): the names keep their starting m", e)
+        linker = Linker(table, before_em, log_level=logging.WARNING)
+        for comparison in linker._settings_obj.comparisons:
+            for level in comparison._comparison_levels_excluding_null:
+                if comparison.output_column_name in _EM_ONLY or not taught:
+                    level.m_probability = start_m[
+                        (comparison.output_column_name, level.label_for_charts)
+                    ]
+                level._fix_m_probability = True
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            if not level._fix_m_probability:
+                level.m_probability = max(
+                    _last(level._trained_m_probabilities, level.m_probability), _M_FLOOR
+                )
+            level.u_probability = random_u[(comparison.output_column_name, level.label_for_charts)]
+            level._fix_m_probability = level._fix_u_probability = False
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    return model
+
+
+def apply_model(linker: Any, model: dict[str, Any]) -> None:
+    """Set a linker's m and u (and prior) to a trained model's, level by level — how the
+    Spark backend predicts with the model DuckDB trained (its SQL is made for Spark by
+    Splink from the same comparisons)."""
+    trained = {
+        c["output_column_name"]: [lv for lv in c["comparison_levels"] if not lv.get("is_null_level")]
+        for c in model["comparisons"]
+    }  # fmt: skip
+    settings = linker._settings_obj
+    settings._probability_two_random_records_match = model["probability_two_random_records_match"]
+    for comparison in settings.comparisons:
+        levels = comparison._comparison_levels_excluding_null
+        for level, lv in zip(levels, trained[comparison.output_column_name], strict=True):
+            level.m_probability = lv["m_probability"]
+            level.u_probability = lv["u_probability"]
+            if lv.get("tf_adjustment_column"):
+                level._tf_adjustment_weight = lv.get("tf_adjustment_weight", 1.0)
 
 
 def probable_pairs(
@@ -231,9 +551,10 @@ def probable_pairs(
     keyless, total = _prepare(con)
     if keyless == 0:
         return
+    model = train(con, keyless, total)
     db_api = DuckDBAPI(con)
     table = db_api.register("link_input", dataset_display_name="claims")
-    linker = Linker(table, _settings(keyless, total), log_level=logging.WARNING)
+    linker = Linker(table, model, log_level=logging.WARNING)
     pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE probable AS

@@ -61,12 +61,13 @@ def probable_pairs(
     ``threshold`` that overlap in time, as verify rows."""
     from splink import Linker, SparkAPI
 
-    from insa.allowance.linkage import _prepare, _settings
+    from insa.allowance.linkage import _prepare, _settings, apply_model, train
     from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
 
     keyless, total = _prepare(con)
     if keyless == 0:
         return []
+    model = train(con, keyless, total)  # trained in DuckDB: both engines predict with it
     path = tmp / "link_input.parquet"
     con.execute(f"COPY link_input TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     spark.sparkContext.setCheckpointDir(
@@ -75,7 +76,8 @@ def probable_pairs(
     df = spark.read.parquet(str(path))
     db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     table = db_api.register(df, dataset_display_name="link_candidates")
-    linker = Linker(table, _settings(keyless, total))
+    linker = Linker(table, _settings(keyless, total, dialect="spark"))
+    apply_model(linker, model)
     pred = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
     pairs = [(r["unique_id_l"], r["unique_id_r"], float(r["match_probability"])) for r in pred.select(
         "unique_id_l", "unique_id_r", "match_probability", "dependent_key_l", "dependent_key_r", "start_m_l", "start_m_r",
