@@ -235,13 +235,23 @@ def claim_sources(
     with why)."""
     if not directory.is_dir():
         raise ClaimsError([f"{directory}: not a directory"])
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     out: list[Source] = []
     refused: dict[str, list[str]] = {}
-    for p in sorted(directory.iterdir()):
+    entries = sorted(directory.iterdir())
+    folders = [p for p in entries if p.is_dir() and not p.name.startswith(".")]
+    # the deliveries' files hashed side by side (hashlib lets go of the GIL)
+    with ThreadPoolExecutor(max(min(os.cpu_count() or 1, 8), 1)) as pool:
+        checked = dict(
+            zip(folders, pool.map(lambda f: check_delivery(f, as_of), folders), strict=True)
+        )
+    for p in entries:
         if p.is_file() and p.suffix.lower() in (".csv", ".parquet"):
             out.append(Source(p.name, (p,)))
-        elif p.is_dir() and not p.name.startswith("."):
-            src, errors = check_delivery(p, as_of)
+        elif p in checked:
+            src, errors = checked[p]
             if src is None:
                 refused[p.name] = errors
             else:
@@ -338,25 +348,28 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[st
     g.files = by_file = {
         f: p for f in g.first for p in paths if f == p or f.endswith(p) or p.endswith(f)
     }
+    # each file's organisation (a delivery's), name and first row, joined rather than spelt
+    # out per row: a national run stages hundreds of files in one scan
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {g.table}_f "
+                "(_file VARCHAR, org VARCHAR, shown VARCHAR, first_row BIGINT)")  # fmt: skip
+    con.executemany(
+        f"INSERT INTO {g.table}_f VALUES (?, ?, ?, ?)",
+        [(f, g.orgs[p], g.names[p], g.first[f]) for f, p in by_file.items()],
+    )
+    src = f"{g.table} t JOIN {g.table}_f USING (_file)"
     errors: dict[str, list[str]] = {p: [] for p in paths}
     checks = list(_CHECKS)
-    orgs = {o for o in g.orgs.values() if o}
-    if orgs:
-        cases = " ".join(f"WHEN _file = '{f.replace(chr(39), chr(39) * 2)}' THEN '{(g.orgs[p] or '').replace(chr(39), chr(39) * 2)}'"
-                         for f, p in by_file.items() if g.orgs[p])  # fmt: skip
-        checks.append(("source_org", f"trim(source_org) <> (CASE {cases} ELSE trim(source_org) END)",
+    if any(g.orgs.values()):
+        checks.append(("source_org", "org IS NOT NULL AND trim(source_org) <> org",
                        "source_org가 전달 기관이 아닙니다:"))  # fmt: skip
     flags = ", ".join(f"count(*) FILTER (WHERE {bad})" for _, bad, _ in checks)
-    counts = con.execute(f"SELECT {flags} FROM {g.table}").fetchone() or ()
-    firsts = " ".join(
-        f"WHEN '{f.replace(chr(39), chr(39) * 2)}' THEN {r}" for f, r in g.first.items()
-    )
-    line = f"rowid - (CASE _file {firsts} END) + {g.line0}"
+    counts = con.execute(f"SELECT {flags} FROM {src}").fetchone() or ()
+    line = f"t.rowid - first_row + {g.line0}"
     for (column, bad, message), n in zip(checks, counts, strict=True):
         if not n:
             continue
         rows = con.execute(
-            f"SELECT _file, {line} FROM {g.table} WHERE {bad} ORDER BY rowid LIMIT 1000"
+            f"SELECT _file, {line} FROM {src} WHERE {bad} ORDER BY t.rowid LIMIT 1000"
         ).fetchall()
         for f, ln in rows:
             p = by_file[f]
@@ -368,12 +381,10 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: _Group) -> dict[str, list[st
             )
             errors[p].append(f"{g.names[p]}:{ln}:{column}: {text}")
     # claim_id once in a file, and once in a delivery (whose files share one organisation)
-    scope = "coalesce(CASE " + " ".join(f"WHEN _file = '{f.replace(chr(39), chr(39) * 2)}' THEN '{(g.orgs[p] or '').replace(chr(39), chr(39) * 2)}'"
-                                        for f, p in by_file.items() if g.orgs[p]) + " END, _file)" if orgs else "_file"  # fmt: skip
-    dups = con.execute(f"SELECT {scope} AS s, claim_id, min(rowid), count(*) FROM {g.table} GROUP BY s, claim_id "
-                       "HAVING count(*) > 1 ORDER BY 3 LIMIT 1000").fetchall()  # fmt: skip
+    dups = con.execute(f"SELECT coalesce(org, _file) AS s, claim_id, min(t.rowid), count(*) FROM {src} "
+                       "GROUP BY s, claim_id HAVING count(*) > 1 ORDER BY 3 LIMIT 1000").fetchall()  # fmt: skip
     for _s, claim, rid, n in dups:
-        f = con.execute(f"SELECT _file, {line} FROM {g.table} WHERE rowid = {int(rid)}").fetchone()
+        f = con.execute(f"SELECT _file, {line} FROM {src} WHERE t.rowid = {int(rid)}").fetchone()
         if f is None:
             continue
         p = by_file[f[0]]
@@ -387,15 +398,11 @@ def _insert(con: duckdb.DuckDBPyConnection, g: _Group, good: list[str]) -> None:
     for sub in g.subs:
         _insert(con, sub, good)
     by_file = g.files
-    keep = [f for f, p in by_file.items() if p in good]
-    if not keep:
+    drop = [f for f, p in by_file.items() if p not in good]
+    if len(drop) == len(by_file):
         return
-    q = chr(39)
-    names = " ".join(
-        f"WHEN '{f.replace(q, q * 2)}' THEN '{g.names[by_file[f]].replace(q, q * 2)}'" for f in keep
-    )
-    firsts = " ".join(f"WHEN '{f.replace(q, q * 2)}' THEN {g.first[f]}" for f in keep)
-    listed = ", ".join(f"'{f.replace(q, q * 2)}'" for f in keep)
+    if drop:
+        con.executemany(f"DELETE FROM {g.table}_f WHERE _file = ?", [(f,) for f in drop])
     con.execute(
         f"""INSERT INTO claims SELECT trim(claim_id), trim(source_org), claimant_key,
         trim(claimant_name), CAST(claimant_birth_date AS DATE),
@@ -404,8 +411,8 @@ def _insert(con: duckdb.DuckDBPyConnection, g: _Group, good: list[str]) -> None:
         CAST(nullif(coalesce(child_order, ''), '') AS INTEGER),
         {_month_index("start_month")},
         CASE WHEN coalesce(end_month, '') = '' THEN NULL ELSE {_month_index("end_month")} END,
-        CAST(monthly_amount AS BIGINT), CASE _file {names} END, rowid - (CASE _file {firsts} END) + {g.line0}
-        FROM {g.table} WHERE _file IN ({listed})"""
+        CAST(monthly_amount AS BIGINT), shown, t.rowid - first_row + {g.line0}
+        FROM {g.table} t JOIN {g.table}_f USING (_file)"""
     )
 
 
@@ -433,17 +440,17 @@ def load_claims(
     )
     bad: dict[str, list[str]] = dict(refused)
     used: list[str] = []
-    # the single files: one scan for the CSVs and one for the Parquet files; each delivery one
-    singles = [src for src in files if src.org is None]
+    # one scan for the CSV files, one for every Parquet file (single or in a delivery)
     groups: list[tuple[_Group, list[Source]]] = []
     for kind, line0 in ((".csv", 2), (".parquet", 1)):
-        members = [src for src in singles if src.paths[0].suffix.lower() == kind]
-        if members:
-            groups.append((_Group(f"staged_{kind[1:]}", {str(m.paths[0]): m.name for m in members},
-                                  dict.fromkeys((str(m.paths[0]) for m in members), None), line0=line0), members))  # fmt: skip
-    for i, src in enumerate(s for s in files if s.org):
-        groups.append((_Group(f"staged_d{i}", {str(p): f"{src.name}/{p.name}" for p in src.paths},
-                              dict.fromkeys((str(p) for p in src.paths), src.org), line0=1), [src]))  # fmt: skip
+        members = [src for src in files if src.paths[0].suffix.lower() == kind]
+        if not members:
+            continue
+        names = {
+            str(p): (f"{m.name}/{p.name}" if m.org else m.name) for m in members for p in m.paths
+        }
+        orgs = {str(p): m.org for m in members for p in m.paths}
+        groups.append((_Group(f"staged_{kind[1:]}", names, orgs, line0=line0), members))
     done = 0
     for g, members in groups:
         if on_file:
@@ -471,6 +478,7 @@ def load_claims(
             _insert(con, g, good)
             for t in [g.table, *(sub.table for sub in g.subs)]:
                 con.execute(f"DROP TABLE IF EXISTS {t}")
+                con.execute(f"DROP TABLE IF EXISTS {t}_f")
         done += len(members)
     for errs in bad.values():
         errs.sort(
@@ -484,10 +492,16 @@ def load_claims(
         on_file(len(files), len(files), "")
     if bad and not skip_bad_files:
         raise ClaimsError([e for errs in bad.values() for e in errs])
-    dup = con.execute(
-        "SELECT source_org, claim_id, string_agg(file, ', ') FROM claims "
-        "GROUP BY source_org, claim_id HAVING count(*) > 1 LIMIT 20"
-    ).fetchall()
+    # a claim in two files (of one organisation): only deliveries, each checked whole for its
+    # organisation in its scan, cannot have one
+    dup = (
+        []
+        if all(src.org for src in files)
+        else con.execute(
+            "SELECT source_org, claim_id, string_agg(file, ', ') FROM claims "
+            "GROUP BY source_org, claim_id HAVING count(*) > 1 LIMIT 20"
+        ).fetchall()
+    )
     if dup:
         raise ClaimsError(
             [f"{d[2]}: claim {d[0]}:{d[1]} is reported in more than one file" for d in dup]

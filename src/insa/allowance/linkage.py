@@ -74,26 +74,23 @@ _GAP_OK = f"""CASE a.relation
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """The candidates (``link_input``): every keyless claim in force, and the keyed ones born
-    on a day some keyless claim is; with what the comparisons read. Names are prepared once
-    per distinct name (a national file repeats its popular names thousands of times)."""
+    """Every claim in force with what the comparisons read (``link_all``: random pairs, labels
+    and name frequencies are counted there), and the prediction's candidates (``link_input``):
+    the keyless claims and the keyed ones sharing a blocking key with one. Names are prepared
+    once per distinct name (a national file repeats its popular names thousands of times)."""
     con.execute(_JAMO_MACRO)
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE cand AS
-        WITH born AS (SELECT DISTINCT dependent_birth_date FROM active WHERE dependent_key IS NULL)
-        SELECT * FROM active
-        WHERE dependent_key IS NULL OR dependent_birth_date IN (SELECT * FROM born)"""
-    )
-    con.execute(
         f"""CREATE OR REPLACE TEMP TABLE name_forms AS
-        WITH d AS (SELECT DISTINCT dependent_name AS raw FROM active),
+        WITH d AS (SELECT dependent_name AS raw FROM active UNION SELECT claimant_name FROM active),
         n AS (SELECT raw, regexp_replace(nfc_normalize(raw), '[\\s·.\\-]+', '', 'g') AS nm,
                      regexp_matches(raw, '[A-Za-z]') AS latin FROM d),
         j AS (SELECT *, hangul_jamo(nm) AS jamo FROM n)
         SELECT raw, nm AS dependent_name, latin, jamo AS name_jamo,
           translate(jamo, '{_FOLD_FROM}', '{_FOLD_TO}') AS name_fold,
           translate(hangul_jamo(left(nm, 1)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_first,
-          translate(hangul_jamo(right(nm, 1)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_last,
+          translate(hangul_jamo(left(nm, 2)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_12,
+          translate(hangul_jamo(right(nm, 2)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_l2,
+          translate(hangul_jamo(left(nm, 1) || right(nm, 1)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_1l,
           translate(jamo, '{_SKEL_FROM}', '{_SKEL_TO}') AS skel
         FROM j"""
     )
@@ -106,36 +103,59 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         con.executemany("INSERT INTO latin_forms VALUES (?, ?, ?)", keys)
         con.execute(
             """UPDATE name_forms SET dependent_name = l.nm, name_jamo = l.nm, name_fold = l.nm,
-                 fold_first = left(l.nm, 1), fold_last = right(l.nm, 1), skel = l.skel
+                 fold_first = left(l.nm, 1), fold_12 = l.nm, fold_l2 = l.nm, fold_1l = l.nm,
+                 skel = l.skel
             FROM latin_forms l WHERE name_forms.raw = l.raw"""
         )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE link_input AS
+        f"""CREATE OR REPLACE TEMP TABLE link_all AS
         WITH kin AS (
-          SELECT c.claimant_key, c.source_org,
-                 list(strftime(c.dependent_birth_date, '%Y-%m-%d') || ' ' || f.name_fold) AS kin
+          SELECT hash(c.claimant_key, c.source_org) AS place,
+                 list(hash(c.dependent_birth_date, f.name_fold)) AS kin
           FROM active c JOIN name_forms f ON f.raw = c.dependent_name
-          GROUP BY c.claimant_key, c.source_org),
+          GROUP BY 1),
         a AS (
           SELECT c.*, datediff('day', DATE '1970-01-01', c.claimant_birth_date) AS cbd,
-                 datediff('day', DATE '1970-01-01', c.dependent_birth_date) AS dbd
-          FROM cand c)
-        SELECT a.ref AS unique_id, a.source_org, a.claimant_key, hash(a.claimant_key) AS claimant_hash,
-          a.dependent_key,
+                 datediff('day', DATE '1970-01-01', c.dependent_birth_date) AS dbd,
+                 hash(c.claimant_key, c.source_org) AS place
+          FROM active c)
+        SELECT a.ref AS unique_id, hash(a.claimant_key) AS claimant_hash,
+          a.place, hash(a.claimant_key, 'tag') AS claimant_tag,
+          a.dependent_key IS NULL AS keyless,
+          CASE WHEN a.dependent_key IS NOT NULL THEN hash(a.dependent_key) END AS dep_hash,
           f.dependent_name, strftime(a.dependent_birth_date, '%Y-%m-%d') AS dependent_birth_date,
-          a.relation, a.child_order, a.start_m, a.stop_m, a.monthly_amount,
-          f.latin, f.name_jamo, f.name_fold, f.fold_first, f.fold_last, f.skel,
+          a.relation, a.child_order, a.start_m, a.stop_m,
+          f.latin, f.name_jamo, f.name_fold, f.fold_first, f.fold_12, f.fold_l2, f.fold_1l, f.skel,
           a.cbd AS claimant_born, ({_GAP_OK}) AS age_fits,
           CASE WHEN f.latin THEN NULL
                ELSE (left(a.claimant_name, 1) = left(f.dependent_name, 1))::INTEGER END AS same_surname,
-          list_filter(k.kin, lambda x: x <> strftime(a.dependent_birth_date, '%Y-%m-%d') || ' ' || f.name_fold)
-            AS kin
+          list_filter(k.kin, lambda x: x <> hash(a.dependent_birth_date, f.name_fold)) AS kin,
+          hash(a.claimant_birth_date, me.name_fold) AS me
         FROM a JOIN name_forms f ON f.raw = a.dependent_name
-        JOIN kin k ON k.claimant_key = a.claimant_key AND k.source_org = a.source_org"""
+        JOIN name_forms me ON me.raw = a.claimant_name
+        JOIN kin k ON k.place = a.place"""
     )
-    row = con.execute(
-        "SELECT count(*) FILTER (WHERE dependent_key IS NULL), count(*) FROM link_input"
-    ).fetchall()[0]
+    # what the prediction compares: the keyless claims, and the keyed ones that share a
+    # blocking key with one (the same pairs as blocking the whole, on a fraction of the rows)
+    block_keys = ", ".join(f"hash(dependent_birth_date, {c})" for c in _BLOCK_COLUMNS)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE link_input AS
+        WITH kl AS (SELECT DISTINCT unnest([{block_keys}]) AS h FROM link_all WHERE keyless),
+        near AS (
+          SELECT DISTINCT unique_id FROM
+            (SELECT unique_id, unnest([{block_keys}]) AS h FROM link_all WHERE NOT keyless) k
+          SEMI JOIN kl USING (h))
+        SELECT * FROM link_all WHERE keyless OR unique_id IN (SELECT unique_id FROM near)"""
+    )
+    # how common each name is, among all candidates (the term-frequency adjustment)
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE name_tf AS
+        SELECT dependent_name, count(*) / (SELECT count(*) FROM link_all) AS tf_dependent_name
+        FROM link_all GROUP BY dependent_name"""
+    )
+    row = con.execute("SELECT count(*) FILTER (WHERE keyless), count(*) FROM link_all").fetchall()[
+        0
+    ]
     return int(row[0]), int(row[1])
 
 
@@ -243,7 +263,7 @@ def _claimant_comparison() -> Any:
     return cl.CustomComparison(
         output_column_name="claimant",
         comparison_levels=[
-            _level(cll.ExactMatchLevel("claimant_key"), 0.3, 1e-5),
+            _level(cll.ExactMatchLevel("claimant_hash"), 0.3, 1e-5),
             _level(cll.CustomLevel("NOT (age_fits_l AND age_fits_r)", "an age unfit for the relation"), 0.005, 0.3),
             _level(cll.CustomLevel(f"abs(claimant_born_l - claimant_born_r) <= {3 * _YEAR}", "born within 3 years"), 0.45, 0.15),
             _level(cll.CustomLevel(f"abs(claimant_born_l - claimant_born_r) <= {10 * _YEAR}", "born within 10 years"), 0.2, 0.3),
@@ -253,24 +273,27 @@ def _claimant_comparison() -> Any:
 
 
 def _household_comparison(dialect: str = "duckdb") -> Any:
-    """The other dependents each claimant claims at that organisation, by birth date: two or
-    more in common (the household's other children claimed on both sides), one, none — no
-    evidence either way when a side claims no one else."""
+    """The other dependents each claimant claims at that organisation (birth date and folded
+    name): two or more in common (the household's other children claimed on both sides), one
+    — or one claimant claims the other (a spouse, a parent: their name and birth date among
+    the other's dependents) —, none; no evidence either way when a side claims no one else."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
-    size = "size" if dialect == "spark" else "len"
-    inter = "array_intersect" if dialect == "spark" else "list_intersect"
-    shared = f"{size}({inter}(kin_l, kin_r))"
+    spark = dialect == "spark"
+    size = "size" if spark else "len"
+    shared = f"{size}({'array_intersect' if spark else 'list_intersect'}(kin_l, kin_r))"
+    has = "array_contains" if spark else "list_contains"
+    kin_of_other = f"({has}(kin_l, me_r) OR {has}(kin_r, me_l))"
     return cl.CustomComparison(
         output_column_name="household",
         comparison_levels=[
             cll.CustomLevel(
-                f"claimant_key_l = claimant_key_r OR {size}(kin_l) = 0 OR {size}(kin_r) = 0",
+                f"claimant_hash_l = claimant_hash_r OR (({size}(kin_l) = 0 OR {size}(kin_r) = 0) AND NOT {kin_of_other})",
                 "the same claimant, or no other dependent",
             ).configure(is_null_level=True),
             _level(cll.CustomLevel(f"{shared} >= 2", "two or more in common"), 0.3, 1e-5),
-            _level(cll.CustomLevel(f"{shared} = 1", "one in common"), 0.4, 1e-3),
+            _level(cll.CustomLevel(f"{shared} = 1 OR {kin_of_other}", "one in common"), 0.4, 1e-3),
             _level(cll.ElseLevel(), 0.3, 0.999),
         ],
     )  # fmt: skip
@@ -301,7 +324,7 @@ def _surname_comparison() -> Any:
         output_column_name="surnames",
         comparison_levels=[
             cll.CustomLevel(
-                "claimant_key_l = claimant_key_r OR same_surname_l IS NULL OR same_surname_r IS NULL",
+                "claimant_hash_l = claimant_hash_r OR same_surname_l IS NULL OR same_surname_r IS NULL",
                 "the same claimant, or unknown",
             ).configure(is_null_level=True),
             _level(cll.CustomLevel(f"{both} = 2", "both"), 0.3, 0.3),
@@ -324,22 +347,25 @@ def _comparisons(dialect: str = "duckdb") -> list[Any]:
     ]  # fmt: skip
 
 
-_ONE_KEYLESS = "l.dependent_key IS NULL OR r.dependent_key IS NULL"
-_NOT_SAME_PLACE = "NOT (l.claimant_key = r.claimant_key AND l.source_org = r.source_org)"
+_ONE_KEYLESS = "l.keyless OR r.keyless"
+_NOT_SAME_PLACE = "l.place <> r.place"  # not the same claimant at the same organisation
+_BLOCK_COLUMNS = ("name_fold", "fold_12", "fold_l2", "fold_1l", "skel")
 
 
 def _blocking() -> list[Any]:
-    """Same birth date and the same first or last syllable (spelling confusions folded), or
-    the same sound skeleton (a name in Latin letters against Hangul), one side keyless, not
-    the same claimant at the same organisation."""
+    """Same birth date, one side keyless, not the same claimant at the same organisation, and
+    a name alike in one of these ways: the same with spelling confusions folded; the same
+    first two, last two, or first and last syllables (a missing syllable, or one other letter
+    in the third); the same sound skeleton (a Latin spelling against Hangul). Each rule pairs
+    a keyless claim with a handful of others even at national scale — where the birth date
+    and surname alone pair it with hundreds."""
     from splink import block_on
     from splink.blocking_rule_library import And, CustomRule
 
     one_keyless, not_same = CustomRule(_ONE_KEYLESS), CustomRule(_NOT_SAME_PLACE)
     return [
-        And(block_on("dependent_birth_date", "fold_first"), one_keyless, not_same),
-        And(block_on("dependent_birth_date", "fold_last"), one_keyless, not_same),
-        And(block_on("dependent_birth_date", "skel"), one_keyless, not_same),
+        And(block_on("dependent_birth_date", column), one_keyless, not_same)
+        for column in _BLOCK_COLUMNS
     ]
 
 
@@ -359,7 +385,7 @@ def _settings(keyless: int, total: int, prior: float | None = None, dialect: str
         probability_two_random_records_match=min(max(prior, 1e-12), 0.5),
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=[
-            "dependent_key", "source_org", "claimant_key", "start_m", "stop_m", "monthly_amount",
+            "keyless", "start_m", "stop_m",
         ],
     )  # fmt: skip
 
@@ -367,8 +393,8 @@ def _settings(keyless: int, total: int, prior: float | None = None, dialect: str
 # how many pairs the training reads: u from random pairs of candidates, m by EM over
 # blocked pairs of a record sample (the counts are what Splink's estimates settle with at
 # national scale, within a few seconds)
-U_PAIRS = 3_000_000
-EM_PAIRS = 2_000_000
+U_PAIRS = 1_000_000
+EM_PAIRS = 1_000_000
 MIN_LABELLED = 30  # keyed pairs of one dependent needed to learn m from them
 MIN_EM_KEYLESS = 1_000  # keyless claims needed to learn how they type names
 MIN_U_CANDIDATES = 5_000  # candidates needed for random pairs to show the rare levels
@@ -424,6 +450,29 @@ def _unseen_u(linker: Any) -> None:
                 level.u_probability = level.m_probability
 
 
+def _copy(src: Any, dst: Any, what: str) -> None:
+    """One linker's trained m or u into another's, level by level (with their record)."""
+    levels = {
+        (c.output_column_name, lv.label_for_charts): lv
+        for c in src._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
+    }  # fmt: skip
+    for c in dst._settings_obj.comparisons:
+        for lv in c._comparison_levels_excluding_null:
+            other = levels[(c.output_column_name, lv.label_for_charts)]
+            if what == "u":
+                lv.u_probability = other.u_probability
+                lv._trained_u_probabilities = list(other._trained_u_probabilities)
+            else:
+                lv.m_probability = other.m_probability
+                lv._trained_m_probabilities = list(other._trained_m_probabilities)
+
+
+def register_tf(linker: Any, table: Any) -> None:
+    """The names' frequencies among all candidates (``name_tf``, registered with the
+    linker's database API), for the term-frequency adjustment."""
+    linker.table_management.register_term_frequency_lookup(table, "dependent_name")
+
+
 def _last(trained: list[dict[str, Any]], default: float | None) -> float:
     """The latest trained value of a level (else its starting value)."""
     vals = [t["probability"] for t in trained if isinstance(t["probability"], int | float)]
@@ -441,23 +490,41 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
     db_api = DuckDBAPI(con)
     table = db_api.register("link_input", dataset_display_name="claims")
     prior = _prior(con, keyless, total)
-    linker = Linker(table, _settings(keyless, total, prior), log_level=logging.WARNING)
+    settings = _settings(keyless, total, prior)
+    linker = Linker(table, settings, log_level=logging.WARNING)
+    register_tf(linker, db_api.register("name_tf"))
     start_m = {
         (c.output_column_name, lv.label_for_charts): lv.m_probability
         for c in linker._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
     }  # fmt: skip
     if total >= MIN_U_CANDIDATES:  # else too few pairs to count rare levels: the starting u
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
-        _unseen_u(linker)
+        # u among random pairs of all candidates (the prediction's table keeps only the
+        # keyed claims near a keyless one: its random pairs are not random)
+        every = Linker(
+            db_api.register("link_all"), _settings(keyless, total, prior), log_level=logging.WARNING
+        )
+        every.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
+        _unseen_u(every)
+        _copy(every, linker, "u")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE link_labels AS SELECT * FROM link_all
+        WHERE dep_hash IN (SELECT dep_hash FROM link_all WHERE dep_hash IS NOT NULL
+                           GROUP BY dep_hash HAVING count(*) > 1)"""
+    )
     labelled = int(
         con.execute(
             """SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
-            (SELECT count(*) AS n FROM link_input WHERE dependent_key IS NOT NULL
-             GROUP BY dependent_key HAVING count(*) > 1)"""
+            (SELECT count(*) AS n FROM link_labels GROUP BY dep_hash)"""
         ).fetchall()[0][0]
     )
     if labelled >= MIN_LABELLED:
-        linker.training.estimate_m_from_label_column("dependent_key")
+        taught_by = Linker(
+            db_api.register("link_labels"),
+            _settings(keyless, total, prior),
+            log_level=logging.WARNING,
+        )
+        taught_by.training.estimate_m_from_label_column("dep_hash")
+        _copy(taught_by, linker, "m")
     taught = labelled >= MIN_LABELLED
     for comparison in linker._settings_obj.comparisons:
         if comparison.output_column_name in _EM_ONLY or not taught:
@@ -481,7 +548,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
         CustomRule(_ONE_KEYLESS),
         # not on claimant_key itself: Splink would take the rule to imply the claimant
         # comparison's first level and raise the prior for the blocked pairs by its weight
-        CustomRule("l.claimant_hash <> r.claimant_hash"),
+        CustomRule("l.claimant_tag <> r.claimant_tag"),
     )
     # the names' u too, among EM's pairs: they share a birth date and a first syllable, so two
     # different names there are closer than two random ones; the random pairs' u is put back
@@ -500,6 +567,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
     except ValueError as e:  # or a level's m driven to 0 on a small file
         log.info("no EM (%s): the names keep their starting m", e)
         linker = Linker(table, before_em, log_level=logging.WARNING)
+        register_tf(linker, db_api.register("name_tf"))
         for comparison in linker._settings_obj.comparisons:
             for level in comparison._comparison_levels_excluding_null:
                 if comparison.output_column_name in _EM_ONLY or not taught:
@@ -555,13 +623,14 @@ def probable_pairs(
     db_api = DuckDBAPI(con)
     table = db_api.register("link_input", dataset_display_name="claims")
     linker = Linker(table, model, log_level=logging.WARNING)
+    register_tf(linker, db_api.register("name_tf"))
     pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE probable AS
         SELECT p.match_probability AS probability,
           least(p.unique_id_l, p.unique_id_r) AS ref_a, greatest(p.unique_id_l, p.unique_id_r) AS ref_b
         FROM {pred.physical_name} p
-        WHERE (p.dependent_key_l IS NULL OR p.dependent_key_r IS NULL)
+        WHERE (p.keyless_l OR p.keyless_r)
           AND greatest(p.start_m_l, p.start_m_r) <= least(p.stop_m_l, p.stop_m_r)"""
     )
     rows = pair_rows(

@@ -61,7 +61,7 @@ def probable_pairs(
     ``threshold`` that overlap in time, as verify rows."""
     from splink import Linker, SparkAPI
 
-    from insa.allowance.linkage import _prepare, _settings, apply_model, train
+    from insa.allowance.linkage import _prepare, _settings, apply_model, register_tf, train
     from insa.allowance.pairs import PAIR_COLUMNS, pair_rows
 
     keyless, total = _prepare(con)
@@ -73,15 +73,18 @@ def probable_pairs(
     spark.sparkContext.setCheckpointDir(
         str(tmp / "checkpoints")
     )  # Splink checkpoints its intermediate tables
+    tf_path = tmp / "name_tf.parquet"
+    con.execute(f"COPY name_tf TO '{str(tf_path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     df = spark.read.parquet(str(path))
     db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     table = db_api.register(df, dataset_display_name="link_candidates")
     linker = Linker(table, _settings(keyless, total, dialect="spark"))
     apply_model(linker, model)
+    register_tf(linker, db_api.register(spark.read.parquet(str(tf_path))))
     pred = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
     pairs = [(r["unique_id_l"], r["unique_id_r"], float(r["match_probability"])) for r in pred.select(
-        "unique_id_l", "unique_id_r", "match_probability", "dependent_key_l", "dependent_key_r", "start_m_l", "start_m_r",
-        "stop_m_l", "stop_m_r").where("(dependent_key_l IS NULL OR dependent_key_r IS NULL) AND "
+        "unique_id_l", "unique_id_r", "match_probability", "keyless_l", "keyless_r", "start_m_l", "start_m_r",
+        "stop_m_l", "stop_m_r").where("(keyless_l OR keyless_r) AND "
                                        "greatest(start_m_l, start_m_r) <= least(stop_m_l, stop_m_r)").collect()]  # fmt: skip
     con.execute(
         "CREATE OR REPLACE TEMP TABLE probable (probability DOUBLE, ref_a VARCHAR, ref_b VARCHAR)"
