@@ -297,3 +297,33 @@ def test_a_csv_written_halfway_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     assert write_csv_atomic(out, ("x", "y"), [["a", "1"], ["b", "2"]]) == 2
     assert out.read_text(encoding="utf-8").splitlines() == ["x,y", "a,1", "b,2"]
+
+
+def test_a_claimant_who_claims_the_other_as_spouse_links_the_pair(tmp_path: Path) -> None:
+    """The household comparison reads the claimants themselves too: when one claims the
+    other as a spouse (the other's name and birth date among its dependents), their claims of
+    one child are likelier the same child than two namesakes' — the probability rises."""
+
+    def run(spouse_claimed: bool) -> float:
+        d = tmp_path / ("linked" if spouse_claimed else "plain")
+        d.mkdir()
+        moe = [row("m1", "MOE", "husband", "kid", "박하준", "2016-04-04", "child", "2024-01")]
+        if (
+            spouse_claimed
+        ):  # the husband claims the wife (직원wife, born 1980-01-01, as row() writes)
+            moe.append(
+                row("m2", "MOE", "husband", "wife", "직원wife", "1980-01-01", "spouse", "2024-01")
+            )
+        write(d, "MOE", moe)
+        write(
+            d,
+            "PI-0001",
+            [row("p1", "PI-0001", "wife", None, "박하준", "2016-04-04", "child", "2024-03")],
+        )
+        con = duckdb.connect()
+        load_claims(con, d)
+        report = verify(con, AS_OF, threshold=0.0)
+        (f,) = [f for f in report.findings if f.match == "probable"]
+        return f.probability
+
+    assert run(spouse_claimed=True) > run(spouse_claimed=False)

@@ -491,7 +491,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
     table = db_api.register("link_input", dataset_display_name="claims")
     prior = _prior(con, keyless, total)
     settings = _settings(keyless, total, prior)
-    linker = Linker(table, settings, log_level=logging.WARNING)
+    linker = Linker(table, settings, log_level=logging.ERROR)
     register_tf(linker, db_api.register("name_tf"))
     start_m = {
         (c.output_column_name, lv.label_for_charts): lv.m_probability
@@ -501,7 +501,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
         # u among random pairs of all candidates (the prediction's table keeps only the
         # keyed claims near a keyless one: its random pairs are not random)
         every = Linker(
-            db_api.register("link_all"), _settings(keyless, total, prior), log_level=logging.WARNING
+            db_api.register("link_all"), _settings(keyless, total, prior), log_level=logging.ERROR
         )
         every.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
         _unseen_u(every)
@@ -521,7 +521,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
         taught_by = Linker(
             db_api.register("link_labels"),
             _settings(keyless, total, prior),
-            log_level=logging.WARNING,
+            log_level=logging.ERROR,
         )
         taught_by.training.estimate_m_from_label_column("dep_hash")
         _copy(taught_by, linker, "m")
@@ -566,7 +566,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
         )
     except ValueError as e:  # or a level's m driven to 0 on a small file
         log.info("no EM (%s): the names keep their starting m", e)
-        linker = Linker(table, before_em, log_level=logging.WARNING)
+        linker = Linker(table, before_em, log_level=logging.ERROR)
         register_tf(linker, db_api.register("name_tf"))
         for comparison in linker._settings_obj.comparisons:
             for level in comparison._comparison_levels_excluding_null:
@@ -622,7 +622,7 @@ def probable_pairs(
     model = train(con, keyless, total)
     db_api = DuckDBAPI(con)
     table = db_api.register("link_input", dataset_display_name="claims")
-    linker = Linker(table, model, log_level=logging.WARNING)
+    linker = Linker(table, model, log_level=logging.ERROR)
     register_tf(linker, db_api.register("name_tf"))
     pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     con.execute(

@@ -8,6 +8,7 @@ overlaps and amounts. The probable pass is not on Spark yet (docs/allowance.md).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,7 +79,7 @@ def probable_pairs(
     df = spark.read.parquet(str(path))
     db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     table = db_api.register(df, dataset_display_name="link_candidates")
-    linker = Linker(table, _settings(keyless, total, dialect="spark"))
+    linker = Linker(table, _settings(keyless, total, dialect="spark"), log_level=logging.ERROR)
     apply_model(linker, model)
     register_tf(linker, db_api.register(spark.read.parquet(str(tf_path))))
     pred = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
