@@ -153,8 +153,16 @@ def test_a_parked_lookalike_is_rechecked_until_it_clones(tmp_path: Path, migrate
     w = Watcher(load(DATA / "assets.yaml"), migrated, state=tmp_path / "s.json", say=lambda s: None, fetch=True,
                 proxy=proxy, fingerprints=prints, recheck_every=1.5)  # fmt: skip
 
-    def clone_later() -> None:
-        time.sleep(3.5)
+    def clone_later() -> None:  # once a re-check has found it parked again (and rescheduled it)
+        deadline = time.monotonic() + 8
+        first = None
+        while time.monotonic() < deadline:
+            due = w.state.doc.get("rechecks", {}).get("gosi.net")
+            if due and first is None:
+                first = due[0]
+            elif due and due[0] != first:
+                break
+            time.sleep(0.05)
         monkeypatch.setitem(sites.SITES, "gosi.net/", (200, "", sites.OFFICIAL))
 
     threading.Thread(target=clone_later, daemon=True).start()

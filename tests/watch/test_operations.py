@@ -142,7 +142,7 @@ endpoints:
 """
     found = load_text(config, "ops.yaml")
     assert found.ok, found.errors
-    t, events = _background(config, migrated, 3.6)
+    t, events = _background(config, migrated, 5.0)  # room for two reminders on a loaded machine
 
     def ack_b() -> bool:
         with session_scope(migrated) as db:
@@ -162,7 +162,10 @@ endpoints:
     assert rows[("a", "open", "custom")] and rows[("a", "escalate", "ntfy")]
     assert ("b", "escalate", "ntfy") not in rows  # acknowledged in time
     reminders = sorted(e for m, e, _ in rows if m == "a" and e.startswith("remind-"))
-    assert reminders in (["remind-1", "remind-2"], ["remind-1", "remind-2", "remind-3"])
+    # one a second at most while open: two at least in the run, numbered in turn
+    assert 2 <= len(reminders) <= 5 and reminders == [
+        f"remind-{i}" for i in range(1, len(reminders) + 1)
+    ]
     assert sum(1 for p in posted if p["path"] != "/oncall") == 1  # the second target: once
 
 

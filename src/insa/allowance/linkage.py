@@ -91,20 +91,21 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
           translate(hangul_jamo(left(nm, 2)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_12,
           translate(hangul_jamo(right(nm, 2)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_l2,
           translate(hangul_jamo(left(nm, 1) || right(nm, 1)), '{_FOLD_FROM}', '{_FOLD_TO}') AS fold_1l,
-          translate(jamo, '{_SKEL_FROM}', '{_SKEL_TO}') AS skel
+          translate(jamo, '{_SKEL_FROM}', '{_SKEL_TO}') AS skel,
+          translate(jamo, '{_SKEL_FROM}', '{_SKEL_TO}') AS skel2
         FROM j"""
     )
     latin = [r[0] for r in con.execute("SELECT raw FROM name_forms WHERE latin").fetchall()]
     if latin:
         keys = [(raw, *latin_key(raw)) for raw in latin]
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE latin_forms (raw VARCHAR, nm VARCHAR, skel VARCHAR)"
+            "CREATE OR REPLACE TEMP TABLE latin_forms (raw VARCHAR, nm VARCHAR, skel VARCHAR, skel2 VARCHAR)"
         )
-        con.executemany("INSERT INTO latin_forms VALUES (?, ?, ?)", keys)
+        con.executemany("INSERT INTO latin_forms VALUES (?, ?, ?, ?)", keys)
         con.execute(
             """UPDATE name_forms SET dependent_name = l.nm, name_jamo = l.nm, name_fold = l.nm,
                  fold_first = left(l.nm, 1), fold_12 = l.nm, fold_l2 = l.nm, fold_1l = l.nm,
-                 skel = l.skel
+                 skel = l.skel, skel2 = l.skel2
             FROM latin_forms l WHERE name_forms.raw = l.raw"""
         )
     con.execute(
@@ -125,7 +126,7 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
           CASE WHEN a.dependent_key IS NOT NULL THEN hash(a.dependent_key) END AS dep_hash,
           f.dependent_name, strftime(a.dependent_birth_date, '%Y-%m-%d') AS dependent_birth_date,
           a.relation, a.child_order, a.start_m, a.stop_m,
-          f.latin, f.name_jamo, f.name_fold, f.fold_first, f.fold_12, f.fold_l2, f.fold_1l, f.skel,
+          f.latin, f.name_jamo, f.name_fold, f.fold_first, f.fold_12, f.fold_l2, f.fold_1l, f.skel, f.skel2,
           a.cbd AS claimant_born, ({_GAP_OK}) AS age_fits,
           CASE WHEN f.latin THEN NULL
                ELSE (left(a.claimant_name, 1) = left(f.dependent_name, 1))::INTEGER END AS same_surname,
@@ -200,7 +201,8 @@ def _name_comparison() -> Any:
             ),
             _level(
                 cll.CustomLevel(
-                    "latin_l <> latin_r AND skel_l = skel_r AND length(skel_l) >= 2",
+                    "latin_l <> latin_r AND length(skel_l) >= 2"
+                    " AND (skel_l = skel_r OR skel_l = skel2_r OR skel2_l = skel_r)",
                     "same sound in another script",
                 ),
                 0.02,
@@ -349,7 +351,7 @@ def _comparisons(dialect: str = "duckdb") -> list[Any]:
 
 _ONE_KEYLESS = "l.keyless OR r.keyless"
 _NOT_SAME_PLACE = "l.place <> r.place"  # not the same claimant at the same organisation
-_BLOCK_COLUMNS = ("name_fold", "fold_12", "fold_l2", "fold_1l", "skel")
+_BLOCK_COLUMNS = ("name_fold", "fold_12", "fold_l2", "fold_1l", "skel", "skel2")
 
 
 def _blocking() -> list[Any]:

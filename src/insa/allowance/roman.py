@@ -96,15 +96,25 @@ def _latin_sound(word: str) -> str:
     return word.translate(_LATIN_CLASS)
 
 
-def latin_key(name: str) -> tuple[str, str]:
-    """A Latin-letter name → (its normal form, its skeleton). The normal form is upper case,
-    a recognised Korean surname first, the other words in their order, without spaces or
-    hyphens (``Minjun Kim``, ``KIM MIN-JUN`` → ``KIMMINJUN``)."""
+def latin_key(name: str) -> tuple[str, str, str]:
+    """A Latin-letter name → (its normal form, its skeleton read surname first, its skeleton
+    read surname last). Passports write either order (``KIM MINJUN``, ``Minjun Kim``), and a
+    syllable of a given name can itself be a surname's spelling (``JU``, ``CHAE``), so both
+    readings are kept and a Hangul name is compared with each. The normal form is upper case,
+    a recognised Korean surname first, without spaces or hyphens (``Minjun Kim``,
+    ``KIM MIN-JUN`` → ``KIMMINJUN``)."""
     words = [w for w in re.split(r"[^A-Z]+", name.upper()) if w]
     if not words:
-        return "", ""
+        return "", "", ""
+    first = _reading(words)
+    last = _reading([words[-1], *words[:-1]]) if len(words) > 1 else first
     if len(words) > 1 and words[-1] in _BY_SPELLING and words[0] not in _BY_SPELLING:
         words = [words[-1], *words[:-1]]
+    return "".join(words), first, last
+
+
+def _reading(words: list[str]) -> str:
+    """The skeleton of words read with the first as the surname."""
     sur = _BY_SPELLING.get(words[0]) if len(words) > 1 else None
     head = hangul_skeleton(sur) if sur else _latin_sound(words[0])
-    return "".join(words), head + "".join(_latin_sound(w) for w in words[1:])
+    return head + "".join(_latin_sound(w) for w in words[1:])
