@@ -404,7 +404,10 @@ MIN_U_CANDIDATES = 5_000  # candidates needed for random pairs to show the rare 
 # the resident register, so how a keyless organisation types them is learnt by EM
 _EM_ONLY = {"dependent_name"}
 _M_FLOOR = 1e-4  # no level is impossible among matches
-_RARE_AMONG_RANDOM = {"household": {"two or more in common": 0.01, "one in common": 1.0}}
+_RARE_AMONG_RANDOM = {
+    "household": {"two or more in common": 0.01, "one in common": 1.0},
+    "dependent_name": {"same sound in another script": 1.0},
+}
 
 
 def _prior(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> float | None:
@@ -428,11 +431,14 @@ def _prior(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> float | 
     return float(expected / max(pairs, 1.0))
 
 
-def _unseen_u(linker: Any) -> None:
+def _unseen_u(linker: Any) -> list[tuple[str, str]]:
     """Levels never seen among the random pairs: rarer than one in ``U_PAIRS`` where rarity
-    is their point (a household in common; two members a hundred times rarer still), else no
-    evidence either way (u = m)."""
+    is their point (a household in common, two members a hundred times rarer still; a name's
+    sound across scripts), else no evidence either way — those are returned, for their u to
+    be set to their final m once trained."""
+    neutral = []
     for comparison in linker._settings_obj.comparisons:
+        rare = _RARE_AMONG_RANDOM.get(comparison.output_column_name, {})
         for level in comparison._comparison_levels_excluding_null:
             seen = [
                 t
@@ -441,15 +447,22 @@ def _unseen_u(linker: Any) -> None:
             ]
             if seen:
                 level.u_probability = max(float(level.u_probability), 1e-9)
-            elif comparison.output_column_name in _RARE_AMONG_RANDOM:
-                level.u_probability = (
-                    _RARE_AMONG_RANDOM[comparison.output_column_name].get(
-                        level.label_for_charts, 1.0
-                    )
-                    / U_PAIRS
-                )
+            elif level.label_for_charts in rare:
+                level.u_probability = rare[level.label_for_charts] / U_PAIRS
             else:
-                level.u_probability = level.m_probability
+                neutral.append((comparison.output_column_name, level.label_for_charts))
+    return neutral
+
+
+def _same_claimant_u(con: duckdb.DuckDBPyConnection) -> float:
+    """The chance that two random claims are one claimant's: counted, not sampled (one in
+    a million pairs at national scale, too rare for the random pairs to show)."""
+    row = con.execute(
+        """SELECT sum(n * (n - 1)), (SELECT count(*) FROM link_all) FROM
+        (SELECT count(*) AS n FROM link_all GROUP BY claimant_hash)"""
+    ).fetchall()[0]
+    pairs, total = float(row[0] or 0), float(row[1] or 0)
+    return max(pairs / max(total * (total - 1), 1.0), 1e-12)
 
 
 def _copy(src: Any, dst: Any, what: str) -> None:
@@ -499,6 +512,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
         (c.output_column_name, lv.label_for_charts): lv.m_probability
         for c in linker._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
     }  # fmt: skip
+    neutral: list[tuple[str, str]] = []
     if total >= MIN_U_CANDIDATES:  # else too few pairs to count rare levels: the starting u
         # u among random pairs of all candidates (the prediction's table keeps only the
         # keyed claims near a keyless one: its random pairs are not random)
@@ -506,8 +520,17 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
             db_api.register("link_all"), _settings(keyless, total, prior), log_level=logging.ERROR
         )
         every.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
-        _unseen_u(every)
+        neutral = _unseen_u(every)
         _copy(every, linker, "u")
+    (claimant,) = [
+        c for c in linker._settings_obj.comparisons if c.output_column_name == "claimant"
+    ]
+    same = claimant._comparison_levels_excluding_null[0]  # the same claimant
+    same.u_probability = _same_claimant_u(con)
+    neutral = [key for key in neutral if key != ("claimant", same.label_for_charts)]
+    same._trained_u_probabilities = [
+        {"probability": same.u_probability, "description": "counted", "m_or_u": "u"}
+    ]
     con.execute(
         """CREATE OR REPLACE TEMP TABLE link_labels AS SELECT * FROM link_all
         WHERE dep_hash IN (SELECT dep_hash FROM link_all WHERE dep_hash IS NOT NULL
@@ -583,7 +606,8 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
                 level.m_probability = max(
                     _last(level._trained_m_probabilities, level.m_probability), _M_FLOOR
                 )
-            level.u_probability = random_u[(comparison.output_column_name, level.label_for_charts)]
+            key = (comparison.output_column_name, level.label_for_charts)
+            level.u_probability = level.m_probability if key in neutral else random_u[key]
             level._fix_m_probability = level._fix_u_probability = False
     model: dict[str, Any] = linker.misc.save_model_to_json()
     return model
