@@ -34,7 +34,8 @@ def test_spark_finds_what_duckdb_finds(tmp_path: Path) -> None:
     con.execute(f"COPY claims TO '{parquet}' (FORMAT parquet)")
     with session("local[1]") as spark:
         got = exact_findings(spark, parquet, month_index("2025-12"))
-        pairs = probable_pairs(con, spark, 0.5, tmp_path)
+        paired = len({c for f in got for c in (f.claim_a, f.claim_b)})
+        pairs = probable_pairs(con, spark, 0.5, tmp_path, paired)
     assert [f.row() for f in got] == exact
     assert sorted(_finding(r, "probable", p).row() for r, p in pairs) == sorted(probable)
 

@@ -231,9 +231,12 @@ def _on_spark(con: DuckDBPyConnection, report: Any, as_of: int, master: str | No
                 from insa.allowance.verify import _finding
 
                 say("검증 중 / verifying: Spark (Splink)")
+                paired = len({c for f in found for c in (f.claim_a, f.claim_b)})
                 found += [
                     _finding(r, "probable", p)
-                    for r, p in probable_pairs(con, spark, threshold or match_rules()[0], Path(tmp))
+                    for r, p in probable_pairs(
+                        con, spark, threshold or match_rules()[0], Path(tmp), paired
+                    )
                 ]
     report.findings = sorted(found, key=lambda f: (f.kind, f.match, f.claim_a, f.claim_b))
     return report

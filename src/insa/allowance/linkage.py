@@ -410,25 +410,26 @@ _RARE_AMONG_RANDOM = {
 }
 
 
-def _prior(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> float | None:
+def _prior(con: duckdb.DuckDBPyConnection, keyless: int, total: int, paired: int) -> float | None:
     """The chance that a pair of candidates (a side keyless) is one dependent, from the data:
-    the share of keyed claims in force that the exact pass pairs (a claim's partner is keyed
-    as often as claims are), carried over to the keyless ones. None when too few keyed
-    pairs exist to tell (the parameter's share is used)."""
-    keyed, paired = con.execute(
-        """SELECT (SELECT count(*) FROM active WHERE dependent_key IS NOT NULL),
-          (SELECT count(DISTINCT a.ref) FROM active a JOIN active b
-             ON a.dependent_key = b.dependent_key AND a.ref <> b.ref
-           WHERE greatest(a.start_m, b.start_m) <= least(a.stop_m, b.stop_m))"""
-    ).fetchall()[0]
-    if paired < MIN_LABELLED or not keyed:
+    the share of keyed claims in force that the exact pass paired (``paired`` claims; a
+    claim's partner is keyed as often as claims are), carried over to the keyless ones. None
+    when too few keyed pairs exist to tell (the parameter's share is used)."""
+    keyed = total - keyless
+    if paired < MIN_LABELLED or keyed <= 0:
         return None
-    active = keyed + keyless
-    k = keyless / active
+    k = keyless / total
     share = (paired / keyed) / max(1 - k, 1e-9)  # of claims with a twin paid alongside
     expected = share * keyless * (1 - k / 2)
     pairs = keyless * (total - keyless) + keyless * (keyless - 1) / 2
     return float(expected / max(pairs, 1.0))
+
+
+def _levels(linker: Any) -> Iterator[tuple[tuple[str, str], Any]]:
+    """Every comparison level of a linker but the null ones, with its (comparison, label)."""
+    for c in linker._settings_obj.comparisons:
+        for lv in c._comparison_levels_excluding_null:
+            yield (c.output_column_name, lv.label_for_charts), lv
 
 
 def _unseen_u(linker: Any) -> list[tuple[str, str]]:
@@ -437,20 +438,14 @@ def _unseen_u(linker: Any) -> list[tuple[str, str]]:
     sound across scripts), else no evidence either way — those are returned, for their u to
     be set to their final m once trained."""
     neutral = []
-    for comparison in linker._settings_obj.comparisons:
-        rare = _RARE_AMONG_RANDOM.get(comparison.output_column_name, {})
-        for level in comparison._comparison_levels_excluding_null:
-            seen = [
-                t
-                for t in level._trained_u_probabilities
-                if isinstance(t["probability"], int | float)
-            ]
-            if seen:
-                level.u_probability = max(float(level.u_probability), 1e-9)
-            elif level.label_for_charts in rare:
-                level.u_probability = rare[level.label_for_charts] / U_PAIRS
-            else:
-                neutral.append((comparison.output_column_name, level.label_for_charts))
+    for key, level in _levels(linker):
+        rare = _RARE_AMONG_RANDOM.get(key[0], {})
+        if [t for t in level._trained_u_probabilities if isinstance(t["probability"], int | float)]:
+            level.u_probability = max(float(level.u_probability), 1e-9)
+        elif key[1] in rare:
+            level.u_probability = rare[key[1]] / U_PAIRS
+        else:
+            neutral.append(key)
     return neutral
 
 
@@ -467,19 +462,15 @@ def _same_claimant_u(con: duckdb.DuckDBPyConnection) -> float:
 
 def _copy(src: Any, dst: Any, what: str) -> None:
     """One linker's trained m or u into another's, level by level (with their record)."""
-    levels = {
-        (c.output_column_name, lv.label_for_charts): lv
-        for c in src._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
-    }  # fmt: skip
-    for c in dst._settings_obj.comparisons:
-        for lv in c._comparison_levels_excluding_null:
-            other = levels[(c.output_column_name, lv.label_for_charts)]
-            if what == "u":
-                lv.u_probability = other.u_probability
-                lv._trained_u_probabilities = list(other._trained_u_probabilities)
-            else:
-                lv.m_probability = other.m_probability
-                lv._trained_m_probabilities = list(other._trained_m_probabilities)
+    levels = dict(_levels(src))
+    for key, lv in _levels(dst):
+        other = levels[key]
+        if what == "u":
+            lv.u_probability = other.u_probability
+            lv._trained_u_probabilities = list(other._trained_u_probabilities)
+        else:
+            lv.m_probability = other.m_probability
+            lv._trained_m_probabilities = list(other._trained_m_probabilities)
 
 
 def register_tf(linker: Any, table: Any) -> None:
@@ -494,24 +485,22 @@ def _last(trained: list[dict[str, Any]], default: float | None) -> float:
     return float(vals[-1] if vals else (default if default is not None else _M_FLOOR))
 
 
-def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str, Any]:
-    """The model trained on this run's candidates (``link_input``): u by random sampling; m
-    from the exact matches (two keyed claims of one dependent, the label) and by expectation
-    maximisation over keyless pairs blocked on birth date and first syllable; the prior from
-    the exact matches' share. Returns Splink's settings as a dict, for either backend."""
+def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int, paired: int) -> dict[str, Any]:
+    """The model trained on this run's candidates: u by random sampling of all claims in
+    force (``link_all``; the same claimant's counted); m from the exact matches (two keyed
+    claims of one dependent, the label) and, for the names, by expectation maximisation over
+    keyless pairs blocked on birth date and first syllable (``link_input``); the prior from
+    the ``paired`` claims the exact pass found. Returns Splink's settings as a dict, for
+    either backend."""
     from splink import DuckDBAPI, Linker, block_on
     from splink.blocking_rule_library import And, CustomRule
 
     db_api = DuckDBAPI(con)
     table = db_api.register("link_input", dataset_display_name="claims")
-    prior = _prior(con, keyless, total)
-    settings = _settings(keyless, total, prior)
-    linker = Linker(table, settings, log_level=logging.ERROR)
+    prior = _prior(con, keyless, total, paired)
+    linker = Linker(table, _settings(keyless, total, prior), log_level=logging.ERROR)
     register_tf(linker, db_api.register("name_tf"))
-    start_m = {
-        (c.output_column_name, lv.label_for_charts): lv.m_probability
-        for c in linker._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
-    }  # fmt: skip
+    start_m = {key: lv.m_probability for key, lv in _levels(linker)}
     neutral: list[tuple[str, str]] = []
     if total >= MIN_U_CANDIDATES:  # else too few pairs to count rare levels: the starting u
         # u among random pairs of all candidates (the prediction's table keeps only the
@@ -522,15 +511,12 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
         every.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
         neutral = _unseen_u(every)
         _copy(every, linker, "u")
-    (claimant,) = [
-        c for c in linker._settings_obj.comparisons if c.output_column_name == "claimant"
-    ]
-    same = claimant._comparison_levels_excluding_null[0]  # the same claimant
-    same.u_probability = _same_claimant_u(con)
-    neutral = [key for key in neutral if key != ("claimant", same.label_for_charts)]
+    same_key, same = next((k, lv) for k, lv in _levels(linker) if k[0] == "claimant")
+    same.u_probability = _same_claimant_u(con)  # the claimant's first level: the same one
     same._trained_u_probabilities = [
         {"probability": same.u_probability, "description": "counted", "m_or_u": "u"}
     ]
+    neutral = [key for key in neutral if key != same_key]
     con.execute(
         """CREATE OR REPLACE TEMP TABLE link_labels AS SELECT * FROM link_all
         WHERE dep_hash IN (SELECT dep_hash FROM link_all WHERE dep_hash IS NOT NULL
@@ -542,30 +528,28 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
             (SELECT count(*) AS n FROM link_labels GROUP BY dep_hash)"""
         ).fetchall()[0][0]
     )
-    if labelled >= MIN_LABELLED:
-        taught_by = Linker(
+    taught = labelled >= MIN_LABELLED
+    if taught:
+        by_labels = Linker(
             db_api.register("link_labels"),
             _settings(keyless, total, prior),
             log_level=logging.ERROR,
         )
-        taught_by.training.estimate_m_from_label_column("dep_hash")
-        _copy(taught_by, linker, "m")
-    taught = labelled >= MIN_LABELLED
-    for comparison in linker._settings_obj.comparisons:
-        if comparison.output_column_name in _EM_ONLY or not taught:
-            for level in comparison._comparison_levels_excluding_null:  # EM from the start
-                level.m_probability = start_m[
-                    (comparison.output_column_name, level.label_for_charts)
-                ]
-            continue
-        for level in comparison._comparison_levels_excluding_null:  # the labels' m, kept
+        by_labels.training.estimate_m_from_label_column("dep_hash")
+        _copy(by_labels, linker, "m")
+
+    def learnt_by_em(key: tuple[str, str]) -> bool:
+        return key[0] in _EM_ONLY or not taught
+
+    for key, level in _levels(linker):
+        if learnt_by_em(key):  # EM from the starting m
+            level.m_probability = start_m[key]
+        else:  # the labels' m, kept
             level.m_probability = max(
                 _last(level._trained_m_probabilities, level.m_probability), _M_FLOOR
             )
             level._fix_m_probability = True
-    for comparison in linker._settings_obj.comparisons:
-        for level in comparison._comparison_levels_excluding_null:
-            level._fix_u_probability = comparison.output_column_name not in _EM_ONLY
+        level._fix_u_probability = key[0] not in _EM_ONLY
     # EM over keyless pairs of different claimants (one claimant's twins moved to another
     # organisation would read as matches with different names)
     em = And(
@@ -578,10 +562,7 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
     # the names' u too, among EM's pairs: they share a birth date and a first syllable, so two
     # different names there are closer than two random ones; the random pairs' u is put back
     # for the prediction, which multiplies by the prior of all pairs
-    random_u = {
-        (c.output_column_name, lv.label_for_charts): lv.u_probability
-        for c in linker._settings_obj.comparisons for lv in c._comparison_levels_excluding_null
-    }  # fmt: skip
+    random_u = {key: lv.u_probability for key, lv in _levels(linker)}
     before_em = linker.misc.save_model_to_json()
     try:
         if keyless < MIN_EM_KEYLESS:  # too few pairs to learn from: the starting m stay
@@ -592,23 +573,17 @@ def train(con: duckdb.DuckDBPyConnection, keyless: int, total: int) -> dict[str,
     except ValueError as e:  # or a level's m driven to 0 on a small file
         log.info("no EM (%s): the names keep their starting m", e)
         linker = Linker(table, before_em, log_level=logging.ERROR)
-        register_tf(linker, db_api.register("name_tf"))
-        for comparison in linker._settings_obj.comparisons:
-            for level in comparison._comparison_levels_excluding_null:
-                if comparison.output_column_name in _EM_ONLY or not taught:
-                    level.m_probability = start_m[
-                        (comparison.output_column_name, level.label_for_charts)
-                    ]
-                level._fix_m_probability = True
-    for comparison in linker._settings_obj.comparisons:
-        for level in comparison._comparison_levels_excluding_null:
-            if not level._fix_m_probability:
-                level.m_probability = max(
-                    _last(level._trained_m_probabilities, level.m_probability), _M_FLOOR
-                )
-            key = (comparison.output_column_name, level.label_for_charts)
-            level.u_probability = level.m_probability if key in neutral else random_u[key]
-            level._fix_m_probability = level._fix_u_probability = False
+        for key, level in _levels(linker):
+            if learnt_by_em(key):
+                level.m_probability = start_m[key]
+            level._fix_m_probability = True
+    for key, level in _levels(linker):
+        if not level._fix_m_probability:
+            level.m_probability = max(
+                _last(level._trained_m_probabilities, level.m_probability), _M_FLOOR
+            )
+        level.u_probability = level.m_probability if key in neutral else random_u[key]
+        level._fix_m_probability = level._fix_u_probability = False
     model: dict[str, Any] = linker.misc.save_model_to_json()
     return model
 
@@ -633,10 +608,10 @@ def apply_model(linker: Any, model: dict[str, Any]) -> None:
 
 
 def probable_pairs(
-    con: duckdb.DuckDBPyConnection, *, threshold: float | None = None
+    con: duckdb.DuckDBPyConnection, *, paired: int, threshold: float | None = None
 ) -> Iterator[tuple[dict[str, Any], float]]:
     """Pairs scored at or above ``threshold`` (default: the parameter in force) that also
-    overlap in time, as verify rows."""
+    overlap in time, as verify rows; ``paired``: the claims the exact pass paired."""
     from splink import DuckDBAPI, Linker
 
     if threshold is None:
@@ -645,7 +620,7 @@ def probable_pairs(
     keyless, total = _prepare(con)
     if keyless == 0:
         return
-    model = train(con, keyless, total)
+    model = train(con, keyless, total, paired)
     db_api = DuckDBAPI(con)
     table = db_api.register("link_input", dataset_display_name="claims")
     linker = Linker(table, model, log_level=logging.ERROR)

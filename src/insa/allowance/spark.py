@@ -55,10 +55,11 @@ def exact_findings(spark: Any, claims: Path, as_of: int) -> list[Finding]:
 
 
 def probable_pairs(
-    con: Any, spark: Any, threshold: float, tmp: Path
+    con: Any, spark: Any, threshold: float, tmp: Path, paired: int
 ) -> list[tuple[dict[str, Any], float]]:
     """The probable pass on Spark: the candidates prepared as for DuckDB (the jamo columns
-    computed there), then Splink's Spark backend with the same settings; the pairs at or above
+    computed there) and the model trained there (``paired``: the claims the exact pass
+    paired), then Splink's Spark backend predicting with it; the pairs at or above
     ``threshold`` that overlap in time, as verify rows."""
     from splink import Linker, SparkAPI
 
@@ -68,7 +69,7 @@ def probable_pairs(
     keyless, total = _prepare(con)
     if keyless == 0:
         return []
-    model = train(con, keyless, total)  # trained in DuckDB: both engines predict with it
+    model = train(con, keyless, total, paired)  # trained in DuckDB: both engines predict with it
     path = tmp / "link_input.parquet"
     con.execute(f"COPY link_input TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     spark.sparkContext.setCheckpointDir(

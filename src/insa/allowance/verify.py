@@ -144,7 +144,8 @@ def verify(
         if on_step:
             on_step("probable")
         t = time.perf_counter()
-        for row, p in probable_pairs(con, threshold=threshold):
+        paired = len({c for f in findings for c in (f.claim_a, f.claim_b)})
+        for row, p in probable_pairs(con, paired=paired, threshold=threshold):
             findings.append(_finding(row, "probable", p))
         seconds["probable"] = time.perf_counter() - t
     findings.sort(key=lambda f: (f.kind, f.match, f.claim_a, f.claim_b))
